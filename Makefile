@@ -1,0 +1,84 @@
+# phasesweep build. Every compiler and library flag is an overridable variable:
+#   make MPICC=/opt/mpi/bin/mpicc BLAS_LIBS="-L/opt/ob/lib -lopenblas" ...
+# Defaults come from pkg-config (Debian 12 package names) and h5pcc.
+
+MPICC      ?= mpicc
+MPIRUN     ?= mpirun
+PKG_CONFIG ?= pkg-config
+PYTHON     ?= /usr/bin/python3
+NPROCS     ?= $(shell nproc 2>/dev/null || echo 1)
+
+pc = $(shell $(PKG_CONFIG) $(1) 2>/dev/null)
+
+BLAS_CFLAGS      ?= $(call pc,--cflags openblas)
+BLAS_LIBS        ?= $(call pc,--libs openblas)
+LAPACK_CFLAGS    ?= $(call pc,--cflags lapacke)
+LAPACK_LIBS      ?= $(call pc,--libs lapacke)
+SCALAPACK_CFLAGS ?= $(call pc,--cflags scalapack-openmpi)
+SCALAPACK_LIBS   ?= $(call pc,--libs scalapack-openmpi)
+HDF5_CFLAGS      ?= $(or $(call pc,--cflags hdf5-openmpi),$(filter -I%,$(shell h5pcc -show 2>/dev/null)))
+HDF5_LIBS        ?= $(or $(call pc,--libs hdf5-openmpi),$(filter -L% -l%,$(shell h5pcc -show 2>/dev/null)))
+RNG_CFLAGS       ?=
+INIH_CFLAGS      ?= $(call pc,--cflags inih)
+INIH_LIBS        ?= $(call pc,--libs inih)
+CMOCKA_CFLAGS    ?= $(call pc,--cflags cmocka)
+CMOCKA_LIBS      ?= $(call pc,--libs cmocka)
+
+OPTFLAGS ?= -O2 -march=x86-64-v2
+CFLAGS   ?= $(OPTFLAGS) -g
+WARN     ?= -Wall -Wextra -Wno-unused-parameter
+CPPFLAGS += -Iinclude $(BLAS_CFLAGS) $(LAPACK_CFLAGS) $(SCALAPACK_CFLAGS) $(HDF5_CFLAGS) \
+            $(RNG_CFLAGS) $(INIH_CFLAGS)
+LDLIBS   += $(HDF5_LIBS) $(SCALAPACK_LIBS) $(LAPACK_LIBS) $(BLAS_LIBS) $(INIH_LIBS) -lm
+
+SRC      := $(wildcard src/*.c)
+OBJ      := $(patsubst src/%.c,build/%.o,$(SRC))
+LIBOBJ   := $(filter-out build/main.o,$(OBJ))
+TESTSRC  := $(wildcard tests/test_*.c)
+TESTBIN  := $(patsubst tests/%.c,build/tests/%,$(TESTSRC))
+BENCHSRC := $(wildcard tests/bench_*.c)
+BENCHBIN := $(patsubst tests/%.c,build/tests/%,$(BENCHSRC))
+
+export OMPI_ALLOW_RUN_AS_ROOT=1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+
+.PHONY: all deps run check check-c check-mpi check-python check-slurm bench clean distclean
+
+all: bin/phasesweep
+
+bin/phasesweep: $(OBJ) | bin
+	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/%.o: src/%.c | build
+	$(MPICC) -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+build/tests/%: tests/%.c $(LIBOBJ) | build/tests
+	$(MPICC) -std=c11 $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+
+bin build build/tests:
+	mkdir -p $@
+
+# Installs the Debian packages the build, the tests and the analysis need (when root),
+# or prints the exact apt-get line to run.
+deps:
+	@sh tests/deps.sh
+
+run: deps bin/phasesweep
+	@sh jobs/local-run.sh
+
+check: deps
+	$(MAKE) --no-print-directory all $(TESTBIN)
+	@sh tests/run_all.sh
+
+bench: deps
+	$(MAKE) --no-print-directory all $(BENCHBIN)
+	@sh tests/run_bench.sh
+
+clean:
+	rm -rf build bin
+
+distclean: clean
+	rm -rf results
+
+-include $(OBJ:.o=.d)

@@ -1,0 +1,37 @@
+/* check: the one error path. Every MPI, HDF5, LAPACK and C library call that can fail goes
+ * through one of these macros, which name the failing call and exit through ps_fail().
+ * Exit status 1 is a runtime failure; usage errors (bad input) exit with status 2 via
+ * ps_usage_error(). Before exiting, ps_fail() runs the registered cleanup (e.g. removing a
+ * half-written output file) so nothing partial is left behind. */
+#ifndef PS_CHECK_H
+#define PS_CHECK_H
+
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+#define PS_EXIT_FAIL 1
+#define PS_EXIT_USAGE 2
+
+noreturn void ps_fail(int status, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "phasesweep: <fmt>" on stderr, exit status 2. */
+noreturn void ps_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One function run by ps_fail/ps_usage_error before exit (NULL to clear). */
+void ps_set_cleanup(void (*fn)(void *), void *arg);
+
+/* MPI calls return MPI_SUCCESS (the communicators use MPI_ERRORS_RETURN). */
+#define PS_MPI(call)                                                                      \
+    do { int ps_rc_ = (call);                                                            \
+         if (ps_rc_ != 0) ps_fail(PS_EXIT_FAIL, #call, "MPI error %d", ps_rc_); } while (0)
+/* HDF5 calls return a negative value on failure; PS_H5 yields the value otherwise. */
+#define PS_H5(call) ps_h5_check_((long long)(call), #call)
+long long ps_h5_check_(long long rc, const char *call);
+/* LAPACKE returns info: < 0 a bad argument, > 0 no convergence. */
+#define PS_LAPACK(call)                                                                   \
+    do { int ps_info_ = (int)(call);                                                     \
+         if (ps_info_ != 0) ps_fail(PS_EXIT_FAIL, #call, "LAPACK info = %d", ps_info_); } while (0)
+/* C library allocation: never returns NULL. */
+void *ps_malloc(size_t bytes, const char *what);
+void *ps_calloc(size_t n, size_t size, const char *what);
+
+#endif

@@ -1,0 +1,76 @@
+/* cli: the options database. One table lists every option of every command with its type,
+ * default, accepted range and help; --help prints it, the INI reader (--config) and the
+ * command line both fill a ps_options through it (command line wins), and the sweep file's
+ * root attributes and the --resume comparison iterate over it. Bad input exits with status 2
+ * and one line naming the option and the accepted range. */
+#ifndef PS_CLI_H
+#define PS_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "params.h"
+
+#define PS_VERSION "0.1.0"
+
+enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO };
+
+typedef struct ps_range { double a, b; int n; } ps_range; /* inclusive linear grid a:b:n */
+/* The i-th point: a + (b - a) * i / (n - 1), exactly this expression (a when n == 1). */
+double ps_range_at(const ps_range *r, int i);
+
+typedef struct ps_options {
+    enum ps_command cmd;
+    ps_params p;            /* run options; p.gs/p.gw also for run/trace */
+    int gs_given, gw_given; /* --gs/--gw appeared (run/trace need them unless --load has W) */
+    ps_range gs_range, gw_range; /* sweep */
+    int replicas;           /* sweep */
+    const char *out;        /* trace/sweep output */
+    const char *load;       /* run/trace: --load FILE.h5 */
+    const char *config;     /* sweep: --config FILE.ini */
+    const char *info_file;  /* info: positional */
+    int resume, force, json, text;
+    int group_size;         /* 0 = auto */
+    int block;              /* ScaLAPACK NB */
+    const char *command_line; /* argv joined, for the record */
+    unsigned long long given; /* bit i: table row i was set (command line or --config) */
+} ps_options;
+
+enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
+                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP };
+
+typedef struct ps_option {
+    const char *name;      /* long option without dashes; also the INI key and attribute name */
+    enum ps_opt_type type;
+    size_t offset;         /* into ps_options */
+    double min, max;       /* accepted range (numbers) */
+    unsigned commands;     /* bit (1 << ps_command) for each command that takes it */
+    int identity;          /* part of a sweep's identity: stored and compared on --resume */
+    const char *help;
+    const char *group;     /* --help heading */
+    int min_open;          /* the range excludes min: (min, max] */
+    unsigned required;     /* commands that need it (gw: unless --load has weights) */
+} ps_option;
+/* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their
+ * formatted value is "true" when given. Strings are owned by ps_options (ps_options_free). */
+
+const ps_option *ps_option_table(size_t *n);
+/* Parses argv (argv[1] is the command). --help prints usage and exits 0; bad input exits 2. */
+void ps_cli_parse(int argc, char **argv, ps_options *o);
+/* The option's value as text (e.g. "200", "-3:0:30", "reduced"), for records and messages. */
+void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size_t len);
+
+/* The parser core, which never exits: 0 parsed, PS_CLI_ERROR with one line in err (no
+ * "phasesweep: " prefix), PS_CLI_HELP (o->cmd's help asked), PS_CLI_HELP_ALL, PS_CLI_VERSION. */
+enum { PS_CLI_OK = 0, PS_CLI_ERROR = -1, PS_CLI_HELP = 1, PS_CLI_HELP_ALL = 2,
+       PS_CLI_VERSION = 3 };
+int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t errlen);
+/* Usage of one command (every option, default, range, help), or of the program (cmd < 0). */
+void ps_cli_help(FILE *f, int cmd);
+void ps_options_default(ps_options *o);
+void ps_options_free(ps_options *o);
+/* The row of name taken by cmd, or NULL. */
+const ps_option *ps_option_find(const char *name, enum ps_command cmd);
+/* The option appeared on the command line or in --config (for cmd's row of that name). */
+int ps_option_given(const ps_options *o, const char *name);
+
+#endif

@@ -1,0 +1,41 @@
+/* engine: the linear-algebra seam. One iteration of the protocol is written once (run.c) against
+ * these operations; the local engine (dynamics.c, OpenBLAS/LAPACK on one rank) and the ScaLAPACK
+ * group engine (dist.c) implement them. An engine owns A = U2^T U1 (GD), B (theory), the
+ * residuals and a copy of the best A; its step functions allocate nothing. */
+#ifndef PS_ENGINE_H
+#define PS_ENGINE_H
+
+#include "init.h"
+
+/* What is recorded at one iteration (errors are ||.||_F^2 / d^2). */
+typedef struct ps_record {
+    double train, test;       /* of A = W2 W1 */
+    double th_train, th_test; /* of B, when the theory runs */
+    double distance;          /* ||A - B||_F^2 / d^2 */
+} ps_record;
+
+typedef struct ps_engine ps_engine;
+typedef struct ps_engine_ops {
+    const char *name;
+    /* Forms A (and B's residual), fills rec; must precede the steps of the same iteration. */
+    void (*measure)(ps_engine *e, ps_record *rec);
+    /* U1 <- U1 - eta U2 R, then U2 <- U2 - eta U1 R^T, R = A - Y from measure. */
+    void (*gd_step)(ps_engine *e, double eta);
+    /* B <- B - eta ((B B^T + c^2 I)^{1/2} G + G (B^T B + c^2 I)^{1/2}), G = B - Y. */
+    void (*sc_step)(ps_engine *e, double eta, double c);
+    void (*keep_best)(ps_engine *e);          /* remember the current A */
+    double (*best_stable_rank)(ps_engine *e); /* ||A_best||_F^2 / ||A_best||_op^2 */
+    /* All d singular values of A and of B (descending); for tracing only. */
+    void (*singular_values)(ps_engine *e, double *sv_gd, double *sv_th);
+    void (*destroy)(ps_engine *e);
+} ps_engine_ops;
+
+struct ps_engine {
+    const ps_engine_ops *ops;
+    void *state;
+};
+
+/* The local engine. Takes ownership of x0's arrays; t must outlive the engine. */
+ps_engine ps_engine_local(const ps_teacher *t, ps_coords *x0, int theory, int trace);
+
+#endif

@@ -1,0 +1,44 @@
+/* h5io: every HDF5 file phasesweep reads or writes. Trace files and --load inputs are serial;
+ * the sweep file is one parallel file (MPI-IO driver) whose datasets are created, filled and
+ * flushed up front, so that afterwards only raw data is written: a SIGKILL at any moment
+ * leaves it readable, and a task's `done` flag is written after its values. Arrays here are
+ * column-major; files hold numpy's row-major layout. Bad input files exit with status 2 and
+ * a line naming the file and dataset. */
+#ifndef PS_H5IO_H
+#define PS_H5IO_H
+
+#include <mpi.h>
+#include <stdint.h>
+#include "cli.h"
+#include "run.h"
+
+/* --load: A_star and noise (d x d, required), W1 (w x d) and W2 (d x w) (optional, together). */
+typedef struct ps_loaded {
+    int d;
+    int64_t w;            /* 0 when no weights */
+    double *Astar, *E;    /* d x d */
+    double *W1, *W2T;     /* w x d each, or NULL */
+} ps_loaded;
+void ps_h5_load(const char *path, ps_loaded *L);
+void ps_loaded_free(ps_loaded *L);
+
+/* Writes the trace of one run to path (via a temporary file renamed at the end). */
+void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
+                       const ps_trace *tr);
+
+/* The sweep file. Collective over comm: create (refusing an existing file unless o->force),
+ * open for --resume (refusing, with the differences listed, when an identity option differs),
+ * close. Writing one task's result is independent I/O from any rank. */
+typedef struct ps_sweep_file ps_sweep_file;
+ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o);
+ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o);
+/* done flags, [n_s][n_w][R] row-major, read by every rank. */
+void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done);
+void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res);
+void ps_sweep_close(ps_sweep_file *f);
+
+/* `phasesweep info FILE`: parameters, completion, min/median/max per metric on stdout.
+ * Returns 0 when every task is done, 3 when some are not (for scripts). */
+int ps_info(const char *path);
+
+#endif

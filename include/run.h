@@ -1,0 +1,53 @@
+/* run: one training run at one grid point -- GD and, optionally, the theory dynamics side by
+ * side, recorded and stopped by the protocol of SCIENCE.md -- reduced to its four metrics.
+ * The result depends only on the params (and loaded arrays), never on the calling rank. */
+#ifndef PS_RUN_H
+#define PS_RUN_H
+
+#include "engine.h"
+#include "params.h"
+
+typedef struct ps_result {
+    double min_test_error;  /* min_i L_test(A_i) */
+    double stable_rank;     /* at the argmin */
+    double log_distance;    /* ln max_i ||A_i - B_i||^2 / d^2; NaN without theory */
+    double final_train_error;
+    double seconds;
+    int iterations;         /* argmin (first on ties) */
+    int n_iter;             /* GD steps taken */
+    enum ps_stop stop;
+    int64_t width;
+    double sigma2, lr;
+} ps_result;
+
+/* Per-iteration series, filled when passed to ps_run; arrays of capacity max_iter
+ * (singular values: max_iter x d, row-major). */
+typedef struct ps_trace {
+    int n;
+    double *gd_train, *gd_test, *th_train, *th_test, *distance;
+    double *gd_sv, *th_sv;
+} ps_trace;
+void ps_trace_alloc(ps_trace *tr, int max_iter, int d);
+void ps_trace_free(ps_trace *tr);
+
+/* Called once per iteration; a nonzero return aborts the run (stop = PS_STOP_ABORTED). */
+typedef struct ps_hooks {
+    int (*poll)(void *ctx);
+    void *ctx;
+} ps_hooks;
+
+/* The stopping rules of SCIENCE.md on the series recorded so far (train[0..i], test[0..i]):
+ * returns 1 and sets *why when iteration i ends the run (max_iter aside). */
+int ps_should_stop(const ps_params *p, int i, const double *train, const double *test,
+                   enum ps_stop *why);
+
+/* Runs the protocol on an engine already set up with A(0) = B(0). */
+void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t width, double lr,
+                   ps_result *res, ps_trace *tr, const ps_hooks *hooks);
+
+/* The whole task: teacher given, initial network drawn from the params' key, local engine.
+ * Usage errors (e.g. --max-mem exceeded) exit with status 2. */
+void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
+                 const ps_hooks *hooks);
+
+#endif
