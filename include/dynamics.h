@@ -15,7 +15,7 @@ void gd_step_reduced(int m, int d, double *U1, double *U2, const double *R, doub
 typedef struct ps_sc_work {
     int d;
     double *Q, *H, *K, *T1, *T2, *ev, *work;
-    lapack_int *iwork, lwork, liwork;
+    lapack_int *iwork, *isuppz, lwork, liwork;
 } ps_sc_work;
 void ps_sc_work_alloc(ps_sc_work *w, int d);
 void ps_sc_work_free(ps_sc_work *w);

@@ -31,19 +31,21 @@ void ps_sc_work_alloc(ps_sc_work *w, int d)
     w->T1 = dmat(d, "theory T1");
     w->T2 = dmat(d, "theory T2");
     w->ev = ps_malloc(sizeof(double) * (size_t)d, "theory eigenvalues");
+    w->isuppz = ps_malloc(sizeof(lapack_int) * 2 * (size_t)d, "dsyevr isuppz");
     double wq;
-    lapack_int iq;
-    PS_LAPACK(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, w->Q, d, w->ev, &wq, -1, &iq, -1));
+    lapack_int iq, found;
+    PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, w->H, d, 0.0, 0.0, 0, 0, 0.0,
+                                  &found, w->ev, w->Q, d, w->isuppz, &wq, -1, &iq, -1));
     w->lwork = (lapack_int)wq;
     w->liwork = iq;
-    w->work = ps_malloc(sizeof(double) * (size_t)w->lwork, "dsyevd work");
-    w->iwork = ps_malloc(sizeof(lapack_int) * (size_t)w->liwork, "dsyevd iwork");
+    w->work = ps_malloc(sizeof(double) * (size_t)w->lwork, "dsyevr work");
+    w->iwork = ps_malloc(sizeof(lapack_int) * (size_t)w->liwork, "dsyevr iwork");
 }
 
 void ps_sc_work_free(ps_sc_work *w)
 {
     free(w->Q); free(w->H); free(w->K); free(w->T1); free(w->T2);
-    free(w->ev); free(w->work); free(w->iwork);
+    free(w->ev); free(w->work); free(w->iwork); free(w->isuppz);
 }
 
 /* With B^T B = Q S^2 Q^T and B = P S Q^T, write sqrt(s^2 + c^2) = c + g(s) where
@@ -56,9 +58,12 @@ void ps_sc_work_free(ps_sc_work *w)
 void sc_step(int d, double *B, const double *G, double eta, double c, ps_sc_work *w)
 {
     size_t n = (size_t)d * d;
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, B, d, 0.0, w->Q, d);
-    PS_LAPACK(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, w->Q, d, w->ev, w->work,
-                                  w->lwork, w->iwork, w->liwork));
+    lapack_int found;
+    /* MRRR (dsyevr) measured faster than divide and conquer (dsyevd) at d = 200 */
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, B, d, 0.0, w->H, d);
+    PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, w->H, d, 0.0, 0.0, 0, 0,
+                                  0.0, &found, w->ev, w->Q, d, w->isuppz, w->work, w->lwork,
+                                  w->iwork, w->liwork));
     for (int j = 0; j < d; j++) {
         double s2 = w->ev[j] > 0.0 ? w->ev[j] : 0.0; /* rounding can make S^2 slightly < 0 */
         double h = 1.0 / (hypot(sqrt(s2), c) + c);
