@@ -1,0 +1,184 @@
+/* main: MPI set-up, the options, and the dispatch to run, trace, sweep and info. run and trace
+ * compute on rank 0 alone for now; the other ranks only take part in MPI_Init/Finalize. */
+#include <cblas.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+#include "farm.h"
+#include "h5io.h"
+#include "init.h"
+#include "run.h"
+
+#define GIB 1073741824.0
+
+static void put_number(double v)
+{
+    if (isfinite(v)) printf("%.17g", v);
+    else fputs("null", stdout);
+}
+
+/* One JSON object on one line, or the same values as aligned "key value" lines. */
+static void print_result(const ps_options *o, const ps_result *r)
+{
+    const double log_distance = o->p.theory ? r->log_distance : NAN;
+    const struct { const char *key; char kind; double x; long long i; const char *s; } f[] = {
+        {"min_test_error", 'd', r->min_test_error, 0, NULL},
+        {"stable_rank", 'd', r->stable_rank, 0, NULL},
+        {"iterations", 'i', 0, r->iterations, NULL},
+        {"log_distance", 'd', log_distance, 0, NULL},
+        {"n_iter", 'i', 0, r->n_iter, NULL},
+        {"stop_reason", 's', 0, 0, ps_stop_name(r->stop)},
+        {"final_train_error", 'd', r->final_train_error, 0, NULL},
+        {"width", 'i', 0, (long long)r->width, NULL},
+        {"sigma2", 'd', r->sigma2, 0, NULL},
+        {"lr", 'd', r->lr, 0, NULL},
+        {"seconds", 'd', r->seconds, 0, NULL},
+    };
+    const size_t n = sizeof f / sizeof f[0];
+    if (o->json) putchar('{');
+    for (size_t i = 0; i < n; i++) {
+        if (o->json) printf("%s\"%s\": ", i ? ", " : "", f[i].key);
+        else printf("%-18s ", f[i].key);
+        if (f[i].kind == 'd') put_number(f[i].x);
+        else if (f[i].kind == 'i') printf("%lld", f[i].i);
+        else printf(o->json ? "\"%s\"" : "%s", f[i].s);
+        if (!o->json) putchar('\n');
+    }
+    if (o->json) puts("}");
+    fflush(stdout);
+}
+
+/* The refusal before anything big is allocated; the trace's series count as well. */
+static void check_memory(const ps_params *p, int64_t width, int trace)
+{
+    int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
+    double need = ps_run_bytes(p->d, m);
+    if (trace) need += 8.0 * (double)p->max_iter * (5.0 + 2.0 * p->d);
+    if (need > p->max_mem)
+        ps_usage_error("--max-mem: %s %s mode at d=%d, w=%lld needs %.3g GiB, above the limit "
+                       "of %.3g GiB (raise --max-mem%s)", trace ? "trace in" : "run in",
+                       p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d,
+                       (long long)width, need / GIB, p->max_mem / GIB,
+                       p->mode == PS_MODE_EXPLICIT ? " or use --mode reduced" : "");
+}
+
+/* The loaded arrays fix d (and w when weights are present); options given must agree. */
+static void adopt_loaded(ps_options *o, const ps_loaded *L)
+{
+    ps_params *p = &o->p;
+    const ps_option *dopt = ps_option_find("d", o->cmd);
+    if (L->d < dopt->min || L->d > dopt->max)
+        ps_usage_error("--load: %s: A_star is %d x %d, d out of range [%.0f, %.0f]", o->load,
+                       L->d, L->d, dopt->min, dopt->max);
+    if (ps_option_given(o, "d") && p->d != L->d)
+        ps_usage_error("--d: %d disagrees with d = %d of A_star in %s", p->d, L->d, o->load);
+    p->d = L->d;
+    if (p->k > p->d)
+        ps_usage_error("--rank: %d is out of range [1, d] with d = %d from %s", p->k, p->d,
+                       o->load);
+    if (!o->gs_given)
+        ps_usage_error("%s with --load needs --gs (sigma2 = d^gs sets the learning rate and "
+                       "the threshold), a number in [-20, 20]", o->cmd == PS_CMD_RUN ? "run"
+                                                                                  : "trace");
+    if (L->w == 0) {
+        if (!o->gw_given)
+            ps_usage_error("--gw: required, since %s has no W1, W2 to take the width from",
+                           o->load);
+        if (ps_width(p->d, p->gw) < 0)
+            ps_usage_error("--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", p->gw, p->d, p->gw);
+    } else if (o->gw_given) {
+        int64_t w = ps_width(p->d, p->gw);
+        if (w != L->w)
+            ps_usage_error("--gw: %.17g gives w = floor(%d^gw) = %lld, but W1 in %s has w = %lld",
+                           p->gw, p->d, (long long)w, o->load, (long long)L->w);
+    } else {
+        /* the learning rate's side of gs + gw = 1 needs a gamma_w: the one of the loaded w */
+        p->gw = log((double)L->w) / log((double)p->d);
+    }
+}
+
+static int cmd_run(ps_options *o)
+{
+    ps_params *p = &o->p;
+    const int tracing = o->cmd == PS_CMD_TRACE;
+    ps_teacher t;
+    ps_result res;
+    ps_trace tr, *trp = tracing ? &tr : NULL;
+
+    if (!o->load) {
+        check_memory(p, ps_width(p->d, p->gw), tracing);
+        ps_teacher_generate(&t, p);
+        if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
+        ps_run_task(p, &t, &res, trp, NULL);
+    } else {
+        ps_loaded L;
+        ps_h5_load(o->load, &L);
+        adopt_loaded(o, &L);
+        const int64_t w = L.w ? L.w : ps_width(p->d, p->gw);
+        check_memory(p, w, tracing);
+        ps_teacher_from(&t, L.d, p->k, L.Astar, L.E);
+        if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
+        if (!L.w) {
+            ps_loaded_free(&L);
+            ps_run_task(p, &t, &res, trp, NULL);
+        } else {
+            double sigma2 = ps_sigma2(p->d, p->gs);
+            ps_coords x;
+            ps_coords_from_weights(&x, p->d, w, L.W1, L.W2T, p->mode);
+            ps_loaded_free(&L);
+            ps_engine e = ps_engine_local(&t, &x, p->theory, trp != NULL);
+            double lr = ps_learning_rate(p, w, sigma2, t.astar_op);
+            ps_run_engine(p, &e, sigma2, w, lr, &res, trp, NULL);
+            e.ops->destroy(&e);
+        }
+    }
+    if (trp) {
+        ps_h5_write_trace(o->out, o, &res, trp);
+        ps_trace_free(trp);
+    }
+    print_result(o, &res);
+    ps_teacher_free(&t);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int rank, status = 0;
+    PS_MPI(MPI_Init(&argc, &argv));
+    PS_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+    PS_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+
+    ps_options o;
+    char err[512];
+    int rc = ps_cli_parse_args(argc, argv, &o, err, sizeof err);
+    if (rc != PS_CLI_OK) {
+        /* every rank parsed the same line; one of them speaks */
+        if (rank == 0) {
+            if (rc == PS_CLI_ERROR) ps_usage_error("%s", err);
+            if (rc == PS_CLI_VERSION) printf("phasesweep %s\n", PS_VERSION);
+            else ps_cli_help(stdout, rc == PS_CLI_HELP ? (int)o.cmd : -1);
+        }
+        ps_options_free(&o);
+        PS_MPI(MPI_Finalize());
+        return rc == PS_CLI_ERROR ? PS_EXIT_USAGE : 0;
+    }
+    openblas_set_num_threads(o.p.threads);
+
+    switch (o.cmd) {
+    case PS_CMD_RUN:
+    case PS_CMD_TRACE:
+        if (rank == 0) status = cmd_run(&o);
+        break;
+    case PS_CMD_SWEEP: status = ps_sweep_main(MPI_COMM_WORLD, &o); break;
+    case PS_CMD_INFO:
+        if (rank == 0) status = ps_info(o.info_file);
+        break;
+    }
+    ps_options_free(&o);
+    PS_MPI(MPI_Finalize());
+    return status;
+}
