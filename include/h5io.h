@@ -36,6 +36,10 @@ ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o);
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done);
 void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res);
 void ps_sweep_close(ps_sweep_file *f);
+/* The --resume checks of path against o, serial and never exiting (ps_sweep_resume runs them
+ * on rank 0): 0 when the sweep can be continued, else 1 with one line in msg, e.g. "--resume:
+ * F was made with other parameters: d=200 (file) vs 100 (now); gs=... (file) vs ... (now)". */
+int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len);
 
 /* `phasesweep info FILE`: parameters, completion, min/median/max per metric on stdout.
  * Returns 0 when every task is done, 3 when some are not (for scripts). */

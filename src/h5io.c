@@ -1,0 +1,386 @@
+/* h5io: --load input files, and the helpers every HDF5 file of phasesweep shares (options as
+ * root attributes, quiet opens with our own one-line messages). */
+#define _POSIX_C_SOURCE 200809L
+#include "h5io.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "h5_common.h"
+
+/* ---- shared helpers ---- */
+
+void ps_h5_quiet(ps_h5_errors *saved)
+{
+    PS_H5(H5Eget_auto2(H5E_DEFAULT, &saved->fn, &saved->data));
+    PS_H5(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
+}
+
+void ps_h5_loud(const ps_h5_errors *saved)
+{
+    PS_H5(H5Eset_auto2(H5E_DEFAULT, saved->fn, saved->data));
+}
+
+hid_t ps_h5_open_serial(const char *path, unsigned flags, const char *what, char *why,
+                        size_t len)
+{
+    char reason[512] = "";
+    hid_t f = -1;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(reason, sizeof reason, "%s", strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+        snprintf(reason, sizeof reason, "is a directory, not an HDF5 file");
+    } else if (access(path, flags == H5F_ACC_RDONLY ? R_OK : R_OK | W_OK) != 0) {
+        snprintf(reason, sizeof reason, "cannot %s it: %s",
+                 flags == H5F_ACC_RDONLY ? "read" : "write", strerror(errno));
+    } else {
+        ps_h5_errors saved;
+        ps_h5_quiet(&saved);
+        htri_t is = H5Fis_hdf5(path);
+        if (is <= 0)
+            snprintf(reason, sizeof reason, "not an HDF5 file");
+        else if ((f = H5Fopen(path, flags, H5P_DEFAULT)) < 0)
+            snprintf(reason, sizeof reason,
+                     "HDF5 cannot open it (damaged, or locked by a running writer)");
+        ps_h5_loud(&saved);
+    }
+    if (f >= 0) return f;
+    if (!why) ps_usage_error("%s: %s: %s", what, path, reason);
+    snprintf(why, len, "%s: %s: %s", what, path, reason);
+    return H5I_INVALID_HID;
+}
+
+void ps_h5_out_dir_problem(const char *path, char *why, size_t len)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+    why[0] = 0;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0)
+        snprintf(why, len, "directory %s does not exist", dir);
+    else if (!S_ISDIR(st.st_mode))
+        snprintf(why, len, "%s is not a directory", dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        snprintf(why, len, "directory %s is not writable", dir);
+}
+
+void ps_h5_attr_name(const ps_option *opt, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", opt->name);
+    for (char *c = buf; *c; c++)
+        if (*c == '-') *c = '_';
+}
+
+void ps_h5_attr_write(hid_t loc, const char *name, hid_t type, hsize_t n, const void *buf)
+{
+    hid_t space = (hid_t)(n ? PS_H5(H5Screate_simple(1, &n, NULL)) : PS_H5(H5Screate(H5S_SCALAR)));
+    hid_t a = (hid_t)PS_H5(H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT));
+    PS_H5(H5Awrite(a, type, buf));
+    PS_H5(H5Aclose(a));
+    PS_H5(H5Sclose(space));
+}
+
+void ps_h5_attr_write_string(hid_t loc, const char *name, const char *s)
+{
+    hid_t t = (hid_t)PS_H5(H5Tcopy(H5T_C_S1));
+    PS_H5(H5Tset_size(t, H5T_VARIABLE));
+    PS_H5(H5Tset_cset(t, H5T_CSET_UTF8));
+    const char *v = s ? s : "";
+    ps_h5_attr_write(loc, name, t, 0, &v);
+    PS_H5(H5Tclose(t));
+}
+
+void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *created)
+{
+    size_t n;
+    const ps_option *table = ps_option_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        const ps_option *opt = &table[i];
+        if (!(opt->commands & (1u << o->cmd))) continue;
+        const char *at = (const char *)o + opt->offset;
+        char name[64], text[64];
+        ps_h5_attr_name(opt, name, sizeof name);
+        int64_t i64;
+        double r[3];
+        switch (opt->type) {
+        case PS_OPT_INT:
+        case PS_OPT_GROUP:
+            i64 = *(const int *)at;
+            ps_h5_attr_write(loc, name, H5T_NATIVE_INT64, 0, &i64);
+            break;
+        case PS_OPT_FLAG:
+            i64 = *(const int *)at == (int)opt->max; /* on = given (--no-theory: theory 0) */
+            ps_h5_attr_write(loc, name, H5T_NATIVE_INT64, 0, &i64);
+            break;
+        case PS_OPT_U64: ps_h5_attr_write(loc, name, H5T_NATIVE_UINT64, 0, at); break;
+        case PS_OPT_DOUBLE:
+        case PS_OPT_BYTES: ps_h5_attr_write(loc, name, H5T_NATIVE_DOUBLE, 0, at); break;
+        case PS_OPT_RANGE: {
+            const ps_range *g = (const ps_range *)at;
+            r[0] = g->a, r[1] = g->b, r[2] = g->n;
+            ps_h5_attr_write(loc, name, H5T_NATIVE_DOUBLE, 3, r);
+            break;
+        }
+        case PS_OPT_MODE:
+            ps_option_format(opt, o, text, sizeof text);
+            ps_h5_attr_write_string(loc, name, text);
+            break;
+        case PS_OPT_STRING: ps_h5_attr_write_string(loc, name, *(const char *const *)at); break;
+        }
+    }
+    ps_h5_attr_write_string(loc, "version", PS_VERSION);
+    ps_h5_attr_write_string(loc, "created", created);
+    ps_h5_attr_write_string(loc, "command_line", o->command_line);
+}
+
+void ps_h5_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, len, "unknown");
+}
+
+char *ps_h5_attr_read_string(hid_t loc, const char *name)
+{
+    if (PS_H5(H5Aexists(loc, name)) == 0) return NULL;
+    hid_t a = (hid_t)PS_H5(H5Aopen(loc, name, H5P_DEFAULT));
+    hid_t t = (hid_t)PS_H5(H5Aget_type(a));
+    hid_t space = (hid_t)PS_H5(H5Aget_space(a));
+    char *s = NULL;
+    if (PS_H5(H5Tget_class(t)) == H5T_STRING && PS_H5(H5Sget_simple_extent_npoints(space)) == 1) {
+        hid_t m = (hid_t)PS_H5(H5Tcopy(H5T_C_S1));
+        /* HDF5 converts no string between character sets: read as stored */
+        PS_H5(H5Tset_cset(m, H5Tget_cset(t)));
+        if (PS_H5(H5Tis_variable_str(t))) {
+            char *v = NULL;
+            PS_H5(H5Tset_size(m, H5T_VARIABLE));
+            PS_H5(H5Aread(a, m, &v));
+            size_t n = v ? strlen(v) : 0;
+            s = ps_malloc(n + 1, "string attribute");
+            memcpy(s, v ? v : "", n + 1);
+            if (v) PS_H5(H5free_memory(v));
+        } else {
+            size_t n = H5Tget_size(t);
+            PS_H5(H5Tset_size(m, n + 1));
+            PS_H5(H5Tset_strpad(m, H5T_STR_NULLTERM));
+            s = ps_calloc(n + 1, 1, "string attribute");
+            PS_H5(H5Aread(a, m, s));
+        }
+        PS_H5(H5Tclose(m));
+    }
+    PS_H5(H5Sclose(space));
+    PS_H5(H5Tclose(t));
+    PS_H5(H5Aclose(a));
+    return s;
+}
+
+int ps_h5_attr_read_option(hid_t loc, const ps_option *opt, ps_options *dst)
+{
+    char name[64];
+    ps_h5_attr_name(opt, name, sizeof name);
+    if (PS_H5(H5Aexists(loc, name)) == 0) return 1;
+    char *at = (char *)dst + opt->offset;
+    if (opt->type == PS_OPT_MODE || opt->type == PS_OPT_STRING) {
+        char *s = ps_h5_attr_read_string(loc, name);
+        if (!s) return 2;
+        if (opt->type == PS_OPT_STRING) {
+            *(char **)at = s;
+            return 0;
+        }
+        int known = 1;
+        if (!strcmp(s, "reduced")) *(enum ps_mode *)at = PS_MODE_REDUCED;
+        else if (!strcmp(s, "explicit")) *(enum ps_mode *)at = PS_MODE_EXPLICIT;
+        else known = 0;
+        free(s);
+        return known ? 0 : 2;
+    }
+    hid_t a = (hid_t)PS_H5(H5Aopen(loc, name, H5P_DEFAULT));
+    hid_t t = (hid_t)PS_H5(H5Aget_type(a));
+    hid_t space = (hid_t)PS_H5(H5Aget_space(a));
+    H5T_class_t cls = (H5T_class_t)PS_H5(H5Tget_class(t));
+    hssize_t n = (hssize_t)PS_H5(H5Sget_simple_extent_npoints(space));
+    int numeric = cls == H5T_INTEGER || cls == H5T_FLOAT, bad = 0;
+    int64_t i64 = 0;
+    uint64_t u64 = 0;
+    double x[3] = {0, 0, 0};
+    switch (opt->type) {
+    case PS_OPT_INT:
+    case PS_OPT_GROUP:
+    case PS_OPT_FLAG:
+        bad = cls != H5T_INTEGER || n != 1;
+        if (!bad) PS_H5(H5Aread(a, H5T_NATIVE_INT64, &i64));
+        if (opt->type == PS_OPT_FLAG) *(int *)at = (int)(i64 ? opt->max : opt->min);
+        else if (i64 < INT_MIN || i64 > INT_MAX) bad = 1;
+        else *(int *)at = (int)i64;
+        break;
+    case PS_OPT_U64:
+        bad = cls != H5T_INTEGER || n != 1;
+        if (!bad) PS_H5(H5Aread(a, H5T_NATIVE_UINT64, &u64));
+        *(uint64_t *)at = u64;
+        break;
+    case PS_OPT_DOUBLE:
+    case PS_OPT_BYTES:
+        bad = !numeric || n != 1;
+        if (!bad) PS_H5(H5Aread(a, H5T_NATIVE_DOUBLE, x));
+        *(double *)at = x[0];
+        break;
+    case PS_OPT_RANGE:
+        bad = !numeric || n != 3;
+        if (!bad) PS_H5(H5Aread(a, H5T_NATIVE_DOUBLE, x));
+        bad = bad || !(x[2] >= 0 && x[2] <= INT_MAX) || x[2] != floor(x[2]);
+        if (!bad) *(ps_range *)at = (ps_range){x[0], x[1], (int)x[2]};
+        break;
+    default: bad = 1;
+    }
+    PS_H5(H5Sclose(space));
+    PS_H5(H5Tclose(t));
+    PS_H5(H5Aclose(a));
+    return bad ? 2 : 0;
+}
+
+/* ---- --load ---- */
+
+/* Opens name as a 2-D float matrix, its shape in dims; -1 when absent, exit 2 when unfit. */
+static hid_t open_matrix(hid_t f, const char *path, const char *name, hsize_t dims[2])
+{
+    if (PS_H5(H5Lexists(f, name, H5P_DEFAULT)) == 0) return H5I_INVALID_HID;
+    ps_h5_errors saved;
+    ps_h5_quiet(&saved);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    ps_h5_loud(&saved);
+    if (d < 0) ps_usage_error("--load: %s: %s is not a dataset", path, name);
+    hid_t space = (hid_t)PS_H5(H5Dget_space(d));
+    hid_t type = (hid_t)PS_H5(H5Dget_type(d));
+    int rank = (int)PS_H5(H5Sget_simple_extent_ndims(space));
+    H5T_class_t cls = (H5T_class_t)PS_H5(H5Tget_class(type));
+    size_t size = H5Tget_size(type);
+    if (rank != 2)
+        ps_usage_error("--load: %s: dataset %s has %d dimensions, expected 2 (a matrix)", path,
+                       name, rank);
+    PS_H5(H5Sget_simple_extent_dims(space, dims, NULL));
+    if (cls != H5T_FLOAT || (size != 4 && size != 8))
+        ps_usage_error("--load: %s: dataset %s is not float32 or float64", path, name);
+    if (dims[0] == 0 || dims[1] == 0)
+        ps_usage_error("--load: %s: dataset %s is empty (%llu x %llu)", path, name,
+                       (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    PS_H5(H5Tclose(type));
+    PS_H5(H5Sclose(space));
+    return d;
+}
+
+/* Reads the row-major rows x cols dataset into dst, column-major rows x cols (transpose =
+ * 1) or in the file's order (transpose = 0), a block of rows at a time: W1 can be gigabytes,
+ * and a second full-size copy for the transposition would double the peak memory. */
+static void read_matrix(hid_t d, const char *path, const char *name, hsize_t rows,
+                        hsize_t cols, double *dst, int transpose)
+{
+    hsize_t block = (1u << 20) / cols;
+    if (block < 1) block = 1;
+    if (block > rows) block = rows;
+    double *buf = transpose ? ps_malloc(sizeof(double) * block * cols, "--load rows") : NULL;
+    hid_t fspace = (hid_t)PS_H5(H5Dget_space(d));
+    for (hsize_t r0 = 0; r0 < rows; r0 += block) {
+        hsize_t nb = rows - r0 < block ? rows - r0 : block;
+        hsize_t start[2] = {r0, 0}, count[2] = {nb, cols};
+        double *into = transpose ? buf : dst + r0 * cols;
+        PS_H5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL));
+        hid_t mspace = (hid_t)PS_H5(H5Screate_simple(2, count, NULL));
+        PS_H5(H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, into));
+        PS_H5(H5Sclose(mspace));
+        for (hsize_t i = 0; i < nb; i++)
+            for (hsize_t j = 0; j < cols; j++) {
+                double v = into[i * cols + j];
+                if (!isfinite(v))
+                    ps_usage_error("--load: %s: dataset %s has a non-finite entry %g at [%llu, "
+                                   "%llu]", path, name, v, (unsigned long long)(r0 + i),
+                                   (unsigned long long)j);
+                if (transpose) dst[(r0 + i) + j * rows] = v;
+            }
+    }
+    PS_H5(H5Sclose(fspace));
+    free(buf);
+}
+
+void ps_h5_load(const char *path, ps_loaded *L)
+{
+    memset(L, 0, sizeof *L);
+    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "--load", NULL, 0);
+    hsize_t da[2], de[2], d1[2] = {0, 0}, d2[2] = {0, 0};
+    hid_t A = open_matrix(f, path, "A_star", da);
+    hid_t E = open_matrix(f, path, "noise", de);
+    hid_t W1 = open_matrix(f, path, "W1", d1);
+    hid_t W2 = open_matrix(f, path, "W2", d2);
+    if (A < 0 || E < 0)
+        ps_usage_error("--load: %s: dataset %s is missing (needed: A_star and noise, d x d)",
+                       path, A >= 0 ? "noise" : "A_star");
+    if (da[0] != da[1])
+        ps_usage_error("--load: %s: dataset A_star is %llu x %llu, expected square (d x d)", path,
+                       (unsigned long long)da[0], (unsigned long long)da[1]);
+    if (da[0] > INT_MAX)
+        ps_usage_error("--load: %s: dataset A_star is %llu x %llu, d above %d", path,
+                       (unsigned long long)da[0], (unsigned long long)da[1], INT_MAX);
+    const hsize_t d = da[0];
+    if (de[0] != d || de[1] != d)
+        ps_usage_error("--load: %s: dataset noise is %llu x %llu, expected %llu x %llu like A_star",
+                       path, (unsigned long long)de[0], (unsigned long long)de[1],
+                       (unsigned long long)d, (unsigned long long)d);
+    if ((W1 < 0) != (W2 < 0))
+        ps_usage_error("--load: %s: dataset %s is missing (W1 and W2 come together or not at all)",
+                       path, W1 >= 0 ? "W2" : "W1");
+    hsize_t w = 0;
+    if (W1 >= 0) {
+        w = d1[0];
+        if (d1[1] != d)
+            ps_usage_error("--load: %s: dataset W1 is %llu x %llu, expected w x %llu (w x d)",
+                           path, (unsigned long long)d1[0], (unsigned long long)d1[1],
+                           (unsigned long long)d);
+        if (d2[0] != d || d2[1] != w)
+            ps_usage_error("--load: %s: dataset W2 is %llu x %llu, expected %llu x %llu (d x w, "
+                           "w of W1)", path, (unsigned long long)d2[0],
+                           (unsigned long long)d2[1], (unsigned long long)d,
+                           (unsigned long long)w);
+        if (w > (hsize_t)INT64_MAX || w > SIZE_MAX / sizeof(double) / d)
+            ps_usage_error("--load: %s: dataset W1 is too large (%llu x %llu)", path,
+                           (unsigned long long)w, (unsigned long long)d);
+    }
+    L->d = (int)d;
+    L->w = (int64_t)w;
+    L->Astar = ps_malloc(sizeof(double) * d * d, "A_star");
+    L->E = ps_malloc(sizeof(double) * d * d, "noise");
+    read_matrix(A, path, "A_star", d, d, L->Astar, 1);
+    read_matrix(E, path, "noise", d, d, L->E, 1);
+    PS_H5(H5Dclose(A));
+    PS_H5(H5Dclose(E));
+    if (W1 >= 0) {
+        L->W1 = ps_malloc(sizeof(double) * w * d, "W1");
+        L->W2T = ps_malloc(sizeof(double) * w * d, "W2");
+        read_matrix(W1, path, "W1", w, d, L->W1, 1);
+        /* W2 (d x w) row-major is W2^T (w x d) column-major: same bytes, no transposition */
+        read_matrix(W2, path, "W2", d, w, L->W2T, 0);
+        PS_H5(H5Dclose(W1));
+        PS_H5(H5Dclose(W2));
+    }
+    PS_H5(H5Fclose(f));
+}
+
+void ps_loaded_free(ps_loaded *L)
+{
+    free(L->Astar);
+    free(L->E);
+    free(L->W1);
+    free(L->W2T);
+    memset(L, 0, sizeof *L);
+}
