@@ -1,0 +1,27 @@
+/* tasks: the sweep's work list. A task is one (gamma_s, gamma_w, replica) point, numbered as the
+ * done flags are stored: t = (is * n_w + iw) * R + r. Its params are the sweep's with gs, gw and
+ * replica set, so a task's result equals `phasesweep run` with those values. The order in which
+ * tasks are handed out decides the load balance only, never a result. Pure functions. */
+#ifndef PS_TASKS_H
+#define PS_TASKS_H
+
+#include <stdint.h>
+#include "cli.h"
+
+int64_t ps_task_count(const ps_options *o);
+void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r);
+/* o->p with gs = gs_range[is], gw = gw_range[iw], replica = r. */
+ps_params ps_task_params(const ps_options *o, int64_t t);
+
+/* A deterministic estimate of a run's work (flops-like units): the cost of one iteration at
+ * m = min(w, 2d) (w in explicit mode) times the expected iterations, which grow into the
+ * active corner (small gs + gw), capped at max_iter. */
+double ps_task_cost(const ps_params *p);
+
+/* Writes the tasks not done (done: [n_s][n_w][R] flags) into order, the order to hand them
+ * out in, and returns their number: replica by replica (a rank then regenerates its teacher
+ * about once per replica), within a replica most expensive first (so the last tasks are the
+ * cheap ones that fill the gaps), ties by smaller gs + gw, then by index. */
+int64_t ps_tasks_order(const ps_options *o, const uint8_t *done, int64_t *order);
+
+#endif

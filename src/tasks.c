@@ -1,0 +1,79 @@
+/* tasks: numbering, params and hand-out order of the sweep's tasks. */
+#include "tasks.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+int64_t ps_task_count(const ps_options *o)
+{
+    return (int64_t)o->gs_range.n * o->gw_range.n * o->replicas;
+}
+
+void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r)
+{
+    int64_t R = o->replicas, n_w = o->gw_range.n;
+    *r = (int)(t % R);
+    *iw = (int)(t / R % n_w);
+    *is = (int)(t / R / n_w);
+}
+
+ps_params ps_task_params(const ps_options *o, int64_t t)
+{
+    int is, iw, r;
+    ps_task_decode(o, t, &is, &iw, &r);
+    ps_params p = o->p;
+    p.gs = ps_range_at(&o->gs_range, is);
+    p.gw = ps_range_at(&o->gw_range, iw);
+    p.replica = r;
+    return p;
+}
+
+double ps_task_cost(const ps_params *p)
+{
+    double d = p->d;
+    int64_t w = ps_width(p->d, p->gw);
+    double m = w < 1 ? 1.0 : p->mode == PS_MODE_EXPLICIT ? (double)w : ps_reduced_rank(p->d, w);
+    /* A = U2^T U1 and the two GD products: ~6 m d^2; residual and errors: ~2 d^3; the theory
+     * step is dominated by one d x d SVD. */
+    double per_iter = d * d * (6.0 * m + 2.0 * d) + (p->theory ? 30.0 * d * d * d : 0.0);
+    /* Lazy side: ~c steps at eta = 1/(c w sigma2). Active side: the small initial network
+     * (scale d^(gs+gw)) first has to grow, ~c ln d per unit of 1 - gs - gw. */
+    double iters = p->lr_scale * (1.0 + fmax(0.0, 1.0 - p->gs - p->gw) * log(d));
+    return per_iter * fmin(fmax(iters, 1.0), (double)p->max_iter);
+}
+
+typedef struct keyed {
+    int64_t t;
+    int r;
+    double cost, active; /* active = gs + gw */
+} keyed;
+
+static int by_key(const void *pa, const void *pb)
+{
+    const keyed *a = pa, *b = pb;
+    if (a->r != b->r) return a->r < b->r ? -1 : 1;
+    if (a->cost != b->cost) return a->cost > b->cost ? -1 : 1;
+    if (a->active != b->active) return a->active < b->active ? -1 : 1;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+int64_t ps_tasks_order(const ps_options *o, const uint8_t *done, int64_t *order)
+{
+    int64_t total = ps_task_count(o), n = 0;
+    keyed *k = ps_malloc(sizeof *k * (size_t)(total ? total : 1), "task order");
+    for (int64_t t = 0; t < total; t++) {
+        if (done[t]) continue;
+        ps_params p = ps_task_params(o, t);
+        k[n].t = t;
+        k[n].r = p.replica;
+        k[n].cost = ps_task_cost(&p);
+        k[n].active = p.gs + p.gw;
+        n++;
+    }
+    qsort(k, (size_t)n, sizeof *k, by_key);
+    for (int64_t i = 0; i < n; i++) order[i] = k[i].t;
+    free(k);
+    return n;
+}
