@@ -31,6 +31,7 @@ typedef struct ps_params {
     double lr_scale;         /* c in eta = 1/(c ...) */
     enum ps_mode mode;
     int theory;              /* run the self-consistent dynamics alongside GD */
+    int stop_rules;          /* apply the three stopping rules (else run to max_iter) */
     double tol_converged;    /* stop when L_train < this */
     double tol_plateau;      /* |L_train(i) - L_train(i-1)| < this ... */
     double plateau_min_drop; /* ... and L_train(0) - L_train(i) > this */

@@ -67,6 +67,9 @@ static const ps_option table[] = {
     {"no-theory", PS_OPT_FLAG, OFF(p.theory), 1, 0, RTS, 1,
      "skip the self-consistent dynamics (log_distance becomes null)", "Training", 0, 0},
     /* Stopping */
+    {"no-stop", PS_OPT_FLAG, OFF(p.stop_rules), 1, 0, RTS, 1,
+     "ignore the three stopping rules: run --max-iter steps (Figure 1); divergence still stops",
+     "Stopping", 0, 0},
     {"tol-converged", PS_OPT_DOUBLE, OFF(p.tol_converged), 0, 1e300, RTS, 1,
      "converged when L_train < this", "Stopping", 0, 0},
     {"tol-plateau", PS_OPT_DOUBLE, OFF(p.tol_plateau), 0, 1e300, RTS, 1,

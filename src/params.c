@@ -20,7 +20,7 @@ void ps_params_default(ps_params *p)
 {
     *p = (ps_params){
         .d = 200, .k = 5, .noise = 1.0, .gs = 0.0, .gw = 0.0, .seed = 0, .replica = 0,
-        .max_iter = 750, .lr_scale = 50.0, .mode = PS_MODE_REDUCED, .theory = 1,
+        .max_iter = 750, .lr_scale = 50.0, .mode = PS_MODE_REDUCED, .theory = 1, .stop_rules = 1,
         .tol_converged = 1e-3, .tol_plateau = 2e-4, .plateau_min_drop = 1e-2,
         .diverge_factor = 1e6, .max_mem = 4.0 * 1024 * 1024 * 1024, .threads = 1,
     };

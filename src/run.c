@@ -105,7 +105,7 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
         e->ops->gd_step(e, lr);
         if (p->theory) e->ops->sc_step(e, lr, c);
         steps = i + 1;
-        if (ps_should_stop(p, i, train, test, &why)) break;
+        if (p->stop_rules && ps_should_stop(p, i, train, test, &why)) break;
     }
 
     res->min_test_error = best_i >= 0 ? best : NAN;

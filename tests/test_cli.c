@@ -93,7 +93,7 @@ static void test_identity(void **state)
     (void)state;
     static const char *const ident[] = {
         "d", "rank", "noise", "gs", "gw", "replicas", "seed", "max-iter", "lr-scale", "mode",
-        "no-theory", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor"};
+        "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
                                         "replica"};

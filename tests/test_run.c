@@ -115,6 +115,24 @@ static void test_protocol_bookkeeping(void **state)
     assert_true(r.sigma2 == 0.5 && r.lr == 0.01);
 }
 
+static void test_no_stop_runs_to_max_iter(void **state)
+{
+    double train[] = {4.0, 3.0, 2.0, 1.5, 1.2, 1.1, 1.05, 1.0};
+    double test[] = {2.0, 1.0, 0.5, 0.5, 0.6, 0.7, 0.8, 0.9}; /* would overfit at i = 5 */
+    double dist[8] = {0};
+    fake f = {train, test, dist, 0, 0, 0, -1, 0};
+    ps_engine e = {&fake_ops, &f};
+    ps_params p = defaults();
+    p.stop_rules = 0;
+    p.max_iter = 8;
+    ps_result r;
+    ps_run_engine(&p, &e, 0.5, 10, 0.01, &r, NULL, NULL);
+    assert_int_equal(r.stop, PS_STOP_MAX_ITER);
+    assert_int_equal(r.n_iter, 8);
+    assert_int_equal(r.iterations, 2);
+    assert_true(r.final_train_error == 1.0);
+}
+
 static void test_divergence_is_a_result(void **state)
 {
     double train[] = {4.0, 3.0, 5e6, NAN};
@@ -223,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_stop_overfitting),
         cmocka_unit_test(test_stop_plateau),
         cmocka_unit_test(test_protocol_bookkeeping),
+        cmocka_unit_test(test_no_stop_runs_to_max_iter),
         cmocka_unit_test(test_divergence_is_a_result),
         cmocka_unit_test(test_hook_aborts),
         cmocka_unit_test(test_real_run_without_theory),
