@@ -43,7 +43,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-.PHONY: all deps run check check-c check-mpi check-python check-slurm bench clean distclean
+.PHONY: all deps deps-check run check bench clean distclean
 
 all: bin/phasesweep
 
@@ -59,19 +59,22 @@ build/tests/%: tests/%.c $(LIBOBJ) | build/tests
 bin build build/tests:
 	mkdir -p $@
 
-# Installs the Debian packages the build, the tests and the analysis need (when root),
-# or prints the exact apt-get line to run.
+# Install the Debian packages the build and the analysis need (deps) and the tests too
+# (deps-check) when root, or print the exact apt-get line to run.
 deps:
 	@sh tests/deps.sh
+
+deps-check:
+	@sh tests/deps.sh check
 
 run: deps bin/phasesweep
 	@sh jobs/local-run.sh
 
-check: deps
+check: deps-check
 	$(MAKE) --no-print-directory all $(TESTBIN)
 	@sh tests/run_all.sh
 
-bench: deps
+bench: deps-check
 	$(MAKE) --no-print-directory all $(BENCHBIN)
 	@sh tests/run_bench.sh
 

@@ -1,8 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages phasesweep needs when root; otherwise prints the apt-get line.
+#   deps.sh        build, run and analysis (make run)
+#   deps.sh check  the same plus the test tools: cmocka, pytest, Slurm and munge (make check)
 PKGS="make gcc pkg-config libopenmpi-dev openmpi-bin libopenblas-dev liblapacke-dev
 libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools librandom123-dev libinih-dev
-libcmocka-dev python3 python3-h5py python3-numpy python3-scipy python3-matplotlib python3-pytest"
+python3 python3-h5py python3-numpy python3-scipy python3-matplotlib"
+[ "${1:-}" = check ] && PKGS="$PKGS libcmocka-dev python3-pytest slurmctld slurmd slurm-client munge"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
