@@ -1,0 +1,404 @@
+/* dist: the ScaLAPACK group engine reproduces the local engine -- every per-iteration record
+ * and the metrics of whole runs with the theory, for d a multiple of the block size and not,
+ * m = 2d (Bartlett) and m = w < 2d, on both 2-rank grids (1x2, 2x1) -- and gives every rank of
+ * the group the same bits. Run under mpirun -n 2: ranks 0, 1 form the group. With more ranks
+ * the others form a second group of their own, and one extra case runs on all ranks at once. */
+#include <math.h>
+#include <mpi.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <cblas.h>
+
+#include "dist.h"
+#include "run.h"
+
+typedef struct ctx {
+    MPI_Comm comm;
+    int P;
+} ctx;
+
+/* An engine that forwards to another and keeps what measure recorded. */
+typedef struct recorder {
+    ps_engine inner;
+    ps_record *recs;
+    int n, cap;
+} recorder;
+
+static void rec_measure(ps_engine *e, ps_record *r)
+{
+    recorder *w = e->state;
+    w->inner.ops->measure(&w->inner, r);
+    if (w->n < w->cap) w->recs[w->n++] = *r;
+}
+static void rec_gd(ps_engine *e, double eta)
+{
+    recorder *w = e->state;
+    w->inner.ops->gd_step(&w->inner, eta);
+}
+static void rec_sc(ps_engine *e, double eta, double c)
+{
+    recorder *w = e->state;
+    w->inner.ops->sc_step(&w->inner, eta, c);
+}
+static void rec_keep(ps_engine *e)
+{
+    recorder *w = e->state;
+    w->inner.ops->keep_best(&w->inner);
+}
+static double rec_rank(ps_engine *e)
+{
+    recorder *w = e->state;
+    return w->inner.ops->best_stable_rank(&w->inner);
+}
+static void rec_sv(ps_engine *e, double *a, double *b)
+{
+    recorder *w = e->state;
+    w->inner.ops->singular_values(&w->inner, a, b);
+}
+static void rec_destroy(ps_engine *e)
+{
+    recorder *w = e->state;
+    w->inner.ops->destroy(&w->inner);
+}
+static const ps_engine_ops rec_ops = {"recorder", rec_measure, rec_gd, rec_sc, rec_keep,
+                                      rec_rank, rec_sv, rec_destroy};
+
+typedef struct run_case {
+    int d, nb;
+    double gs, gw;
+    int theory, max_iter;
+} run_case;
+
+typedef struct run_out {
+    ps_result res;
+    ps_record *recs;
+    int n;
+} run_out;
+
+static ps_params case_params(const run_case *c)
+{
+    ps_params p;
+    ps_params_default(&p);
+    p.d = c->d;
+    p.k = 5;
+    p.gs = c->gs;
+    p.gw = c->gw;
+    p.theory = c->theory;
+    p.max_iter = c->max_iter;
+    return p;
+}
+
+/* One whole run with the local engine (comm == MPI_COMM_NULL) or the dist engine. */
+static void run_one(const run_case *c, MPI_Comm comm, int nb, int prow, int pcol, run_out *out)
+{
+    ps_params p = case_params(c);
+    ps_teacher t;
+    ps_teacher_generate(&t, &p);
+    int64_t w = ps_width(p.d, p.gw);
+    double s2 = ps_sigma2(p.d, p.gs), lr = ps_learning_rate(&p, w, s2, t.astar_op);
+    ps_coords x;
+    ps_coords_draw(&x, &p, w, s2);
+    recorder r = {.cap = p.max_iter, .recs = calloc((size_t)p.max_iter, sizeof(ps_record))};
+    if (comm == MPI_COMM_NULL) {
+        r.inner = ps_engine_local(&t, &x, p.theory, 0);
+    } else {
+        r.inner = ps_engine_dist_grid(comm, &t, &x, p.theory, 0, nb, prow, pcol);
+        assert_null(x.U1); /* taken over */
+        ps_teacher_free(&t); /* the engine keeps its own blocks */
+    }
+    ps_engine e = {&rec_ops, &r};
+    ps_run_engine(&p, &e, s2, w, lr, &out->res, NULL, NULL);
+    e.ops->destroy(&e);
+    if (comm == MPI_COMM_NULL) ps_teacher_free(&t);
+    out->recs = r.recs;
+    out->n = r.n;
+}
+
+/* |a - b| <= rtol max(|a|, |b|); *worst keeps the largest relative difference, for the log. */
+static void assert_close(double a, double b, double rtol, const char *what, int i,
+                         double *worst)
+{
+    double scale = fmax(fabs(a), fabs(b));
+    if (scale > 0.0 && fabs(a - b) / scale > *worst) *worst = fabs(a - b) / scale;
+    if (!(fabs(a - b) <= rtol * scale)) {
+        print_error("%s at iteration %d: local %.17g, dist %.17g\n", what, i, a, b);
+        fail();
+    }
+}
+
+/* Every value the run produced, packed, is the same on all ranks of comm (bitwise). */
+static void assert_same_on_all_ranks(MPI_Comm comm, const run_out *o)
+{
+    int n = 5 * o->n + 6;
+    double *v = malloc(sizeof(double) * n), *lo = malloc(sizeof(double) * n),
+           *hi = malloc(sizeof(double) * n);
+    for (int i = 0; i < o->n; i++) {
+        const ps_record *r = &o->recs[i];
+        double f[5] = {r->train, r->test, r->th_train, r->th_test, r->distance};
+        for (int k = 0; k < 5; k++) v[5 * i + k] = isnan(f[k]) ? -1.0 : f[k];
+    }
+    double *tail = v + 5 * o->n;
+    tail[0] = o->res.min_test_error;
+    tail[1] = o->res.stable_rank;
+    tail[2] = isnan(o->res.log_distance) ? -1.0 : o->res.log_distance;
+    tail[3] = o->res.iterations;
+    tail[4] = o->res.n_iter;
+    tail[5] = o->res.stop;
+    assert_int_equal(MPI_Allreduce(v, lo, n, MPI_DOUBLE, MPI_MIN, comm), MPI_SUCCESS);
+    assert_int_equal(MPI_Allreduce(v, hi, n, MPI_DOUBLE, MPI_MAX, comm), MPI_SUCCESS);
+    assert_memory_equal(lo, v, sizeof(double) * n);
+    assert_memory_equal(hi, v, sizeof(double) * n);
+    free(v); free(lo); free(hi);
+}
+
+static void compare_case(const ctx *g, const run_case *c, int prow, int pcol)
+{
+    run_out loc, dist;
+    double worst = 0.0;
+    run_one(c, MPI_COMM_NULL, 0, 0, 0, &loc);
+    run_one(c, g->comm, c->nb, prow, pcol, &dist);
+    assert_same_on_all_ranks(g->comm, &dist);
+    assert_int_equal(dist.n, loc.n);
+    for (int i = 0; i < loc.n; i++) {
+        const ps_record *a = &loc.recs[i], *b = &dist.recs[i];
+        assert_close(a->train, b->train, 1e-9, "train", i, &worst);
+        assert_close(a->test, b->test, 1e-9, "test", i, &worst);
+        if (c->theory) {
+            assert_close(a->th_train, b->th_train, 1e-9, "th_train", i, &worst);
+            assert_close(a->th_test, b->th_test, 1e-9, "th_test", i, &worst);
+            assert_close(a->distance, b->distance, 1e-9, "distance", i, &worst);
+        } else {
+            assert_true(isnan(b->th_train) && isnan(b->th_test) && isnan(b->distance));
+        }
+    }
+    assert_int_equal(dist.res.iterations, loc.res.iterations);
+    assert_int_equal(dist.res.n_iter, loc.res.n_iter);
+    assert_int_equal(dist.res.stop, loc.res.stop);
+    const ps_result *l = &loc.res, *r = &dist.res;
+    assert_close(l->min_test_error, r->min_test_error, 1e-9, "min_test_error", -1, &worst);
+    assert_close(l->stable_rank, r->stable_rank, 1e-9, "stable_rank", -1, &worst);
+    assert_close(l->final_train_error, r->final_train_error, 1e-9, "final train", -1, &worst);
+    if (c->theory)
+        assert_close(l->log_distance, r->log_distance, 1e-9, "log_distance", -1, &worst);
+    else
+        assert_true(isnan(dist.res.log_distance));
+    int rank;
+    MPI_Comm_rank(g->comm, &rank);
+    if (rank == 0)
+        print_message("d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g at %d,"
+                      " stable rank %.6g; largest relative difference %.1e\n", c->d, c->nb,
+                      prow, pcol, c->theory, loc.res.n_iter, ps_stop_name(loc.res.stop),
+                      loc.res.min_test_error, loc.res.iterations, loc.res.stable_rank, worst);
+    free(loc.recs);
+    free(dist.recs);
+}
+
+/* The case on the group's default grid and on its transpose (1x2 and 2x1 for 2 ranks). */
+static void compare_both_grids(void **state, const run_case *c)
+{
+    const ctx *g = *state;
+    int prow, pcol;
+    assert_int_equal(ps_dist_grid_shape(g->P, &prow, &pcol), 0);
+    compare_case(g, c, prow, pcol);
+    if (prow != pcol) compare_case(g, c, pcol, prow);
+}
+
+/* d = 64 with nb = 32 (two blocks each way) and nb = 64 (one block: on a 1x2 grid one rank
+ * owns no column at all); m = 2d from the Bartlett factor (w = 4096). */
+static void test_reduced_d64(void **state)
+{
+    run_case c = {.d = 64, .nb = 32, .gs = -1.5, .gw = 2.0, .theory = 1, .max_iter = 400};
+    compare_both_grids(state, &c);
+    c.nb = 64;
+    compare_both_grids(state, &c);
+}
+
+/* d = 150 is no multiple of the block size: ragged last blocks (64, 64, 22 and 32 x 4, 22). */
+static void test_reduced_d150(void **state)
+{
+    run_case c = {.d = 150, .nb = 64, .gs = -1.5, .gw = 2.0, .theory = 1, .max_iter = 300};
+    compare_both_grids(state, &c);
+    c.nb = 32;
+    compare_both_grids(state, &c);
+}
+
+/* m = w = d/2 < 2d: the coordinates are the dense draw of M, m x d with m < d. */
+static void test_narrow_width(void **state)
+{
+    run_case c = {.d = 64, .nb = 16, .gs = -1.0, .gw = log(32.0) / log(64.0), .theory = 1,
+                  .max_iter = 400};
+    compare_both_grids(state, &c);
+    run_case c2 = {.d = 150, .nb = 64, .gs = -1.0, .gw = log(75.0) / log(150.0), .theory = 1,
+                   .max_iter = 300};
+    compare_both_grids(state, &c2);
+}
+
+/* GD alone on the lazy side: the theory fields stay NaN. */
+static void test_without_theory(void **state)
+{
+    run_case c = {.d = 100, .nb = 32, .gs = -0.5, .gw = 2.0, .theory = 0, .max_iter = 200};
+    compare_both_grids(state, &c);
+}
+
+/* Tracing: pdgesvd's singular values of A and B match LAPACK's on the first iterations. */
+static void test_singular_values(void **state)
+{
+    const ctx *g = *state;
+    run_case c = {.d = 150, .nb = 32, .gs = -1.5, .gw = 2.0, .theory = 1, .max_iter = 6};
+    ps_params p = case_params(&c);
+    ps_teacher t;
+    ps_teacher_generate(&t, &p);
+    int64_t w = ps_width(p.d, p.gw);
+    double s2 = ps_sigma2(p.d, p.gs), lr = ps_learning_rate(&p, w, s2, t.astar_op);
+    ps_trace tl, td;
+    ps_result rl, rd;
+    ps_trace_alloc(&tl, p.max_iter, p.d);
+    ps_trace_alloc(&td, p.max_iter, p.d);
+    ps_coords x;
+    ps_coords_draw(&x, &p, w, s2);
+    ps_engine e = ps_engine_local(&t, &x, 1, 1);
+    ps_run_engine(&p, &e, s2, w, lr, &rl, &tl, NULL);
+    e.ops->destroy(&e);
+    ps_coords_draw(&x, &p, w, s2);
+    e = ps_engine_dist(g->comm, &t, &x, 1, 1, c.nb);
+    ps_run_engine(&p, &e, s2, w, lr, &rd, &td, NULL);
+    e.ops->destroy(&e);
+    assert_int_equal(td.n, tl.n);
+    assert_true(tl.n >= 2);
+    for (int i = 0; i < tl.n; i++) {
+        const double *a = tl.gd_sv + (size_t)i * p.d, *b = td.gd_sv + (size_t)i * p.d;
+        const double *ta = tl.th_sv + (size_t)i * p.d, *tb = td.th_sv + (size_t)i * p.d;
+        for (int j = 0; j < p.d; j++) {
+            assert_true(fabs(a[j] - b[j]) <= 1e-9 * a[0]);
+            assert_true(fabs(ta[j] - tb[j]) <= 1e-9 * ta[0]);
+        }
+        assert_true(a[0] >= a[p.d - 1] && b[0] >= b[p.d - 1]); /* descending */
+    }
+    ps_trace_free(&tl);
+    ps_trace_free(&td);
+    ps_teacher_free(&t);
+}
+
+/* A farm makes one engine per task: many in a row, on matrices smaller than one block (on a
+ * 1x2 grid one rank then owns nothing), must neither fail nor leak BLACS contexts. */
+static void test_many_small_engines(void **state)
+{
+    const ctx *g = *state;
+    for (int k = 0; k < 60; k++) {
+        ps_params p;
+        ps_params_default(&p);
+        p.d = 1 + k % 9;
+        p.k = 1;
+        p.gs = -1.0;
+        p.gw = k % 2 ? 0.5 : 2.0;
+        ps_teacher t;
+        ps_teacher_generate(&t, &p);
+        int64_t w = ps_width(p.d, p.gw);
+        double s2 = ps_sigma2(p.d, p.gs);
+        ps_coords xl, xd;
+        ps_coords_draw(&xl, &p, w, s2);
+        ps_coords_draw(&xd, &p, w, s2);
+        ps_engine el = ps_engine_local(&t, &xl, 1, 0);
+        ps_engine ed = ps_engine_dist(g->comm, &t, &xd, 1, 0, 0);
+        for (int i = 0; i < 3; i++) {
+            ps_record a, b;
+            el.ops->measure(&el, &a);
+            ed.ops->measure(&ed, &b);
+            assert_true(fabs(a.train - b.train) <= 1e-12 * a.train);
+            assert_true(fabs(a.distance - b.distance) <= 1e-12 * a.train);
+            el.ops->keep_best(&el);
+            ed.ops->keep_best(&ed);
+            el.ops->gd_step(&el, 0.01);
+            ed.ops->gd_step(&ed, 0.01);
+            el.ops->sc_step(&el, 0.01, s2 * (double)w);
+            ed.ops->sc_step(&ed, 0.01, s2 * (double)w);
+        }
+        double ra = el.ops->best_stable_rank(&el), rb = ed.ops->best_stable_rank(&ed);
+        assert_true(fabs(ra - rb) <= 1e-12 * ra);
+        el.ops->destroy(&el);
+        ed.ops->destroy(&ed);
+        assert_null(ed.state);
+        ps_teacher_free(&t);
+    }
+}
+
+static void test_grid_shape(void **state)
+{
+    static const int P[] = {1, 2, 3, 4, 6, 7, 8, 12, 16};
+    static const int rows[] = {1, 1, 1, 2, 2, 1, 2, 3, 4};
+    for (size_t i = 0; i < sizeof P / sizeof P[0]; i++) {
+        int r, c;
+        assert_int_equal(ps_dist_grid_shape(P[i], &r, &c), 0);
+        assert_int_equal(r, rows[i]);
+        assert_int_equal(r * c, P[i]);
+    }
+    int r, c;
+    assert_int_equal(ps_dist_grid_shape(0, &r, &c), -1);
+}
+
+static void test_group_auto_size(void **state)
+{
+    assert_int_equal(ps_group_auto_size(200, 8), 1);   /* small d: one rank per run */
+    assert_int_equal(ps_group_auto_size(511, 2), 1);
+    assert_int_equal(ps_group_auto_size(512, 2), 2);
+    assert_int_equal(ps_group_auto_size(512, 16), 8);  /* 512^3 / 8 = 256^3 */
+    assert_int_equal(ps_group_auto_size(2048, 2), 2);
+    assert_int_equal(ps_group_auto_size(600, 7), 7);   /* (600/256)^3 = 12.9 */
+    assert_int_equal(ps_group_auto_size(600, 26), 2);  /* divisors 1, 2, 13, 26: 13 > 12.9 */
+    assert_int_equal(ps_group_auto_size(4096, 1), 1);
+}
+
+static void test_memory_share(void **state)
+{
+    /* a rank of a group of P holds ~1/P of the local engine's arrays */
+    double one = ps_dist_run_bytes(2048, 4096, 1, 1), two = ps_dist_run_bytes(2048, 4096, 2, 1);
+    assert_true(two < 0.51 * one && two > 0.49 * one);
+    assert_true(ps_dist_run_bytes(2048, 4096, 1, 0) < one);
+}
+
+/* With 3 or more ranks: one case on a grid over every rank (e.g. 1x3). */
+static void test_world_group(void **state)
+{
+    ctx world = {MPI_COMM_WORLD, 0};
+    MPI_Comm_size(MPI_COMM_WORLD, &world.P);
+    ctx *pw = &world;
+    run_case c = {.d = 100, .nb = 16, .gs = -1.5, .gw = 2.0, .theory = 1, .max_iter = 200};
+    compare_both_grids((void **)&pw, &c);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    openblas_set_num_threads(1); /* one core per rank, as in a sweep */
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    ctx g;
+    MPI_Comm_split(MPI_COMM_WORLD, rank < 2 ? 0 : 1, rank, &g.comm);
+    MPI_Comm_set_errhandler(g.comm, MPI_ERRORS_RETURN);
+    MPI_Comm_size(g.comm, &g.P);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grid_shape),
+        cmocka_unit_test(test_group_auto_size),
+        cmocka_unit_test(test_memory_share),
+        cmocka_unit_test_prestate(test_reduced_d64, &g),
+        cmocka_unit_test_prestate(test_reduced_d150, &g),
+        cmocka_unit_test_prestate(test_narrow_width, &g),
+        cmocka_unit_test_prestate(test_without_theory, &g),
+        cmocka_unit_test_prestate(test_singular_values, &g),
+        cmocka_unit_test_prestate(test_many_small_engines, &g),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (size >= 3) {
+        const struct CMUnitTest world_tests[] = {cmocka_unit_test(test_world_group)};
+        failed += cmocka_run_group_tests(world_tests, NULL, NULL);
+    }
+    MPI_Comm_free(&g.comm);
+    MPI_Finalize();
+    return failed ? 1 : 0;
+}
