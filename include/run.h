@@ -45,9 +45,21 @@ int ps_should_stop(const ps_params *p, int i, const double *train, const double 
 void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t width, double lr,
                    ps_result *res, ps_trace *tr, const ps_hooks *hooks);
 
-/* The whole task: teacher given, initial network drawn from the params' key, local engine.
- * Usage errors (e.g. --max-mem exceeded) exit with status 2. */
+/* Where a run's engine comes from: make == NULL is the local engine; otherwise e.g. a
+ * ScaLAPACK group's (group.h), built by every rank of the group. */
+typedef struct ps_engine_maker {
+    ps_engine (*make)(void *ctx, const ps_teacher *t, ps_coords *x0, int theory, int trace);
+    void *ctx;
+} ps_engine_maker;
+
+/* A run from given initial coordinates (consumed): sigma2 from the params, w from x0, the
+ * protocol's learning rate, the maker's engine (NULL: local). */
+void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_result *res,
+                   ps_trace *tr, const ps_hooks *hooks, const ps_engine_maker *mk);
+
+/* The whole task: teacher given, initial network drawn from the params' key. With the local
+ * engine, --max-mem is checked here (usage error, status 2); a group's caller checks it. */
 void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
-                 const ps_hooks *hooks);
+                 const ps_hooks *hooks, const ps_engine_maker *mk);
 
 #endif

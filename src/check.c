@@ -6,6 +6,9 @@
 #include <stdlib.h>
 
 static void (*cleanup_fn)(void *);
+static int usage_quiet;
+
+void ps_usage_quiet(int quiet) { usage_quiet = quiet; }
 static void *cleanup_arg;
 
 void ps_set_cleanup(void (*fn)(void *), void *arg)
@@ -36,11 +39,13 @@ void ps_fail(int status, const char *call, const char *fmt, ...)
 void ps_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("phasesweep: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
+    if (!usage_quiet) {
+        fputs("phasesweep: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+    }
     run_cleanup();
     exit(PS_EXIT_USAGE);
 }

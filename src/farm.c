@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "group.h"
 #include "h5io.h"
 #include "init.h"
 #include "progress.h"
@@ -46,14 +47,33 @@ static void nap(long ns)
 typedef struct runner {
     const ps_options *o;
     ps_sweep_file *f;
+    ps_group *g;        /* the ranks that run each task together; its leader writes */
     ps_teacher teacher; /* the last replica's; it depends on (seed, replica) only */
     int teacher_replica;
 } runner;
 
-/* Runs task t and writes its result; returns 1 then, 0 when the hook aborted it (an aborted
- * run is not a result and is never stored). */
+/* A group's members learn their next task (or STOP) from the leader: a broadcast that the
+ * waiting members poll with naps, since a blocking one spins. */
+static int64_t group_task(const ps_group *g, int64_t t)
+{
+    MPI_Request rq;
+    PS_MPI(MPI_Ibcast(&t, 1, MPI_INT64_T, 0, g->comm, &rq));
+    long ns = 20000;
+    for (;;) {
+        int flag;
+        PS_MPI(MPI_Test(&rq, &flag, MPI_STATUS_IGNORE));
+        if (flag) return t;
+        nap(ns);
+        if (ns < 1000000) ns *= 2;
+    }
+}
+
+/* Runs task t on the whole group (the leader first tells the members) and has the leader write
+ * its result; returns 1 then, 0 when the run was aborted (an aborted run is not a result and
+ * is never stored). `hooks` is the leader's farm hook, NULL on members. */
 static int run_one(runner *rn, int64_t t, const ps_hooks *hooks, double *seconds)
 {
+    if (rn->g->size > 1 && rn->g->rank == 0) group_task(rn->g, t);
     ps_params p = ps_task_params(rn->o, t);
     int is, iw, r;
     ps_task_decode(rn->o, t, &is, &iw, &r);
@@ -63,9 +83,11 @@ static int run_one(runner *rn, int64_t t, const ps_hooks *hooks, double *seconds
         rn->teacher_replica = r;
     }
     ps_result res;
-    ps_run_task(&p, &rn->teacher, &res, NULL, hooks);
+    ps_group_hook gh = {rn->g, hooks, 0};
+    ps_hooks group_hooks = {ps_group_poll, &gh};
+    ps_run_task(&p, &rn->teacher, &res, NULL, &group_hooks, &rn->g->maker);
     if (res.stop == PS_STOP_ABORTED) return 0;
-    ps_sweep_write_result(rn->f, is, iw, r, &res);
+    if (rn->g->rank == 0) ps_sweep_write_result(rn->f, is, iw, r, &res);
     *seconds = res.seconds;
     return 1;
 }
@@ -234,6 +256,18 @@ static void run_worker(worker *k, runner *rn)
     }
 }
 
+/* ---- members of a group (ranks that are not its leader) ---- */
+
+static void run_member(runner *rn)
+{
+    for (;;) {
+        int64_t t = group_task(rn->g, 0);
+        if (t < 0) return;
+        double seconds;
+        run_one(rn, t, NULL, &seconds);
+    }
+}
+
 /* ---- the sweep ---- */
 
 /* Whether stderr ends on a terminal. Under a local mpirun a rank's stderr is a pipe to mpirun
@@ -254,7 +288,7 @@ static int on_terminal(void)
 /* Every run of the grid must fit in --max-mem. Checked before the file is touched, on every
  * rank alike, so that all ranks refuse together instead of one failing mid-sweep. Returns 0,
  * or 1 with the complaint in msg. */
-static int check_grid(const ps_options *o, char *msg, size_t len)
+static int check_grid(const ps_options *o, int P, char *msg, size_t len)
 {
     const ps_params *p = &o->p;
     for (int iw = 0; iw < o->gw_range.n; iw++) {
@@ -270,13 +304,13 @@ static int check_grid(const ps_options *o, char *msg, size_t len)
                      "run can index (use --mode reduced)", (long long)w, gw, INT_MAX / 2);
             return 1;
         }
-        double need = ps_run_bytes(p->d, m);
+        double need = ps_group_run_bytes(p->d, m, P, p->theory);
         if (need > p->max_mem) {
-            snprintf(msg, len, "--max-mem: %s mode at d=%d, w=%lld (gw=%.17g) needs %.3g GiB, "
-                     "above the limit of %.3g GiB (raise --max-mem%s)",
-                     p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d, (long long)w,
-                     gw, need / 1073741824.0, p->max_mem / 1073741824.0,
-                     p->mode == PS_MODE_EXPLICIT ? " or use --mode reduced" : "");
+            snprintf(msg, len, "--max-mem: %s mode at d=%d, w=%lld (gw=%.17g) needs %.3g GiB "
+                     "per rank with groups of %d, above the limit of %.3g GiB (raise "
+                     "--max-mem%s)", p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d,
+                     (long long)w, gw, need / 1073741824.0, P, p->max_mem / 1073741824.0,
+                     p->mode == PS_MODE_EXPLICIT ? " or use --mode reduced" : " or --group-size");
             return 1;
         }
     }
@@ -303,43 +337,53 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     PS_MPI(MPI_Comm_rank(comm, &rank));
     PS_MPI(MPI_Comm_size(comm, &ranks));
     char msg[512];
-    if (check_grid(o, msg, sizeof msg)) refuse(comm, rank, msg);
+    int P = ps_group_resolve(o, ranks, msg, sizeof msg);
+    /* the smallest group (the last one, when P does not divide the ranks) needs the most */
+    if (!P || check_grid(o, ranks % P ? ranks % P : P, msg, sizeof msg)) refuse(comm, rank, msg);
 
     ps_sweep_file *f = o->resume ? ps_sweep_resume(comm, o) : ps_sweep_create(comm, o);
     int64_t total = ps_task_count(o);
     uint8_t *done = ps_malloc((size_t)total, "done flags");
     ps_sweep_read_done(f, done);
+    /* the farm's protocol runs among the group leaders only */
+    ps_group g;
+    ps_group_split(comm, P, o->block, &g);
     MPI_Comm fc;
-    PS_MPI(MPI_Comm_dup(comm, &fc));
+    PS_MPI(MPI_Comm_split(comm, g.rank == 0 ? 0 : MPI_UNDEFINED, rank, &fc));
+    int leaders = (ranks + P - 1) / P;
 
-    runner rn = {.o = o, .f = f, .teacher_replica = -1};
+    runner rn = {.o = o, .f = f, .g = &g, .teacher_replica = -1};
     master m = {0};
-    if (rank == 0) {
+    if (g.rank != 0) {
+        run_member(&rn);
+    } else if (rank == 0) {
         int64_t n_done = 0;
         for (int64_t t = 0; t < total; t++) n_done += done[t] != 0;
         int64_t *order = ps_malloc(sizeof *order * (size_t)(total - n_done + 1), "task order");
         double *cost = ps_malloc(sizeof *cost * (size_t)(total - n_done + 1), "task costs");
-        m = (master){.comm = fc, .ranks = ranks, .order = order, .cost = cost};
+        m = (master){.comm = fc, .ranks = leaders, .order = order, .cost = cost};
         m.n_order = ps_tasks_order(o, done, order);
         double cost_left = 0;
         for (int64_t i = 0; i < m.n_order; i++) {
             ps_params p = ps_task_params(o, order[i]);
             cost_left += cost[i] = ps_task_cost(&p);
         }
-        m.holds = ps_malloc(sizeof *m.holds * (size_t)ranks, "farm state");
-        for (int w = 0; w < ranks; w++) m.holds[w] = -1;
-        m.notified = ps_calloc((size_t)ranks, 1, "farm state");
-        m.retired = ps_calloc((size_t)ranks, 1, "farm state");
-        m.stop_sends = ps_malloc(sizeof *m.stop_sends * (size_t)ranks, "farm state");
-        ps_progress_start(&m.pr, total, n_done, cost_left, ranks, on_terminal(), t0);
+        m.holds = ps_malloc(sizeof *m.holds * (size_t)leaders, "farm state");
+        for (int w = 0; w < leaders; w++) m.holds[w] = -1;
+        m.notified = ps_calloc((size_t)leaders, 1, "farm state");
+        m.retired = ps_calloc((size_t)leaders, 1, "farm state");
+        m.stop_sends = ps_malloc(sizeof *m.stop_sends * (size_t)leaders, "farm state");
+        ps_progress_start(&m.pr, total, n_done, cost_left, leaders, on_terminal(), t0);
         run_master(&m, &rn);
     } else {
         worker k = {.comm = fc};
         run_worker(&k, &rn);
     }
+    if (g.size > 1 && g.rank == 0) group_task(&g, STOP); /* the members' last word */
 
     if (rn.teacher_replica >= 0) ps_teacher_free(&rn.teacher);
-    PS_MPI(MPI_Comm_free(&fc));
+    if (fc != MPI_COMM_NULL) PS_MPI(MPI_Comm_free(&fc));
+    ps_group_free(&g);
     ps_sweep_close(f);
     if (rank == 0) {
         /* A signal caught after the last task ended changes nothing: the sweep is complete. */

@@ -1,6 +1,8 @@
 /* main: MPI set-up, the options, and the dispatch to run, trace, sweep and info. run and trace
- * compute on rank 0 alone for now; the other ranks only take part in MPI_Init/Finalize. */
+ * compute on the first --group-size ranks together (one rank by default); rank 0 prints and
+ * writes; further ranks only take part in MPI_Init/Finalize. */
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include "check.h"
 #include "cli.h"
 #include "farm.h"
+#include "group.h"
 #include "h5io.h"
 #include "init.h"
 #include "run.h"
@@ -53,10 +56,13 @@ static void print_result(const ps_options *o, const ps_result *r)
 }
 
 /* The refusal before anything big is allocated; the trace's series count as well. */
-static void check_memory(const ps_params *p, int64_t width, int trace)
+static void check_memory(const ps_params *p, int64_t width, int trace, int P)
 {
     int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
-    double need = ps_run_bytes(p->d, m);
+    if (m > INT_MAX / 2)
+        ps_usage_error("--mode explicit: w=%lld exceeds the %d an explicit run can index (use "
+                       "--mode reduced)", (long long)width, INT_MAX / 2);
+    double need = ps_group_run_bytes(p->d, m, P, p->theory);
     if (trace) need += 8.0 * (double)p->max_iter * (5.0 + 2.0 * p->d);
     if (need > p->max_mem)
         ps_usage_error("--max-mem: %s %s mode at d=%d, w=%lld needs %.3g GiB, above the limit "
@@ -108,40 +114,45 @@ static int cmd_run(ps_options *o)
     ps_teacher t;
     ps_result res;
     ps_trace tr, *trp = tracing ? &tr : NULL;
+    int ranks, rank;
+    char msg[512];
+    PS_MPI(MPI_Comm_size(MPI_COMM_WORLD, &ranks));
+    PS_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    int P = ps_group_resolve(o, ranks, msg, sizeof msg);
+    if (!P) ps_usage_error("%s", msg);
+    ps_group g;
+    ps_group_split(MPI_COMM_WORLD, P, o->block, &g);
+    if (rank >= P) { /* not in the first group: nothing to do */
+        ps_group_free(&g);
+        return 0;
+    }
 
+    ps_coords x;
     if (!o->load) {
-        check_memory(p, ps_width(p->d, p->gw), tracing);
+        int64_t w = ps_width(p->d, p->gw);
+        check_memory(p, w, tracing, P);
         ps_teacher_generate(&t, p);
-        if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
-        ps_run_task(p, &t, &res, trp, NULL);
+        ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
     } else {
         ps_loaded L;
         ps_h5_load(o->load, &L);
         adopt_loaded(o, &L);
         const int64_t w = L.w ? L.w : ps_width(p->d, p->gw);
-        check_memory(p, w, tracing);
+        check_memory(p, w, tracing, P);
         ps_teacher_from(&t, L.d, p->k, L.Astar, L.E);
-        if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
-        if (!L.w) {
-            ps_loaded_free(&L);
-            ps_run_task(p, &t, &res, trp, NULL);
-        } else {
-            double sigma2 = ps_sigma2(p->d, p->gs);
-            ps_coords x;
-            ps_coords_from_weights(&x, p->d, w, L.W1, L.W2T, p->mode);
-            ps_loaded_free(&L);
-            ps_engine e = ps_engine_local(&t, &x, p->theory, trp != NULL);
-            double lr = ps_learning_rate(p, w, sigma2, t.astar_op);
-            ps_run_engine(p, &e, sigma2, w, lr, &res, trp, NULL);
-            e.ops->destroy(&e);
-        }
+        if (L.w) ps_coords_from_weights(&x, p->d, w, L.W1, L.W2T, p->mode);
+        else ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
+        ps_loaded_free(&L);
     }
-    if (trp) {
-        ps_h5_write_trace(o->out, o, &res, trp);
-        ps_trace_free(trp);
+    if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
+    ps_run_coords(p, &t, &x, &res, trp, NULL, &g.maker);
+    if (rank == 0) {
+        if (trp) ps_h5_write_trace(o->out, o, &res, trp);
+        print_result(o, &res);
     }
-    print_result(o, &res);
+    if (trp) ps_trace_free(trp);
     ps_teacher_free(&t);
+    ps_group_free(&g);
     return 0;
 }
 
@@ -171,7 +182,8 @@ int main(int argc, char **argv)
     switch (o.cmd) {
     case PS_CMD_RUN:
     case PS_CMD_TRACE:
-        if (rank == 0) status = cmd_run(&o);
+        ps_usage_quiet(rank != 0); /* every rank meets the same bad input; rank 0 says it */
+        status = cmd_run(&o);
         break;
     case PS_CMD_SWEEP: status = ps_sweep_main(MPI_COMM_WORLD, &o); break;
     case PS_CMD_INFO:

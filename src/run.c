@@ -123,8 +123,20 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
     free(test);
 }
 
+void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_result *res,
+                   ps_trace *tr, const ps_hooks *hooks, const ps_engine_maker *mk)
+{
+    int64_t width = x0->width;
+    double sigma2 = ps_sigma2(p->d, p->gs);
+    ps_engine e = mk && mk->make ? mk->make(mk->ctx, t, x0, p->theory, tr != NULL)
+                                 : ps_engine_local(t, x0, p->theory, tr != NULL);
+    double lr = ps_learning_rate(p, width, sigma2, t->astar_op);
+    ps_run_engine(p, &e, sigma2, width, lr, res, tr, hooks);
+    e.ops->destroy(&e);
+}
+
 void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
-                 const ps_hooks *hooks)
+                 const ps_hooks *hooks, const ps_engine_maker *mk)
 {
     double t0 = now_seconds();
     int64_t width = ps_width(p->d, p->gw);
@@ -133,7 +145,7 @@ void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_tra
     double need = ps_run_bytes(p->d, m);
     if (width < 1)
         ps_usage_error("--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);
-    if (need > p->max_mem)
+    if (!(mk && mk->make) && need > p->max_mem)
         ps_usage_error("--max-mem: %s mode at d=%d, w=%lld needs %.3g GiB, above the limit of "
                        "%.3g GiB (raise --max-mem or use --mode reduced)",
                        p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d,
@@ -143,9 +155,6 @@ void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_tra
                        (long long)width, INT_MAX / 2);
     ps_coords x;
     ps_coords_draw(&x, p, width, sigma2);
-    ps_engine e = ps_engine_local(t, &x, p->theory, tr != NULL);
-    double lr = ps_learning_rate(p, width, sigma2, t->astar_op);
-    ps_run_engine(p, &e, sigma2, width, lr, res, tr, hooks);
-    e.ops->destroy(&e);
+    ps_run_coords(p, t, &x, res, tr, hooks, mk);
     res->seconds = now_seconds() - t0;
 }

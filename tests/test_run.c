@@ -186,8 +186,8 @@ static void test_real_run_without_theory(void **state)
     ps_teacher t;
     ps_teacher_generate(&t, &p);
     ps_result a, b;
-    ps_run_task(&p, &t, &a, NULL, NULL);
-    ps_run_task(&p, &t, &b, NULL, NULL);
+    ps_run_task(&p, &t, &a, NULL, NULL, NULL);
+    ps_run_task(&p, &t, &b, NULL, NULL, NULL);
     assert_true(isnan(a.log_distance));
     assert_true(a.min_test_error < 1.0 && a.min_test_error > 0.0);
     assert_true(a.stable_rank >= 1.0 && a.stable_rank <= 10.0);

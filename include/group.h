@@ -1,0 +1,43 @@
+/* group: ranks working on one run together. The ranks of a communicator are split into
+ * consecutive groups of P (the last one smaller when P does not divide the rank count); a group
+ * of one runs the local engine, a larger one the ScaLAPACK engine (dist.h) on its own BLACS
+ * grid. The group's rank 0, its leader, talks to the farm and writes results; every member
+ * runs the same protocol in lockstep, so anything that can end a run early (the farm's hook,
+ * a signal on any member) is agreed on by the whole group at every iteration. */
+#ifndef PS_GROUP_H
+#define PS_GROUP_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include "cli.h"
+#include "run.h"
+
+typedef struct ps_group {
+    MPI_Comm comm;          /* this rank's group */
+    int rank, size;
+    int nb;                 /* ScaLAPACK block size */
+    ps_engine_maker maker;  /* local (make == NULL) when size == 1 */
+} ps_group;
+
+/* --group-size resolved against nranks (0 = auto: ps_group_auto_size): P, or 0 with a
+ * one-line complaint in msg when P exceeds nranks. */
+int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len);
+/* Collective over comm. */
+void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g);
+void ps_group_free(ps_group *g);
+
+/* Bytes one rank of a group of P needs at its peak: its share of the run plus the full
+ * teacher and initial coordinates every rank draws before keeping its blocks. */
+double ps_group_run_bytes(int d, int64_t m, int P, int theory);
+
+/* The hook of a group's run: `inner` is the leader's own hook (NULL on members); the group
+ * agrees (one small allreduce per iteration) to abort when any member's inner hook says so
+ * or any member caught a signal, which is then remembered in `signal`. */
+typedef struct ps_group_hook {
+    const ps_group *g;
+    const ps_hooks *inner;
+    int signal;
+} ps_group_hook;
+int ps_group_poll(void *ctx);
+
+#endif

@@ -1,0 +1,60 @@
+/* group: splitting ranks into run groups and keeping a group's runs in lockstep. */
+#include "group.h"
+
+#include <stdio.h>
+
+#include "check.h"
+#include "dist.h"
+#include "init.h"
+#include "signals.h"
+
+int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len)
+{
+    int P = o->group_size ? o->group_size : ps_group_auto_size(o->p.d, nranks);
+    if (P > nranks) {
+        snprintf(msg, len, "--group-size: %d exceeds the %d MPI rank%s of this job (accepted: "
+                 "auto or [1, %d])", P, nranks, nranks == 1 ? "" : "s", nranks);
+        return 0;
+    }
+    return P;
+}
+
+static ps_engine make_dist(void *ctx, const ps_teacher *t, ps_coords *x0, int theory, int trace)
+{
+    const ps_group *g = ctx;
+    return ps_engine_dist(g->comm, t, x0, theory, trace, g->nb);
+}
+
+void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g)
+{
+    int rank;
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    PS_MPI(MPI_Comm_split(comm, rank / P, rank, &g->comm));
+    PS_MPI(MPI_Comm_rank(g->comm, &g->rank));
+    PS_MPI(MPI_Comm_size(g->comm, &g->size));
+    g->nb = nb;
+    g->maker = (ps_engine_maker){g->size > 1 ? make_dist : NULL, g};
+}
+
+void ps_group_free(ps_group *g) { PS_MPI(MPI_Comm_free(&g->comm)); }
+
+double ps_group_run_bytes(int d, int64_t m, int P, int theory)
+{
+    if (P == 1) return ps_run_bytes(d, m);
+    return ps_dist_run_bytes(d, m, P, theory) + 8.0 * (2.0 * (double)m * d + 2.0 * (double)d * d);
+}
+
+int ps_group_poll(void *ctx)
+{
+    ps_group_hook *h = ctx;
+    int mine[2] = {h->inner && h->inner->poll ? h->inner->poll(h->inner->ctx) : 0,
+                   ps_signal_caught()};
+    if (h->g->size == 1) {
+        if (mine[1]) h->signal = mine[1];
+        return mine[0] || mine[1];
+    }
+    int all[2];
+    PS_MPI(MPI_Allreduce(mine, all, 2, MPI_INT, MPI_MAX, h->g->comm));
+    if (all[1]) h->signal = all[1];
+    return all[0] || all[1];
+}
