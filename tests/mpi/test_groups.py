@@ -121,3 +121,23 @@ def test_bad_group_size_refused(tmp_path, command, n, size, what):
     assert len(lines) == 1 and "--group-size" in lines[0] and what in lines[0], p.stderr
     assert p.stdout == ""
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_trace_on_a_group_matches_one_rank(tmp_path):
+    import h5py
+    args = ["trace", "--d", "70", "--gs", "-1.5", "--gw", "2", "--max-iter", "40", "--no-stop"]
+    outs = []
+    for n, extra in ((1, []), (2, ["--group-size", "2", "--block", "32"])):
+        out = tmp_path / f"t{n}.h5"
+        p = subprocess.run([MPIRUN, "--oversubscribe", "-n", str(n), str(BIN), *args, *extra,
+                            "--out", str(out)], env=ENV, capture_output=True, text=True,
+                           timeout=120)
+        assert p.returncode == 0, p.stderr
+        outs.append(out)
+    with h5py.File(outs[0], "r") as a, h5py.File(outs[1], "r") as b:
+        for name in ("gd/train_error", "gd/test_error", "theory/train_error",
+                     "theory/test_error", "distance", "gd/singular_values",
+                     "theory/singular_values"):
+            x, y = a[name][...], b[name][...]
+            assert x.shape == y.shape and x.shape[0] == 40, name
+            assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(x)), name
