@@ -11,7 +11,8 @@
 
 typedef struct ps_progress {
     int tty, line_open;
-    int ranks;
+    int ranks;                        /* of the farm: ranks, or groups of ranks */
+    const char *unit;                 /* "rank" or "group" */
     double t0, last_print, interval;
     int64_t total, done, done_before; /* done counts every done task of the file */
     double cost_done, cost_left;      /* estimated work of this session's tasks */

@@ -374,6 +374,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
         m.retired = ps_calloc((size_t)leaders, 1, "farm state");
         m.stop_sends = ps_malloc(sizeof *m.stop_sends * (size_t)leaders, "farm state");
         ps_progress_start(&m.pr, total, n_done, cost_left, leaders, on_terminal(), t0);
+        m.pr.unit = P > 1 ? "group" : "rank";
         run_master(&m, &rn);
     } else {
         worker k = {.comm = fc};

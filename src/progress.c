@@ -30,7 +30,7 @@ void ps_format_duration(char *buf, size_t len, double s)
 void ps_progress_start(ps_progress *pr, int64_t total, int64_t done, double cost_left,
                        int ranks, int tty, double now)
 {
-    *pr = (ps_progress){.tty = tty, .ranks = ranks, .t0 = now, .last_print = now,
+    *pr = (ps_progress){.tty = tty, .ranks = ranks, .unit = "rank", .t0 = now, .last_print = now,
                         .interval = tty ? 0.25 : 10.0, .total = total, .done = done,
                         .done_before = done, .cost_left = cost_left};
     fprintf(stderr, "phasesweep: sweep of %lld tasks (%lld done before) on %d rank%s\n",
@@ -90,10 +90,10 @@ void ps_progress_finish(ps_progress *pr, double now, int signal)
     }
     if (ran > 0)
         fprintf(stderr,
-                "phasesweep: %lld of %lld tasks done; %lld run in %.3f s%s on %d rank%s: "
+                "phasesweep: %lld of %lld tasks done; %lld run in %.3f s%s on %d %s%s: "
                 "%.3f task seconds, parallel efficiency %.1f%%\n",
                 (long long)pr->done, (long long)pr->total, (long long)ran, wall, w, pr->ranks,
-                pr->ranks == 1 ? "" : "s", pr->task_seconds,
+                pr->unit, pr->ranks == 1 ? "" : "s", pr->task_seconds,
                 wall > 0 ? 100.0 * pr->task_seconds / (wall * pr->ranks) : 0.0);
     else
         fprintf(stderr, "phasesweep: %lld of %lld tasks done; none run in this session\n",
