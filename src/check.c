@@ -59,13 +59,16 @@ long long ps_h5_check_(long long rc, const char *call)
 void *ps_malloc(size_t bytes, const char *what)
 {
     void *p = malloc(bytes ? bytes : 1);
-    if (!p) ps_fail(PS_EXIT_FAIL, "malloc", "out of memory allocating %zu bytes for %s", bytes, what);
+    if (!p)
+        ps_fail(PS_EXIT_FAIL, "malloc", "out of memory allocating %zu bytes for %s", bytes, what);
     return p;
 }
 
 void *ps_calloc(size_t n, size_t size, const char *what)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) ps_fail(PS_EXIT_FAIL, "calloc", "out of memory allocating %zu x %zu bytes for %s", n, size, what);
+    if (!p)
+        ps_fail(PS_EXIT_FAIL, "calloc", "out of memory allocating %zu x %zu bytes for %s", n,
+                size, what);
     return p;
 }
