@@ -11,8 +11,8 @@ set -eu
 
 D=${D:-100}              # dimension d
 RANK=${RANK:-5}          # teacher rank k
-GS=${GS:--3:0:16}        # gamma_s grid A:B:N
-GW=${GW:-0:2.8:16}       # gamma_w grid A:B:N
+GS=${GS:--3:0:22}        # gamma_s grid A:B:N
+GW=${GW:-0:2.8:22}       # gamma_w grid A:B:N
 REPLICAS=${REPLICAS:-1}
 MAX_ITER=${MAX_ITER:-750}
 LR_SCALE=${LR_SCALE:-50}
