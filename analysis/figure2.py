@@ -56,7 +56,7 @@ def _draw_2d(fig, ax, gs, gw, z, lines):
     values = z.compressed()
     if values.size and np.ptp(values) > 0:
         levels = MaxNLocator(12).tick_values(values.min(), values.max())
-        filled = ax.contourf(gs, gw, z.T, levels=levels)
+        filled = ax.contourf(gs, gw, z.T, levels=levels, extend="both")
         contours = ax.contour(gs, gw, z.T, levels=filled.levels, colors="k", linewidths=0.4,
                               linestyles="solid")
         ax.clabel(contours, contours.levels[::2], fmt="%.3g", fontsize=6)

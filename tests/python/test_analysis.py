@@ -95,6 +95,25 @@ def test_figure_draws_exactly_the_panel_data(sweep_file, monkeypatch):
         np.testing.assert_array_equal(z.filled(np.nan), data[name].T.filled(np.nan))
 
 
+def test_every_done_point_is_filled():
+    """A done value outside contourf's levels would show the 'not done' background: a stable
+    rank of 0.9999999999999931 (rank-one A, rounding) sits just below the level at 1."""
+    import matplotlib.pyplot as plt
+    gs, gw = np.linspace(-3, 0, 3), np.linspace(0, 2.8, 3)
+    z = np.ma.masked_invalid([[0.9999999999999931, 2.0, 3.0], [4.0, 5.0, 6.0],
+                              [6.904206825012945, np.nan, 1.5]])
+    fig, ax = plt.subplots()
+    made, contourf = [], ax.contourf
+    ax.contourf = lambda *a, **kw: made.append(contourf(*a, **kw)) or made[-1]
+    figure2._draw_2d(fig, ax, gs, gw, z, [])
+    (cs,) = made
+    values = z.compressed()
+    low = cs.extend in ("min", "both") or values.min() >= cs.levels[0]
+    high = cs.extend in ("max", "both") or values.max() <= cs.levels[-1]
+    plt.close(fig)
+    assert low and high, (values.min(), values.max(), cs.levels, cs.extend)
+
+
 def test_figure2_script_writes_png(sweep_file, tmp_path):
     run_script("analysis/figure2.py", sweep_file, "-o", tmp_path / "fig.png")
     assert_image(tmp_path / "fig.png", b"\x89PNG")
