@@ -128,6 +128,7 @@ static int cmd_run(ps_options *o)
     }
 
     ps_coords x;
+    double t0 = MPI_Wtime(); /* seconds count the draw too, as a sweep task's do */
     if (!o->load) {
         int64_t w = ps_width(p->d, p->gw);
         check_memory(p, w, tracing, P);
@@ -146,6 +147,7 @@ static int cmd_run(ps_options *o)
     }
     if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
     ps_run_coords(p, &t, &x, &res, trp, NULL, &g.maker);
+    res.seconds = MPI_Wtime() - t0;
     if (rank == 0) {
         if (trp) ps_h5_write_trace(o->out, o, &res, trp);
         print_result(o, &res);
