@@ -30,6 +30,12 @@ void ps_group_free(ps_group *g);
  * teacher and initial coordinates every rank draws before keeping its blocks. */
 double ps_group_run_bytes(int d, int64_t m, int P, int theory);
 
+/* The refusal before anything big is allocated, shared by run, trace and sweep: 0 when a run
+ * at this width fits --max-mem on every rank of a group of P (extra: further bytes, e.g. a
+ * trace's series) and an explicit run can index it; else 1 with a one-line message. */
+int ps_group_memory_check(const ps_params *p, int64_t width, int P, double extra, char *msg,
+                          size_t len);
+
 /* The hook of a group's run: `inner` is the leader's own hook (NULL on members); the group
  * agrees (one small allreduce per iteration) to abort when any member's inner hook says so
  * or any member caught a signal, which is then remembered in `signal`. */

@@ -15,7 +15,6 @@
 #include "farm.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 #include <stdio.h>
@@ -290,29 +289,15 @@ static int on_terminal(void)
  * or 1 with the complaint in msg. */
 static int check_grid(const ps_options *o, int P, char *msg, size_t len)
 {
-    const ps_params *p = &o->p;
+    ps_params p = o->p;
     for (int iw = 0; iw < o->gw_range.n; iw++) {
-        double gw = ps_range_at(&o->gw_range, iw);
-        int64_t w = ps_width(p->d, gw);
+        p.gw = ps_range_at(&o->gw_range, iw);
+        int64_t w = ps_width(p.d, p.gw);
         if (w < 1) {
-            snprintf(msg, len, "--gw: d^gw = %d^%.17g is outside [1, 2^53]", p->d, gw);
+            snprintf(msg, len, "--gw: d^gw = %d^%.17g is outside [1, 2^53]", p.d, p.gw);
             return 1;
         }
-        int64_t m = p->mode == PS_MODE_EXPLICIT ? w : ps_reduced_rank(p->d, w);
-        if (p->mode == PS_MODE_EXPLICIT && m > INT_MAX / 2) {
-            snprintf(msg, len, "--mode explicit: w=%lld at gw=%.17g exceeds the %d an explicit "
-                     "run can index (use --mode reduced)", (long long)w, gw, INT_MAX / 2);
-            return 1;
-        }
-        double need = ps_group_run_bytes(p->d, m, P, p->theory);
-        if (need > p->max_mem) {
-            snprintf(msg, len, "--max-mem: %s mode at d=%d, w=%lld (gw=%.17g) needs %.3g GiB "
-                     "per rank with groups of %d, above the limit of %.3g GiB (raise "
-                     "--max-mem%s)", p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d,
-                     (long long)w, gw, need / 1073741824.0, P, p->max_mem / 1073741824.0,
-                     p->mode == PS_MODE_EXPLICIT ? " or use --mode reduced" : " or --group-size");
-            return 1;
-        }
+        if (ps_group_memory_check(&p, w, P, 0.0, msg, len)) return 1;
     }
     return 0;
 }

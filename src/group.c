@@ -1,6 +1,7 @@
 /* group: splitting ranks into run groups and keeping a group's runs in lockstep. */
 #include "group.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "check.h"
@@ -42,6 +43,27 @@ double ps_group_run_bytes(int d, int64_t m, int P, int theory)
 {
     if (P == 1) return ps_run_bytes(d, m);
     return ps_dist_run_bytes(d, m, P, theory) + 8.0 * (2.0 * (double)m * d + 2.0 * (double)d * d);
+}
+
+int ps_group_memory_check(const ps_params *p, int64_t width, int P, double extra, char *msg,
+                          size_t len)
+{
+    const int explicit = p->mode == PS_MODE_EXPLICIT;
+    int64_t m = explicit ? width : ps_reduced_rank(p->d, width);
+    if (m > INT_MAX / 2) {
+        snprintf(msg, len, "--mode explicit: w=%lld (gw=%.17g) exceeds the %d an explicit run "
+                 "can index (use --mode reduced)", (long long)width, p->gw, INT_MAX / 2);
+        return 1;
+    }
+    double need = ps_group_run_bytes(p->d, m, P, p->theory) + extra;
+    if (need <= p->max_mem) return 0;
+    char per_rank[48] = "";
+    if (P > 1) snprintf(per_rank, sizeof per_rank, " per rank in groups of %d", P);
+    snprintf(msg, len, "--max-mem: %s mode at d=%d, w=%lld (gw=%.17g) needs %.3g GiB%s, above "
+             "the limit of %.3g GiB (raise --max-mem%s)", explicit ? "explicit" : "reduced",
+             p->d, (long long)width, p->gw, need / 1073741824.0, per_rank,
+             p->max_mem / 1073741824.0, explicit ? " or use --mode reduced" : "");
+    return 1;
 }
 
 int ps_group_poll(void *ctx)

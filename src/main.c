@@ -2,7 +2,6 @@
  * compute on the first --group-size ranks together (one rank by default); rank 0 prints and
  * writes; further ranks only take part in MPI_Init/Finalize. */
 #include <cblas.h>
-#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include "init.h"
 #include "run.h"
 
-#define GIB 1073741824.0
 
 static void put_number(double v)
 {
@@ -58,18 +56,9 @@ static void print_result(const ps_options *o, const ps_result *r)
 /* The refusal before anything big is allocated; the trace's series count as well. */
 static void check_memory(const ps_params *p, int64_t width, int trace, int P)
 {
-    int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
-    if (m > INT_MAX / 2)
-        ps_usage_error("--mode explicit: w=%lld exceeds the %d an explicit run can index (use "
-                       "--mode reduced)", (long long)width, INT_MAX / 2);
-    double need = ps_group_run_bytes(p->d, m, P, p->theory);
-    if (trace) need += 8.0 * (double)p->max_iter * (5.0 + 2.0 * p->d);
-    if (need > p->max_mem)
-        ps_usage_error("--max-mem: %s %s mode at d=%d, w=%lld needs %.3g GiB, above the limit "
-                       "of %.3g GiB (raise --max-mem%s)", trace ? "trace in" : "run in",
-                       p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d,
-                       (long long)width, need / GIB, p->max_mem / GIB,
-                       p->mode == PS_MODE_EXPLICIT ? " or use --mode reduced" : "");
+    char msg[512];
+    double series = trace ? 8.0 * (double)p->max_iter * (5.0 + 2.0 * p->d) : 0.0;
+    if (ps_group_memory_check(p, width, P, series, msg, sizeof msg)) ps_usage_error("%s", msg);
 }
 
 /* The loaded arrays fix d (and w when weights are present); options given must agree. */
