@@ -141,3 +141,12 @@ def test_trace_on_a_group_matches_one_rank(tmp_path):
             x, y = a[name][...], b[name][...]
             assert x.shape == y.shape and x.shape[0] == 40, name
             assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(x)), name
+
+
+def test_max_mem_is_checked_per_rank_of_a_group():
+    p = run(2, ["--d", "3000", "--gs", "-1", "--gw", "2", "--max-mem", "100M", "--group-size",
+                "2"], check=False)
+    assert p.returncode == 2, p.stderr
+    lines = first_line(p.stderr)
+    assert len(lines) == 1 and "--max-mem" in lines[0] and "per rank in groups of 2" in lines[0]
+    assert p.stdout == ""
