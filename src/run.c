@@ -69,7 +69,8 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
     double *train = ps_malloc(sizeof(double) * (size_t)p->max_iter, "train series");
     double *test = ps_malloc(sizeof(double) * (size_t)p->max_iter, "test series");
     double best = INFINITY, max_distance = -INFINITY, last_train = NAN;
-    int best_i = -1, steps = 0, d = -1;
+    int best_i = -1, steps = 0;
+    const size_t d = (size_t)p->d;
     enum ps_stop why = PS_STOP_MAX_ITER;
 
     for (int i = 0; i < p->max_iter; i++) {
@@ -93,7 +94,6 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
         }
         if (p->theory && rec.distance > max_distance) max_distance = rec.distance;
         if (tr) {
-            d = p->d;
             tr->gd_train[i] = rec.train;
             tr->gd_test[i] = rec.test;
             tr->th_train[i] = rec.th_train;
