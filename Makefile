@@ -43,7 +43,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-.PHONY: all deps deps-check run check bench clean distclean
+# The commit the binary is built from (recorded as provenance_git_commit in every file);
+# "unknown" outside a git checkout. build/git-commit changes only when the commit does.
+GIT_COMMIT := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
+
+.PHONY: all deps deps-check run check bench clean distclean FORCE
 
 all: bin/phasesweep
 
@@ -55,6 +59,12 @@ build/%.o: src/%.c | build
 
 build/tests/%: tests/%.c $(LIBOBJ) | build/tests
 	$(MPICC) -std=c11 $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+
+build/git-commit: FORCE | build
+	@echo '$(GIT_COMMIT)' > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+build/provenance.o: build/git-commit
+build/provenance.o: CPPFLAGS += -DPS_GIT_COMMIT='"$(GIT_COMMIT)"'
 
 bin build build/tests:
 	mkdir -p $@

@@ -28,6 +28,7 @@ typedef struct ps_options {
     const char *load;       /* run/trace: --load FILE.h5 */
     const char *config;     /* sweep: --config FILE.ini */
     const char *info_file;  /* info: positional */
+    const char *layout;     /* info: --layout json */
     int resume, force, json, text;
     int group_size;         /* 0 = auto */
     int block;              /* ScaLAPACK NB */

@@ -1,4 +1,5 @@
-/* h5io: every HDF5 file phasesweep reads or writes. Trace files and --load inputs are serial;
+/* h5io: every HDF5 file phasesweep reads or writes (sweep and trace files: layout.h's tables,
+ * netCDF-4 compatible, with provenance.h's root attributes). Trace files and --load inputs are serial;
  * the sweep file is one parallel file (MPI-IO driver) whose datasets are created, filled and
  * flushed up front, so that afterwards only raw data is written: a SIGKILL at any moment
  * leaves it readable, and a task's `done` flag is written after its values. Arrays here are
@@ -35,6 +36,10 @@ ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o);
 /* done flags, [n_s][n_w][R] row-major, read by every rank. */
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done);
 void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res);
+/* One task's stored values into res (the per-task fields; width, sigma2, lr untouched);
+ * returns its done flag. Independent I/O, like a write. */
+int ps_sweep_read_result(ps_sweep_file *f, int is, int iw, int r, ps_result *res);
+/* Collective: records the end time and wall seconds (provenance.h), closes. */
 void ps_sweep_close(ps_sweep_file *f);
 /* The --resume checks of path against o, serial and never exiting (ps_sweep_resume runs them
  * on rank 0): 0 when the sweep can be continued, else 1 with one line in msg, e.g. "--resume:

@@ -22,6 +22,7 @@
 #define SWEEP (1u << PS_CMD_SWEEP)
 #define RT (RUN | TRACE)
 #define RTS (RUN | TRACE | SWEEP)
+#define INFO (1u << PS_CMD_INFO)
 #define OFF(field) offsetof(ps_options, field)
 
 #define KIB 1024.0
@@ -106,6 +107,9 @@ static const ps_option table[] = {
      "print the result as one JSON object (the default)", "Input and output", 0, 0},
     {"text", PS_OPT_FLAG, OFF(text), 0, 1, RT, 0,
      "print the result as aligned key value lines instead", "Input and output", 0, 0},
+    {"layout", PS_OPT_STRING, OFF(layout), 0, 0, INFO, 0,
+     "print the sweep and trace file layouts (variables, types, dims, units) as json; no FILE",
+     "Input and output", 0, 0},
 };
 #define N_OPTIONS (sizeof table / sizeof table[0])
 _Static_assert(N_OPTIONS <= 64, "ps_options.given has 64 bits");
@@ -168,8 +172,9 @@ void ps_options_free(ps_options *o)
     free((void *)o->load);
     free((void *)o->config);
     free((void *)o->info_file);
+    free((void *)o->layout);
     free((void *)o->command_line);
-    o->out = o->load = o->config = o->info_file = o->command_line = NULL;
+    o->out = o->load = o->config = o->info_file = o->layout = o->command_line = NULL;
 }
 
 static char *dup_str(const char *s)
@@ -550,8 +555,13 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
 {
     const char *cmd = command_names[o->cmd];
     unsigned bit = 1u << o->cmd;
+    if (o->cmd == PS_CMD_INFO && o->layout && strcmp(o->layout, "json"))
+        return seterr(err, errlen, "--layout: '%s' is not a format; accepted: json", o->layout);
+    if (o->cmd == PS_CMD_INFO && o->layout && o->info_file)
+        return seterr(err, errlen, "--layout takes no FILE: phasesweep info --layout json");
     if (o->cmd == PS_CMD_INFO)
-        return o->info_file ? 0 : seterr(err, errlen, "info needs a FILE: phasesweep info FILE");
+        return o->info_file || o->layout ? 0 : seterr(err, errlen, "info needs a FILE: "
+                                                      "phasesweep info FILE");
 
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const ps_option *opt = &table[i];
@@ -710,9 +720,10 @@ static const struct {
      "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
      "HDF5 file; --resume continues an interrupted sweep.",
      "mpirun -n 4 phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5"},
-    {"phasesweep info FILE.h5",
+    {"phasesweep info FILE.h5 | phasesweep info --layout json",
      "Prints a sweep file's parameters, its completion and min/median/max of each metric;\n"
-     "exits 0 when every task is done and 3 otherwise.",
+     "exits 0 when every task is done and 3 otherwise. --layout json prints the layout of\n"
+     "sweep and trace files instead (layout_version 2).",
      "phasesweep info fig2.h5"},
 };
 

@@ -1,16 +1,39 @@
 /* h5_common: helpers shared by the HDF5 files of h5io (h5io.c, h5_trace.c, h5_sweep.c,
- * info.c); private to them. Options are stored as root attributes named after the option with
- * '-' -> '_': INT/GROUP/FLAG int64 (flags 0/1, group 0 = auto), U64 uint64, DOUBLE/BYTES
- * float64, RANGE float64[3] {a, b, n}, MODE/STRING variable-length UTF-8 strings. */
+ * h5_layout.c, info.c, provenance.c); private to them. Options are stored as root attributes
+ * named after the option with '-' -> '_', run-steering options (provenance.h) prefixed run_:
+ * INT/GROUP/FLAG int64 (flags 0/1, group 0 = auto), U64 uint64, DOUBLE/BYTES float64, RANGE
+ * float64[3] {a, b, n}, MODE/STRING variable-length UTF-8 strings. */
 #ifndef PS_H5_COMMON_H
 #define PS_H5_COMMON_H
 
 #include <hdf5.h>
 
 #include "cli.h"
+#include "layout.h"
+#include "provenance.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
+/* ---- layouts (h5_layout.c) ---- */
+hid_t ps_h5_var_mem_type(const ps_layout_var *v);
+H5T_class_t ps_h5_var_class(const ps_layout_var *v);
+/* A file creation property list tracking link and attribute creation order (netCDF-C). */
+hid_t ps_h5_file_create_plist(void);
+/* Creates every variable of L in loc (dims sized by name), its attributes and scales; the
+ * open datasets in dsets[L->n_vars], in the table's order. */
+void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_names,
+                         const hsize_t *dim_sizes, int n_dims, hid_t *dsets);
+/* The first variable of L missing in loc or not of its type and shape, as a line in why;
+ * "" when none. dim_sizes NULL: any shape of the right rank. */
+void ps_h5_layout_problem(hid_t loc, const ps_layout *L, const char *const *dim_names,
+                          const hsize_t *dim_sizes, int n_dims, char *why, size_t len);
+/* The root attributes layout_version (0 when missing) and file_kind ("" when missing). */
+int ps_h5_file_layout(hid_t f, char *kind, size_t len);
+/* NULL when f is a file of this layout version and of kind want_kind, else why it is not
+ * ("a phasesweep file of the older layout 1 ...", "a phasesweep trace file, not a sweep
+ * file", ...), written into why. */
+const char *ps_h5_not_this_layout(hid_t f, const char *want_kind, char *why, size_t len);
+
 #endif
 
 #define PS_H5_MSG 4096 /* room for a one-line message listing every difference */
@@ -30,8 +53,9 @@ void ps_h5_out_dir_problem(const char *path, char *why, size_t len);
 void ps_h5_attr_name(const ps_option *opt, char *buf, size_t len);
 void ps_h5_attr_write(hid_t loc, const char *name, hid_t type, hsize_t n, const void *buf);
 void ps_h5_attr_write_string(hid_t loc, const char *name, const char *s);
-/* Every option o->cmd takes, then version, created and command_line. */
-void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *created);
+/* layout_version, file_kind and Conventions, every option o->cmd takes, then provenance. */
+void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *kind,
+                             const ps_provenance *pv);
 /* ISO 8601 UTC, e.g. 2024-05-01T12:00:00Z. */
 void ps_h5_now(char *buf, size_t len);
 
@@ -40,5 +64,25 @@ char *ps_h5_attr_read_string(hid_t loc, const char *name);
 /* Reads opt's attribute into opt's field of dst. 0: read; 1: missing; 2: of another type.
  * A string read is malloc'ed and stored in the field: the caller frees it. */
 int ps_h5_attr_read_option(hid_t loc, const ps_option *opt, ps_options *dst);
+
+/* ---- layouts (h5_layout.c) ---- */
+hid_t ps_h5_var_mem_type(const ps_layout_var *v);
+H5T_class_t ps_h5_var_class(const ps_layout_var *v);
+/* A file creation property list tracking link and attribute creation order (netCDF-C). */
+hid_t ps_h5_file_create_plist(void);
+/* Creates every variable of L in loc (dims sized by name), its attributes and scales; the
+ * open datasets in dsets[L->n_vars], in the table's order. */
+void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_names,
+                         const hsize_t *dim_sizes, int n_dims, hid_t *dsets);
+/* The first variable of L missing in loc or not of its type and shape, as a line in why;
+ * "" when none. dim_sizes NULL: any shape of the right rank. */
+void ps_h5_layout_problem(hid_t loc, const ps_layout *L, const char *const *dim_names,
+                          const hsize_t *dim_sizes, int n_dims, char *why, size_t len);
+/* The root attributes layout_version (0 when missing) and file_kind ("" when missing). */
+int ps_h5_file_layout(hid_t f, char *kind, size_t len);
+/* NULL when f is a file of this layout version and of kind want_kind, else why it is not
+ * ("a phasesweep file of the older layout 1 ...", "a phasesweep trace file, not a sweep
+ * file", ...), written into why. */
+const char *ps_h5_not_this_layout(hid_t f, const char *want_kind, char *why, size_t len);
 
 #endif

@@ -1,7 +1,11 @@
-/* h5_sweep: the sweep file. Everything that changes the file's structure (datasets, fill
- * values, dimension scales, attributes) happens collectively in ps_sweep_create and is flushed
- * there; afterwards ranks only overwrite single elements of preallocated contiguous datasets,
- * so the metadata on disk is final and a SIGKILL at any moment leaves a readable file. */
+/* h5_sweep: the sweep file, laid out as layout.h's sweep table says (every variable in the
+ * root group with its dimension scales: what netCDF-4 readers and xarray open). Everything
+ * that changes the file's structure (datasets, fill values, dimension scales, attributes)
+ * happens collectively in ps_sweep_create and is flushed there; afterwards ranks only
+ * overwrite single elements of preallocated contiguous datasets, so the metadata on disk is
+ * final and a SIGKILL at any moment leaves a readable file. The one exception is at the
+ * collective close: the provenance attributes end_utc, wall_seconds and sessions are
+ * overwritten in place (same sizes). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <hdf5_hl.h>
@@ -18,41 +22,71 @@
 #include "h5_common.h"
 #include "h5io.h"
 
-enum { R_MIN_TEST, R_STABLE_RANK, R_LOG_DISTANCE, R_FINAL_TRAIN, R_SECONDS, /* float64 */
-       R_ITERATIONS, R_N_ITER,                                              /* int32 */
-       R_STOP, R_DONE, N_RESULTS };
-static const char *const result_name[N_RESULTS] = {
-    "min_test_error", "stable_rank", "log_distance", "final_train_error", "seconds",
-    "iterations", "n_iter", "stop_reason", "done"};
-static const char *const grid_name[] = {"gamma_s", "gamma_w", "sigma2", "width", "replica"};
+/* The file's variables are the layout table's (include/layout.h), in its order: the five
+ * grid variables, then the per-task ones [gamma_s][gamma_w][replica], done last. */
+#define MAX_VARS 32
 
 struct ps_sweep_file {
-    hid_t file, stop_type, dxpl;
+    MPI_Comm comm;
+    hid_t file, dxpl;
     hid_t mspace, fspace; /* one element in memory; the [n_s, n_w, R] file space */
-    hid_t dset[N_RESULTS];
+    hid_t dset[MAX_VARS]; /* per layout variable; only the per-task ones are open */
     int n[3];
+    ps_provenance pv;
 };
+
+static const char *const dim_names[3] = {"gamma_s", "gamma_w", "replica"};
 
 static void remove_file(void *path) { remove((const char *)path); }
 
-/* stop_reason's type: ps_stop's numbering over int8, plus not_done = -1 as the fill. */
-static hid_t stop_type_create(void)
+static int is_task_var(const ps_layout_var *v) { return v->ndims == 3; }
+
+/* The value of variable v in a result, as v's memory type, into buf (8 bytes). */
+static void result_value(const ps_layout_var *v, const ps_result *res, void *buf)
 {
-    hid_t t = (hid_t)PS_H5(H5Tenum_create(H5T_NATIVE_INT8));
-    int8_t v = -1;
-    PS_H5(H5Tenum_insert(t, "not_done", &v));
-    for (int s = 0; s < PS_N_STOP_REASONS; s++) {
-        v = (int8_t)s;
-        PS_H5(H5Tenum_insert(t, ps_stop_name((enum ps_stop)s), &v));
+    const char *n = v->name;
+    double x = 0;
+    int64_t i = 0;
+    if (!strcmp(n, "min_test_error")) x = res->min_test_error;
+    else if (!strcmp(n, "stable_rank")) x = res->stable_rank;
+    else if (!strcmp(n, "log_distance")) x = res->log_distance;
+    else if (!strcmp(n, "final_train_error")) x = res->final_train_error;
+    else if (!strcmp(n, "seconds")) x = res->seconds;
+    else if (!strcmp(n, "iterations")) i = res->iterations;
+    else if (!strcmp(n, "n_iter")) i = res->n_iter;
+    else if (!strcmp(n, "stop_reason")) i = (int)res->stop;
+    else if (!strcmp(n, "done")) i = 1;
+    else ps_fail(PS_EXIT_FAIL, "ps_sweep_write_result", "no value for variable %s", n);
+    switch (v->type) {
+    case PS_VAR_F64: memcpy(buf, &x, sizeof x); break;
+    case PS_VAR_I64: memcpy(buf, &i, sizeof i); break;
+    case PS_VAR_I32: { int32_t j = (int32_t)i; memcpy(buf, &j, sizeof j); break; }
+    case PS_VAR_I8: { int8_t j = (int8_t)i; memcpy(buf, &j, sizeof j); break; }
+    case PS_VAR_U8: { uint8_t j = (uint8_t)i; memcpy(buf, &j, sizeof j); break; }
     }
-    return t;
 }
 
-static hid_t result_mem_type(const ps_sweep_file *f, int k)
+/* The inverse: variable v's value (memory type, in buf) into res. */
+static void result_store(const ps_layout_var *v, const void *buf, ps_result *res)
 {
-    if (k <= R_SECONDS) return H5T_NATIVE_DOUBLE;
-    if (k <= R_N_ITER) return H5T_NATIVE_INT32;
-    return k == R_STOP ? f->stop_type : H5T_NATIVE_UINT8;
+    const char *n = v->name;
+    double x = 0;
+    int64_t i = 0;
+    switch (v->type) {
+    case PS_VAR_F64: memcpy(&x, buf, sizeof x); break;
+    case PS_VAR_I64: memcpy(&i, buf, sizeof i); break;
+    case PS_VAR_I32: { int32_t j; memcpy(&j, buf, sizeof j); i = j; break; }
+    case PS_VAR_I8: { int8_t j; memcpy(&j, buf, sizeof j); i = j; break; }
+    case PS_VAR_U8: { uint8_t j; memcpy(&j, buf, sizeof j); i = j; break; }
+    }
+    if (!strcmp(n, "min_test_error")) res->min_test_error = x;
+    else if (!strcmp(n, "stable_rank")) res->stable_rank = x;
+    else if (!strcmp(n, "log_distance")) res->log_distance = x;
+    else if (!strcmp(n, "final_train_error")) res->final_train_error = x;
+    else if (!strcmp(n, "seconds")) res->seconds = x;
+    else if (!strcmp(n, "iterations")) res->iterations = (int)i;
+    else if (!strcmp(n, "n_iter")) res->n_iter = (int)i;
+    else if (!strcmp(n, "stop_reason")) res->stop = (enum ps_stop)i;
 }
 
 /* ---- agreement across ranks ---- */
@@ -85,15 +119,18 @@ static hid_t mpio_fapl(MPI_Comm comm)
     return fapl;
 }
 
-static ps_sweep_file *file_new(hid_t file, const ps_options *o)
+static ps_sweep_file *file_new(MPI_Comm comm, hid_t file, const ps_options *o)
 {
     ps_sweep_file *f = ps_calloc(1, sizeof *f, "sweep file");
+    f->comm = comm;
     f->file = file;
+    for (int k = 0; k < MAX_VARS; k++) f->dset[k] = H5I_INVALID_HID;
     f->n[0] = o->gs_range.n, f->n[1] = o->gw_range.n, f->n[2] = o->replicas;
     const hsize_t dims[3] = {(hsize_t)f->n[0], (hsize_t)f->n[1], (hsize_t)f->n[2]};
     f->fspace = (hid_t)PS_H5(H5Screate_simple(3, dims, NULL));
     f->mspace = (hid_t)PS_H5(H5Screate(H5S_SCALAR));
-    f->stop_type = stop_type_create();
+    if (ps_layout_sweep()->n_vars > MAX_VARS)
+        ps_fail(PS_EXIT_FAIL, "sweep file", "more layout variables than MAX_VARS");
     f->dxpl = (hid_t)PS_H5(H5Pcreate(H5P_DATASET_XFER));
     PS_H5(H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_INDEPENDENT));
     return f;
@@ -119,58 +156,36 @@ static void create_problem(const ps_options *o, char *msg, size_t len)
     }
 }
 
-/* Contiguous, allocated and filled at creation: nothing is allocated or filled later. */
-static hid_t create_dataset(hid_t loc, const char *name, hid_t type, int rank,
-                            const hsize_t *dims, const void *fill)
-{
-    hid_t space = (hid_t)PS_H5(H5Screate_simple(rank, dims, NULL));
-    hid_t dcpl = (hid_t)PS_H5(H5Pcreate(H5P_DATASET_CREATE));
-    PS_H5(H5Pset_layout(dcpl, H5D_CONTIGUOUS));
-    PS_H5(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
-    PS_H5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC));
-    if (fill) PS_H5(H5Pset_fill_value(dcpl, type, fill));
-    PS_H5(H5Pset_obj_track_times(dcpl, 0));
-    hid_t d = (hid_t)PS_H5(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
-    PS_H5(H5Pclose(dcpl));
-    PS_H5(H5Sclose(space));
-    return d;
-}
-
-static hid_t create_grid(hid_t g, const char *name, hid_t type, int n, const void *values,
-                         int writer)
-{
-    const hsize_t dims[1] = {(hsize_t)n};
-    hid_t d = create_dataset(g, name, type, 1, dims, NULL);
-    if (writer) PS_H5(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values));
-    return d;
-}
-
 ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
 {
     int rank;
     long pid = (long)getpid();
-    char msg[PS_H5_MSG] = "", created[32] = "", tmp[PATH_MAX + 32];
+    char msg[PS_H5_MSG] = "", tmp[PATH_MAX + 32];
     PS_MPI(MPI_Comm_rank(comm, &rank));
     if (rank == 0) {
         create_problem(o, msg, sizeof msg);
-        ps_h5_now(created, sizeof created);
         if (!msg[0] && snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid) >= (int)sizeof tmp)
             snprintf(msg, sizeof msg, "--out: %s: path too long", o->out);
     }
     agree(comm, msg);
-    /* collective attribute writes need the same value on every rank, and so does the name */
-    PS_MPI(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
+    /* every rank needs the same name */
     PS_MPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, comm));
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid);
 
     /* built under a temporary name and renamed once complete: even a SIGKILL during the
      * creation cannot leave a half-made file at --out for --resume to stumble on */
     ps_set_cleanup(remove_file, tmp);
-    hid_t fapl = mpio_fapl(comm);
-    hid_t file = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl));
+    hid_t fapl = mpio_fapl(comm), fcpl = ps_h5_file_create_plist();
+    hid_t file = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl));
     PS_H5(H5Pclose(fapl));
-    ps_sweep_file *f = file_new(file, o);
+    PS_H5(H5Pclose(fcpl));
+    ps_sweep_file *f = file_new(comm, file, o);
+    ps_provenance_collect(&f->pv, comm, o);
     const int ns = f->n[0], nw = f->n[1], R = f->n[2];
+    const ps_layout *L = ps_layout_sweep();
+    const hsize_t sizes[3] = {(hsize_t)ns, (hsize_t)nw, (hsize_t)R};
+    hid_t dsets[MAX_VARS];
+    ps_h5_create_layout(file, L, dim_names, sizes, 3, dsets);
 
     double *gs = ps_malloc(sizeof(double) * ns, "grid");
     double *s2 = ps_malloc(sizeof(double) * ns, "grid");
@@ -186,40 +201,27 @@ ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
         w[i] = ps_width(o->p.d, gw[i]);
     }
     for (int i = 0; i < R; i++) rep[i] = i;
-    hid_t grid = (hid_t)PS_H5(H5Gcreate2(file, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    /* raw data: one writer is enough, and the others must not race it */
-    hid_t scale[3];
-    scale[0] = create_grid(grid, "gamma_s", H5T_NATIVE_DOUBLE, ns, gs, rank == 0);
-    scale[1] = create_grid(grid, "gamma_w", H5T_NATIVE_DOUBLE, nw, gw, rank == 0);
-    scale[2] = create_grid(grid, "replica", H5T_NATIVE_INT64, R, rep, rank == 0);
-    PS_H5(H5Dclose(create_grid(grid, "sigma2", H5T_NATIVE_DOUBLE, ns, s2, rank == 0)));
-    PS_H5(H5Dclose(create_grid(grid, "width", H5T_NATIVE_INT64, nw, w, rank == 0)));
-    free(gs), free(s2), free(gw), free(w), free(rep);
-    PS_H5(H5DSset_scale(scale[0], "gamma_s"));
-    PS_H5(H5DSset_scale(scale[1], "gamma_w"));
-    PS_H5(H5DSset_scale(scale[2], "replica"));
-
-    hid_t res = (hid_t)PS_H5(H5Gcreate2(file, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    const hsize_t dims[3] = {(hsize_t)ns, (hsize_t)nw, (hsize_t)R};
-    const double nan = NAN;
-    const int32_t minus1 = -1;
-    const int8_t not_done = -1;
-    const uint8_t zero = 0;
-    for (int k = 0; k < N_RESULTS; k++) {
-        hid_t type = result_mem_type(f, k);
-        const void *fill = k <= R_SECONDS ? (const void *)&nan
-                           : k <= R_N_ITER ? (const void *)&minus1
-                           : k == R_STOP   ? (const void *)&not_done
-                                           : (const void *)&zero;
-        f->dset[k] = create_dataset(res, result_name[k], type, 3, dims, fill);
-        for (unsigned dim = 0; dim < 3; dim++)
-            PS_H5(H5DSattach_scale(f->dset[k], scale[dim], dim));
+    const void *grid_values[5] = {gs, gw, rep, s2, w};
+    const char *const grid_names[5] = {"gamma_s", "gamma_w", "replica", "sigma2", "width"};
+    for (int k = 0; k < L->n_vars; k++) {
+        const ps_layout_var *v = &L->vars[k];
+        if (is_task_var(v)) {
+            f->dset[k] = dsets[k];
+            continue;
+        }
+        const void *values = NULL;
+        for (int g = 0; g < 5; g++)
+            if (!strcmp(v->name, grid_names[g])) values = grid_values[g];
+        if (!values) ps_fail(PS_EXIT_FAIL, "ps_sweep_create", "no values for %s", v->name);
+        /* raw data: one writer is enough, and the others must not race it */
+        if (rank == 0)
+            PS_H5(H5Dwrite(dsets[k], ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           values));
+        PS_H5(H5Dclose(dsets[k]));
     }
-    for (int i = 0; i < 3; i++) PS_H5(H5Dclose(scale[i]));
-    PS_H5(H5Gclose(grid));
-    PS_H5(H5Gclose(res));
+    free(gs), free(s2), free(gw), free(w), free(rep);
 
-    ps_h5_attr_write_record(file, o, created);
+    ps_h5_attr_write_record(file, o, L->kind, &f->pv);
     /* every piece of metadata on disk before any task writes */
     PS_H5(H5Fflush(file, H5F_SCOPE_GLOBAL));
     PS_MPI(MPI_Barrier(comm));
@@ -292,49 +294,12 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
     }
 }
 
-/* The first dataset that is missing or not of the shape and kind o implies, or "". */
+/* Why file is not a sweep file of this layout and of the shape o implies, or "". */
 static void layout_problem(hid_t file, const ps_options *o, char *why, size_t len)
 {
-    const hsize_t n3[3] = {(hsize_t)o->gs_range.n, (hsize_t)o->gw_range.n,
-                           (hsize_t)o->replicas};
-    const hsize_t n1[5] = {n3[0], n3[1], n3[0], n3[1], n3[2]}; /* as grid_name */
-    why[0] = 0;
-    for (int k = 0; k < 5 + N_RESULTS && !why[0]; k++) {
-        const int is_grid = k < 5;
-        char path[64];
-        snprintf(path, sizeof path, "/%s/%s", is_grid ? "grid" : "results",
-                 is_grid ? grid_name[k] : result_name[k - 5]);
-        const int rank = is_grid ? 1 : 3;
-        const hsize_t *want = is_grid ? &n1[k] : n3;
-        H5T_class_t want_cls = is_grid ? (k == 3 || k == 4 ? H5T_INTEGER : H5T_FLOAT)
-                               : k - 5 <= R_SECONDS ? H5T_FLOAT
-                               : k - 5 == R_STOP    ? H5T_ENUM
-                                                    : H5T_INTEGER;
-        ps_h5_errors saved;
-        ps_h5_quiet(&saved);
-        hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-        ps_h5_loud(&saved);
-        if (d < 0) {
-            snprintf(why, len, "dataset %s is missing", path);
-            break;
-        }
-        hid_t space = (hid_t)PS_H5(H5Dget_space(d)), type = (hid_t)PS_H5(H5Dget_type(d));
-        hsize_t dims[3] = {0, 0, 0};
-        int ok = PS_H5(H5Sget_simple_extent_ndims(space)) == rank &&
-                 PS_H5(H5Tget_class(type)) == want_cls;
-        if (ok) PS_H5(H5Sget_simple_extent_dims(space, dims, NULL));
-        for (int i = 0; i < rank; i++) ok = ok && dims[i] == want[i];
-        if (!ok) {
-            snprintf(why, len, "dataset %s is not %s of shape [%llu", path,
-                     want_cls == H5T_FLOAT ? "float" : want_cls == H5T_ENUM ? "an enum" : "integer",
-                     (unsigned long long)want[0]);
-            for (int i = 1; i < rank; i++) append(why, len, ", %llu", (unsigned long long)want[i]);
-            append(why, len, "]");
-        }
-        PS_H5(H5Tclose(type));
-        PS_H5(H5Sclose(space));
-        PS_H5(H5Dclose(d));
-    }
+    const hsize_t sizes[3] = {(hsize_t)o->gs_range.n, (hsize_t)o->gw_range.n,
+                              (hsize_t)o->replicas};
+    ps_h5_layout_problem(file, ps_layout_sweep(), dim_names, sizes, 3, why, len);
 }
 
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
@@ -355,6 +320,8 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
     if (f < 0) return 1;
     if (access(path, W_OK) != 0) {
         snprintf(msg, len, "--resume: %s is not writable", path);
+    } else if (ps_h5_not_this_layout(f, "sweep", why, sizeof why)) {
+        snprintf(msg, len, "--resume: %s is %s", path, why);
     } else {
         identity_differences(f, o, why, sizeof why);
         if (why[0]) {
@@ -381,49 +348,80 @@ ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o)
     hid_t fapl = mpio_fapl(comm);
     hid_t file = (hid_t)PS_H5(H5Fopen(o->out, H5F_ACC_RDWR, fapl));
     PS_H5(H5Pclose(fapl));
-    ps_sweep_file *f = file_new(file, o);
-    for (int k = 0; k < N_RESULTS; k++) {
-        char path[64];
-        snprintf(path, sizeof path, "/results/%s", result_name[k]);
-        f->dset[k] = (hid_t)PS_H5(H5Dopen2(file, path, H5P_DEFAULT));
-    }
+    ps_sweep_file *f = file_new(comm, file, o);
+    ps_provenance_collect(&f->pv, comm, o);
+    const ps_layout *L = ps_layout_sweep();
+    for (int k = 0; k < L->n_vars; k++)
+        if (is_task_var(&L->vars[k]))
+            f->dset[k] = (hid_t)PS_H5(H5Dopen2(file, L->vars[k].name, H5P_DEFAULT));
     return f;
 }
 
 /* ---- tasks ---- */
 
+static int var_index(const char *name)
+{
+    const ps_layout *L = ps_layout_sweep();
+    return (int)(ps_layout_find(L, name) - L->vars);
+}
+
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done)
 {
-    PS_H5(H5Dread(f->dset[R_DONE], H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, f->dxpl, done));
+    PS_H5(H5Dread(f->dset[var_index("done")], H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, f->dxpl,
+                  done));
+}
+
+static void check_task(const ps_sweep_file *f, const char *fn, int is, int iw, int r)
+{
+    if (is < 0 || is >= f->n[0] || iw < 0 || iw >= f->n[1] || r < 0 || r >= f->n[2])
+        ps_fail(PS_EXIT_FAIL, fn, "task (%d, %d, %d) outside the grid [%d, %d, %d]", is, iw, r,
+                f->n[0], f->n[1], f->n[2]);
 }
 
 void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res)
 {
-    if (is < 0 || is >= f->n[0] || iw < 0 || iw >= f->n[1] || r < 0 || r >= f->n[2])
-        ps_fail(PS_EXIT_FAIL, "ps_sweep_write_result", "task (%d, %d, %d) outside the grid "
-                "[%d, %d, %d]", is, iw, r, f->n[0], f->n[1], f->n[2]);
+    check_task(f, "ps_sweep_write_result", is, iw, r);
     if ((int)res->stop < 0 || (int)res->stop >= PS_N_STOP_REASONS)
         ps_fail(PS_EXIT_FAIL, "ps_sweep_write_result", "stop reason %s is not a result",
                 ps_stop_name(res->stop));
     const hsize_t start[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r}, one[3] = {1, 1, 1};
-    const double x[R_SECONDS + 1] = {res->min_test_error, res->stable_rank, res->log_distance,
-                                     res->final_train_error, res->seconds};
-    const int32_t it[2] = {res->iterations, res->n_iter};
-    const int8_t stop = (int8_t)res->stop;
-    const uint8_t done = 1;
-    const void *value[N_RESULTS] = {&x[0], &x[1], &x[2], &x[3], &x[4], &it[0], &it[1], &stop,
-                                    &done};
     PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
-    /* done last, in its own write: a task is done only once all its values are in the file */
-    for (int k = 0; k < N_RESULTS; k++)
-        PS_H5(H5Dwrite(f->dset[k], result_mem_type(f, k), f->mspace, f->fspace, f->dxpl,
-                       value[k]));
+    /* in the table's order, done last, in its own write: a task is done only once all its
+     * values are in the file */
+    const ps_layout *L = ps_layout_sweep();
+    for (int k = 0; k < L->n_vars; k++) {
+        const ps_layout_var *v = &L->vars[k];
+        if (!is_task_var(v)) continue;
+        unsigned char buf[8];
+        result_value(v, res, buf);
+        PS_H5(H5Dwrite(f->dset[k], ps_h5_var_mem_type(v), f->mspace, f->fspace, f->dxpl, buf));
+    }
+}
+
+int ps_sweep_read_result(ps_sweep_file *f, int is, int iw, int r, ps_result *res)
+{
+    check_task(f, "ps_sweep_read_result", is, iw, r);
+    const hsize_t start[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r}, one[3] = {1, 1, 1};
+    PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
+    const ps_layout *L = ps_layout_sweep();
+    uint8_t done = 0;
+    for (int k = 0; k < L->n_vars; k++) {
+        const ps_layout_var *v = &L->vars[k];
+        if (!is_task_var(v)) continue;
+        unsigned char buf[8];
+        PS_H5(H5Dread(f->dset[k], ps_h5_var_mem_type(v), f->mspace, f->fspace, f->dxpl, buf));
+        if (!strcmp(v->name, "done")) done = buf[0];
+        else result_store(v, buf, res);
+    }
+    return done != 0;
 }
 
 void ps_sweep_close(ps_sweep_file *f)
 {
-    for (int k = 0; k < N_RESULTS; k++) PS_H5(H5Dclose(f->dset[k]));
-    PS_H5(H5Tclose(f->stop_type));
+    /* collective, like every metadata change: end time and wall seconds, rank 0's clock */
+    ps_provenance_finish(f->file, f->comm, &f->pv);
+    for (int k = 0; k < MAX_VARS; k++)
+        if (f->dset[k] >= 0) PS_H5(H5Dclose(f->dset[k]));
     PS_H5(H5Pclose(f->dxpl));
     PS_H5(H5Sclose(f->mspace));
     PS_H5(H5Sclose(f->fspace));

@@ -1,5 +1,6 @@
-/* h5_trace: the file of `phasesweep trace`, written serially to a temporary name and renamed,
- * so that the path only ever holds a complete trace. */
+/* h5_trace: the file of `phasesweep trace` (layout.h's trace table: every series in the root
+ * group over the dimensions iteration and sv_index), written serially to a temporary name and
+ * renamed, so that the path only ever holds a complete trace. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <limits.h>
@@ -15,43 +16,48 @@
 
 static void remove_file(void *path) { remove((const char *)path); }
 
-static void write_series(hid_t loc, const char *name, int rank, const hsize_t *dims,
-                         const double *x)
-{
-    hid_t space = (hid_t)PS_H5(H5Screate_simple(rank, dims, NULL));
-    hid_t d = (hid_t)PS_H5(H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                                      H5P_DEFAULT, H5P_DEFAULT));
-    PS_H5(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x));
-    PS_H5(H5Dclose(d));
-    PS_H5(H5Sclose(space));
-}
-
 void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
                        const ps_trace *tr)
 {
-    char tmp[PATH_MAX + 32], why[PATH_MAX + 64], created[32];
+    char tmp[PATH_MAX + 32], why[PATH_MAX + 64];
     ps_h5_out_dir_problem(path, why, sizeof why);
     if (why[0]) ps_usage_error("--out: %s: %s", path, why);
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         ps_usage_error("--out: %s: path too long", path);
     ps_set_cleanup(remove_file, tmp);
 
-    hid_t f = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
-    hid_t gd = (hid_t)PS_H5(H5Gcreate2(f, "gd", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    hid_t th = (hid_t)PS_H5(H5Gcreate2(f, "theory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    const hsize_t n[1] = {(hsize_t)tr->n}, nd[2] = {(hsize_t)tr->n, (hsize_t)o->p.d};
-    write_series(gd, "train_error", 1, n, tr->gd_train);
-    write_series(gd, "test_error", 1, n, tr->gd_test);
-    write_series(th, "train_error", 1, n, tr->th_train);
-    write_series(th, "test_error", 1, n, tr->th_test);
-    write_series(f, "distance", 1, n, tr->distance);
-    write_series(gd, "singular_values", 2, nd, tr->gd_sv);
-    write_series(th, "singular_values", 2, nd, tr->th_sv);
-    PS_H5(H5Gclose(gd));
-    PS_H5(H5Gclose(th));
+    ps_provenance pv;
+    ps_provenance_collect(&pv, MPI_COMM_SELF, o);
+    hid_t fcpl = ps_h5_file_create_plist();
+    hid_t f = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT));
+    PS_H5(H5Pclose(fcpl));
+    const ps_layout *L = ps_layout_trace();
+    static const char *const dims[2] = {"iteration", "sv_index"};
+    const hsize_t sizes[2] = {(hsize_t)tr->n, (hsize_t)o->p.d};
+    hid_t dsets[16];
+    if (L->n_vars > 16) ps_fail(PS_EXIT_FAIL, "trace file", "more than 16 layout variables");
+    ps_h5_create_layout(f, L, dims, sizes, 2, dsets);
+    const int64_t n = tr->n > o->p.d ? tr->n : o->p.d;
+    int64_t *index = ps_malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1), "trace index");
+    for (int64_t i = 0; i < n; i++) index[i] = i;
+    const struct { const char *name; const void *x; } series[] = {
+        {"iteration", index}, {"sv_index", index}, {"gd_train_error", tr->gd_train},
+        {"gd_test_error", tr->gd_test}, {"theory_train_error", tr->th_train},
+        {"theory_test_error", tr->th_test}, {"distance", tr->distance},
+        {"gd_singular_values", tr->gd_sv}, {"theory_singular_values", tr->th_sv}};
+    for (int k = 0; k < L->n_vars; k++) {
+        const void *x = NULL;
+        for (size_t j = 0; j < sizeof series / sizeof series[0]; j++)
+            if (!strcmp(series[j].name, L->vars[k].name)) x = series[j].x;
+        if (!x) ps_fail(PS_EXIT_FAIL, "ps_h5_write_trace", "no values for %s", L->vars[k].name);
+        if (tr->n > 0)
+            PS_H5(H5Dwrite(dsets[k], ps_h5_var_mem_type(&L->vars[k]), H5S_ALL, H5S_ALL,
+                           H5P_DEFAULT, x));
+        PS_H5(H5Dclose(dsets[k]));
+    }
+    free(index);
 
-    ps_h5_now(created, sizeof created);
-    ps_h5_attr_write_record(f, o, created);
+    ps_h5_attr_write_record(f, o, L->kind, &pv);
     const int64_t width = res->width, iterations = res->iterations, n_iter = res->n_iter;
     const double threshold = res->sigma2 * (double)res->width;
     ps_h5_attr_write(f, "sigma2", H5T_NATIVE_DOUBLE, 0, &res->sigma2);
@@ -66,6 +72,7 @@ void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *r
     ps_h5_attr_write(f, "seconds", H5T_NATIVE_DOUBLE, 0, &res->seconds);
     ps_h5_attr_write(f, "n_iter", H5T_NATIVE_INT64, 0, &n_iter);
     ps_h5_attr_write_string(f, "stop_reason", ps_stop_name(res->stop));
+    ps_provenance_finish(f, MPI_COMM_SELF, &pv);
     PS_H5(H5Fclose(f));
 
     if (rename(tmp, path) != 0)

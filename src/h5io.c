@@ -78,7 +78,7 @@ void ps_h5_out_dir_problem(const char *path, char *why, size_t len)
 
 void ps_h5_attr_name(const ps_option *opt, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s", opt->name);
+    snprintf(buf, len, "%s%s", ps_option_is_steering(opt) ? "run_" : "", opt->name);
     for (char *c = buf; *c; c++)
         if (*c == '-') *c = '_';
 }
@@ -102,8 +102,13 @@ void ps_h5_attr_write_string(hid_t loc, const char *name, const char *s)
     PS_H5(H5Tclose(t));
 }
 
-void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *created)
+void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *kind,
+                             const ps_provenance *pv)
 {
+    const long long version = PS_LAYOUT_VERSION;
+    ps_h5_attr_write(loc, "layout_version", H5T_NATIVE_LLONG, 0, &version);
+    ps_h5_attr_write_string(loc, "file_kind", kind);
+    ps_h5_attr_write_string(loc, "Conventions", "CF-1.8");
     size_t n;
     const ps_option *table = ps_option_table(&n);
     for (size_t i = 0; i < n; i++) {
@@ -140,9 +145,7 @@ void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *created
         case PS_OPT_STRING: ps_h5_attr_write_string(loc, name, *(const char *const *)at); break;
         }
     }
-    ps_h5_attr_write_string(loc, "version", PS_VERSION);
-    ps_h5_attr_write_string(loc, "created", created);
-    ps_h5_attr_write_string(loc, "command_line", o->command_line);
+    ps_provenance_write(loc, pv);
 }
 
 void ps_h5_now(char *buf, size_t len)

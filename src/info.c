@@ -1,6 +1,7 @@
 /* info: `phasesweep info FILE`, a serial look at a sweep file, also while a sweep writes it
- * (every piece of its metadata is final from creation on). Exit status 0 when every task is
- * done and 3 otherwise, so that scripts can wait for a sweep. */
+ * (every piece of its metadata is final from creation on): the metrics in the layout table's
+ * order (layout.h). Exit status 0 when every task is done and 3 otherwise, so that scripts
+ * can wait for a sweep. Files of another layout or kind are refused with one line. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -13,10 +14,6 @@
 
 #define PS_INFO_INCOMPLETE 3
 
-/* In the order analysis/phasefile.py lists them. */
-static const char *const metric_name[] = {"min_test_error", "stable_rank", "iterations",
-                                          "log_distance", "final_train_error", "n_iter",
-                                          "seconds"};
 
 /* The shortest %g that reads back as x: 0.0002, not 0.00020000000000000001. */
 static const char *shortest(double x, char *buf, size_t len)
@@ -122,29 +119,9 @@ static void put_parameters(hid_t f)
     PS_H5(H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, put_attribute, (void *)1));
 }
 
-static hid_t open_result(hid_t f, const char *path, const char *name, int rank,
-                         const hsize_t *dims, hsize_t *got)
+static hid_t open_result(hid_t f, const char *name)
 {
-    char at[64];
-    snprintf(at, sizeof at, "/results/%s", name);
-    ps_h5_errors saved;
-    ps_h5_quiet(&saved);
-    hid_t d = H5Dopen2(f, at, H5P_DEFAULT);
-    ps_h5_loud(&saved);
-    hsize_t shape[3] = {0, 0, 0};
-    int ok = d >= 0;
-    if (ok) {
-        hid_t space = (hid_t)PS_H5(H5Dget_space(d));
-        ok = PS_H5(H5Sget_simple_extent_ndims(space)) == rank;
-        if (ok) PS_H5(H5Sget_simple_extent_dims(space, shape, NULL));
-        PS_H5(H5Sclose(space));
-    }
-    for (int i = 0; ok && dims && i < rank; i++) ok = shape[i] == dims[i];
-    if (!ok)
-        ps_usage_error("info: %s is not a phasesweep sweep file (no dataset %s of shape "
-                       "[n_s, n_w, R])", path, at);
-    if (got) memcpy(got, shape, sizeof shape);
-    return d;
+    return (hid_t)PS_H5(H5Dopen2(f, name, H5P_DEFAULT));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -153,11 +130,11 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void put_metric(hid_t f, const char *path, const char *name, const hsize_t *dims,
-                       const uint8_t *done, double *v)
+static void put_metric(hid_t f, const char *name, const hsize_t *dims, const uint8_t *done,
+                       double *v)
 {
     const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
-    hid_t d = open_result(f, path, name, 3, dims, NULL);
+    hid_t d = open_result(f, name);
     PS_H5(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
     PS_H5(H5Dclose(d));
     size_t m = 0;
@@ -173,43 +150,46 @@ static void put_metric(hid_t f, const char *path, const char *name, const hsize_
     printf("min %.6g / median %.6g / max %.6g\n", v[0], median, v[m - 1]);
 }
 
-static void put_stop_reasons(hid_t f, const char *path, const hsize_t *dims,
+/* Counts of every flag meaning of the done tasks, "converged 3, overfitting 1, ...". */
+static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dims,
                              const uint8_t *done)
 {
     const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
-    hid_t d = open_result(f, path, "stop_reason", 3, dims, NULL);
-    hid_t t = (hid_t)PS_H5(H5Dget_type(d));
-    if (PS_H5(H5Tget_class(t)) != H5T_ENUM || H5Tget_size(t) != 1)
-        ps_usage_error("info: %s is not a phasesweep sweep file (/results/stop_reason is not "
-                       "an int8 enum)", path);
+    hid_t d = open_result(f, v->name);
     int8_t *code = ps_malloc(total, "stop reasons");
-    hid_t mt = (hid_t)PS_H5(H5Tget_native_type(t, H5T_DIR_ASCEND));
-    PS_H5(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, code));
-    int members = (int)PS_H5(H5Tget_nmembers(t));
-    printf("%-18s ", "stop_reason");
-    for (int j = 0, shown = 0; j < members; j++) {
-        int8_t value;
-        PS_H5(H5Tget_member_value(t, (unsigned)j, &value));
-        if (value < 0) continue; /* not_done: the done tasks only */
-        size_t count = 0;
+    PS_H5(H5Dread(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, code));
+    PS_H5(H5Dclose(d));
+    printf("%-18s ", v->name);
+    const char *m = v->flag_meanings;
+    for (int value = 0; *m; value++) {
+        size_t len = strcspn(m, " "), count = 0;
         for (size_t i = 0; i < total; i++) count += done[i] && code[i] == value;
-        char *member = H5Tget_member_name(t, (unsigned)j);
-        if (!member) ps_fail(PS_EXIT_FAIL, "H5Tget_member_name", "HDF5 call failed");
-        printf("%s%s %zu", shown++ ? ", " : "", member, count);
-        PS_H5(H5free_memory(member));
+        printf("%s%.*s %zu", value ? ", " : "", (int)len, m, count);
+        m += len;
+        m += strspn(m, " ");
     }
     putchar('\n');
     free(code);
-    PS_H5(H5Tclose(mt));
-    PS_H5(H5Tclose(t));
-    PS_H5(H5Dclose(d));
 }
 
 int ps_info(const char *path)
 {
     hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", NULL, 0);
+    char why[PS_H5_MSG];
+    const ps_layout *L = ps_layout_sweep();
+    if (ps_h5_not_this_layout(f, L->kind, why, sizeof why))
+        ps_usage_error("info: %s is %s", path, why);
+    ps_h5_layout_problem(f, L, NULL, NULL, 0, why, sizeof why);
+    if (why[0]) ps_usage_error("info: %s is not a complete sweep file: %s", path, why);
     hsize_t dims[3];
-    hid_t dd = open_result(f, path, "done", 3, NULL, dims);
+    hid_t dd = open_result(f, "done");
+    hid_t ds = (hid_t)PS_H5(H5Dget_space(dd));
+    PS_H5(H5Sget_simple_extent_dims(ds, dims, NULL));
+    PS_H5(H5Sclose(ds));
+    /* every per-task variable of the same shape as done */
+    ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica"}, dims, 3,
+                         why, sizeof why);
+    if (why[0]) ps_usage_error("info: %s is not a complete sweep file: %s", path, why);
     const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
     uint8_t *done = ps_malloc(total, "done flags");
     PS_H5(H5Dread(dd, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done));
@@ -223,9 +203,12 @@ int ps_info(const char *path)
     printf("done: %zu / %zu (%.1f%%)\n", n_done, total,
            total ? 100.0 * (double)n_done / (double)total : 100.0);
     double *v = ps_malloc(sizeof(double) * total, "metric values");
-    for (size_t k = 0; k < sizeof metric_name / sizeof metric_name[0]; k++)
-        put_metric(f, path, metric_name[k], dims, done, v);
-    put_stop_reasons(f, path, dims, done);
+    for (int k = 0; k < L->n_vars; k++) {
+        const ps_layout_var *var = &L->vars[k];
+        if (var->ndims != 3 || !strcmp(var->name, "done")) continue;
+        if (var->flag_meanings) put_stop_reasons(f, var, dims, done);
+        else put_metric(f, var->name, dims, done, v);
+    }
     free(v);
     free(done);
     PS_H5(H5Fclose(f));

@@ -13,6 +13,8 @@
 #include "group.h"
 #include "h5io.h"
 #include "init.h"
+#include "layout.h"
+#include "provenance.h"
 #include "run.h"
 
 
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
 {
     int rank, status = 0;
     PS_MPI(MPI_Init(&argc, &argv));
+    ps_provenance_mark_start();
     PS_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     PS_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
 
@@ -178,7 +181,8 @@ int main(int argc, char **argv)
         break;
     case PS_CMD_SWEEP: status = ps_sweep_main(MPI_COMM_WORLD, &o); break;
     case PS_CMD_INFO:
-        if (rank == 0) status = ps_info(o.info_file);
+        if (rank == 0 && o.layout) ps_layout_json(stdout);
+        else if (rank == 0) status = ps_info(o.info_file);
         break;
     }
     ps_options_free(&o);

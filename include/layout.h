@@ -1,0 +1,44 @@
+/* layout: the one definition of the files phasesweep writes (layout_version 2): every variable
+ * of a sweep file and of a trace file with its type, fill, dimensions, units (UDUNITS),
+ * long_name, description and CF flag meanings. h5_sweep.c and h5_trace.c create from these
+ * tables, the --resume check and `info` read through them, `phasesweep info --layout json`
+ * prints them and analysis/layout.py mirrors them (tests/python compares the two). */
+#ifndef PS_LAYOUT_H
+#define PS_LAYOUT_H
+
+#include <stdio.h>
+
+#define PS_LAYOUT_VERSION 2
+
+enum ps_var_type { PS_VAR_F64, PS_VAR_I64, PS_VAR_I32, PS_VAR_I8, PS_VAR_U8 };
+/* PS_FILL_NONE: HDF5's default fill (0) and no _FillValue attribute (coordinates, done). */
+enum ps_var_fill { PS_FILL_NONE, PS_FILL_NAN, PS_FILL_MINUS1 };
+
+typedef struct ps_layout_var {
+    const char *name;
+    enum ps_var_type type;
+    enum ps_var_fill fill;
+    int ndims;
+    const char *dims[3];     /* a 1-d variable named as its dimension is that dimension's scale */
+    const char *units, *long_name, *description;
+    const char *flag_meanings; /* CF: meanings of flag_values 0, 1, ...; NULL when no flags */
+} ps_layout_var;
+
+typedef struct ps_layout {
+    const char *kind;          /* "sweep" or "trace", the root attribute file_kind */
+    int n_vars;
+    const ps_layout_var *vars; /* scales first, then coordinates, then data (done last) */
+    const char *coordinates;   /* CF auxiliary coordinates of every variable of rank >= 2 */
+} ps_layout;
+
+const ps_layout *ps_layout_sweep(void);
+const ps_layout *ps_layout_trace(void);
+/* The variable of that name, or NULL. */
+const ps_layout_var *ps_layout_find(const ps_layout *L, const char *name);
+/* 1 when v is the scale of its own (only) dimension. */
+int ps_layout_is_scale(const ps_layout_var *v);
+const char *ps_var_type_name(enum ps_var_type t); /* numpy spelling: "float64", "int8", ... */
+/* Both layouts as one JSON object: {"layout_version": 2, "sweep": [...], "trace": [...]}. */
+void ps_layout_json(FILE *out);
+
+#endif

@@ -1,0 +1,37 @@
+/* provenance: where a file came from, as root attributes named provenance_*: phasesweep's
+ * version and git commit, the MPI, HDF5, BLAS (OpenBLAS core and config) and LAPACK libraries,
+ * the compiler, host, ranks and group size, start and end time (UTC) and wall seconds. It also
+ * draws the line between run parameters (options that define the results: stored under their
+ * own names) and run-steering options (out, threads, max-mem, ...: stored as run_NAME). */
+#ifndef PS_PROVENANCE_H
+#define PS_PROVENANCE_H
+
+#include <hdf5.h>
+#include <mpi.h>
+
+#include "cli.h"
+
+typedef struct ps_provenance {
+    char version[32], git_commit[96], mpi_library[512], hdf5_version[32], blas[512],
+        blas_core[64], lapack_version[32], compiler[160], host[256], start_utc[32],
+        command_line[4096];
+    long long ranks, group_size; /* group size as resolved (auto -> its value) */
+    double start_wall;           /* MPI_Wtime at the start, rank 0's clock */
+} ps_provenance;
+
+/* Notes the start of the process (main, after MPI_Init); without it, the first collect is. */
+void ps_provenance_mark_start(void);
+/* Collective over comm: rank 0's values on every rank (collective attribute writes need the
+ * same bytes everywhere). ranks and group size are MPI_COMM_WORLD's. */
+void ps_provenance_collect(ps_provenance *pv, MPI_Comm comm, const ps_options *o);
+/* Writes every provenance_* attribute; end_utc "" and wall_seconds NaN until finished. */
+void ps_provenance_write(hid_t loc, const ps_provenance *pv);
+/* Overwrites provenance_end_utc and provenance_wall_seconds (added to the stored value: a
+ * resumed sweep's wall time is the sum over its sessions) and counts provenance_sessions.
+ * Collective over comm when loc is in a parallel file; rank 0's clock is the one used. */
+void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv);
+
+/* 1 for an option that steers the run without changing its results (stored as run_NAME). */
+int ps_option_is_steering(const ps_option *opt);
+
+#endif

@@ -1,0 +1,116 @@
+/* layout: the tables of include/layout.h and their JSON export. */
+#include "layout.h"
+
+#include <string.h>
+
+#define STOP_MEANINGS "converged overfitting plateau max_iter diverged"
+
+static const ps_layout_var sweep_vars[] = {
+    {"gamma_s", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_s"}, "1", "gamma_s",
+     "initialization variance exponent: sigma2 = d^gamma_s", NULL},
+    {"gamma_w", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_w"}, "1", "gamma_w",
+     "width exponent: width = floor(d^gamma_w)", NULL},
+    {"replica", PS_VAR_I64, PS_FILL_NONE, 1, {"replica"}, "1", "replica",
+     "replica index: its own teacher and initial weights", NULL},
+    {"sigma2", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_s"}, "1", "initialization variance",
+     "variance of the initial weights, d^gamma_s", NULL},
+    {"width", PS_VAR_I64, PS_FILL_NONE, 1, {"gamma_w"}, "1", "network width",
+     "hidden width w = floor(d^gamma_w)", NULL},
+    {"min_test_error", PS_VAR_F64, PS_FILL_NAN, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "minimum test error", "min over recorded iterations of ||A_i - A*||_F^2 / d^2", NULL},
+    {"stable_rank", PS_VAR_F64, PS_FILL_NAN, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "stable rank at the minimum", "||A_j||_F^2 / ||A_j||_op^2 at the test-error argmin j",
+     NULL},
+    {"iterations", PS_VAR_I32, PS_FILL_MINUS1, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "iterations to the minimum", "the test-error argmin j (first on ties)", NULL},
+    {"log_distance", PS_VAR_F64, PS_FILL_NAN, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "ln max GD-vs-theory distance",
+     "ln max_i ||A_i - B_i||_F^2 / d^2; NaN without the theory dynamics", NULL},
+    {"final_train_error", PS_VAR_F64, PS_FILL_NAN, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "final train error", "train error of the last recorded iterate", NULL},
+    {"n_iter", PS_VAR_I32, PS_FILL_MINUS1, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "GD steps taken", "gradient descent steps until the run stopped", NULL},
+    {"seconds", PS_VAR_F64, PS_FILL_NAN, 3, {"gamma_s", "gamma_w", "replica"}, "s",
+     "run time", "wall time of the task, drawing the network included", NULL},
+    {"stop_reason", PS_VAR_I8, PS_FILL_MINUS1, 3, {"gamma_s", "gamma_w", "replica"}, "1",
+     "stop reason", "why the run stopped; the fill -1 means not done", STOP_MEANINGS},
+    {"done", PS_VAR_U8, PS_FILL_NONE, 3, {"gamma_s", "gamma_w", "replica"}, "1", "task done",
+     "1 once every value of the task is written (written last)", "not_done done"},
+};
+
+static const ps_layout_var trace_vars[] = {
+    {"iteration", PS_VAR_I64, PS_FILL_NONE, 1, {"iteration"}, "1", "iteration",
+     "gradient descent steps taken (0: the initial network)", NULL},
+    {"sv_index", PS_VAR_I64, PS_FILL_NONE, 1, {"sv_index"}, "1", "singular value index",
+     "position of a singular value in descending order (0: the largest)", NULL},
+    {"gd_train_error", PS_VAR_F64, PS_FILL_NONE, 1, {"iteration"}, "1", "GD train error",
+     "||A - (A* + E)||_F^2 / d^2 of gradient descent's A = W2 W1", NULL},
+    {"gd_test_error", PS_VAR_F64, PS_FILL_NONE, 1, {"iteration"}, "1", "GD test error",
+     "||A - A*||_F^2 / d^2 of gradient descent's A = W2 W1", NULL},
+    {"theory_train_error", PS_VAR_F64, PS_FILL_NONE, 1, {"iteration"}, "1",
+     "theory train error", "||B - (A* + E)||_F^2 / d^2 of the self-consistent dynamics' B",
+     NULL},
+    {"theory_test_error", PS_VAR_F64, PS_FILL_NONE, 1, {"iteration"}, "1",
+     "theory test error", "||B - A*||_F^2 / d^2 of the self-consistent dynamics' B", NULL},
+    {"distance", PS_VAR_F64, PS_FILL_NONE, 1, {"iteration"}, "1", "GD-vs-theory distance",
+     "||A - B||_F^2 / d^2", NULL},
+    {"gd_singular_values", PS_VAR_F64, PS_FILL_NONE, 2, {"iteration", "sv_index"}, "1",
+     "singular values of A", "all singular values of gradient descent's A, descending", NULL},
+    {"theory_singular_values", PS_VAR_F64, PS_FILL_NONE, 2, {"iteration", "sv_index"}, "1",
+     "singular values of B", "all singular values of the theory's B, descending", NULL},
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+static const ps_layout sweep = {"sweep", COUNT(sweep_vars), sweep_vars, "sigma2 width"};
+static const ps_layout trace = {"trace", COUNT(trace_vars), trace_vars, NULL};
+
+const ps_layout *ps_layout_sweep(void) { return &sweep; }
+const ps_layout *ps_layout_trace(void) { return &trace; }
+
+const ps_layout_var *ps_layout_find(const ps_layout *L, const char *name)
+{
+    for (int i = 0; i < L->n_vars; i++)
+        if (!strcmp(L->vars[i].name, name)) return &L->vars[i];
+    return NULL;
+}
+
+int ps_layout_is_scale(const ps_layout_var *v)
+{
+    return v->ndims == 1 && !strcmp(v->name, v->dims[0]);
+}
+
+const char *ps_var_type_name(enum ps_var_type t)
+{
+    static const char *const names[] = {"float64", "int64", "int32", "int8", "uint8"};
+    return names[t];
+}
+
+/* Our strings hold no character JSON needs escaped; checked by the JSON test. */
+static void put_var(FILE *out, const ps_layout_var *v)
+{
+    static const char *const fills[] = {"null", "\"nan\"", "-1"};
+    fprintf(out, "{\"name\": \"%s\", \"type\": \"%s\", \"fill\": %s, \"dims\": [", v->name,
+            ps_var_type_name(v->type), fills[v->fill]);
+    for (int d = 0; d < v->ndims; d++) fprintf(out, "%s\"%s\"", d ? ", " : "", v->dims[d]);
+    fprintf(out, "], \"units\": \"%s\", \"long_name\": \"%s\", \"description\": \"%s\", "
+            "\"flag_meanings\": ", v->units, v->long_name, v->description);
+    if (v->flag_meanings) fprintf(out, "\"%s\"}", v->flag_meanings);
+    else fputs("null}", out);
+}
+
+void ps_layout_json(FILE *out)
+{
+    const ps_layout *all[2] = {&sweep, &trace};
+    fprintf(out, "{\"layout_version\": %d", PS_LAYOUT_VERSION);
+    for (int k = 0; k < 2; k++) {
+        fprintf(out, ",\n \"%s_coordinates\": \"%s\"", all[k]->kind,
+                all[k]->coordinates ? all[k]->coordinates : "");
+        fprintf(out, ",\n \"%s\": [", all[k]->kind);
+        for (int i = 0; i < all[k]->n_vars; i++) {
+            fputs(i ? ",\n  " : "\n  ", out);
+            put_var(out, &all[k]->vars[i]);
+        }
+        fputs("]", out);
+    }
+    fputs("}\n", out);
+}

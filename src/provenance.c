@@ -1,0 +1,178 @@
+/* provenance: the provenance_* root attributes (include/provenance.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "provenance.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "group.h"
+#include "h5_common.h"
+
+#ifndef PS_GIT_COMMIT
+#define PS_GIT_COMMIT "unknown"
+#endif
+
+/* Weak: a build against another BLAS still links, and then says it does not know. */
+extern char *openblas_get_corename(void) __attribute__((weak));
+extern char *openblas_get_config(void) __attribute__((weak));
+extern void ilaver_(int *major, int *minor, int *patch) __attribute__((weak));
+
+static int started;
+static double start_wall;
+static char start_utc[32];
+
+void ps_provenance_mark_start(void)
+{
+    started = 1;
+    start_wall = MPI_Wtime();
+    ps_h5_now(start_utc, sizeof start_utc);
+}
+
+int ps_option_is_steering(const ps_option *opt)
+{
+    /* replica and load are part of a run's definition though not of a sweep's identity */
+    return !opt->identity && strcmp(opt->name, "replica") && strcmp(opt->name, "load");
+}
+
+static void one_line(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' ')) s[--n] = 0;
+    for (char *c = s; *c; c++)
+        if (*c == '\n') *c = ' ';
+}
+
+void ps_provenance_collect(ps_provenance *pv, MPI_Comm comm, const ps_options *o)
+{
+    int rank;
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    memset(pv, 0, sizeof *pv);
+    if (rank == 0) {
+        if (!started) ps_provenance_mark_start();
+        snprintf(pv->version, sizeof pv->version, "%s", PS_VERSION);
+        snprintf(pv->git_commit, sizeof pv->git_commit, "%s", PS_GIT_COMMIT);
+        int len = 0;
+        char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+        PS_MPI(MPI_Get_library_version(mpi, &len));
+        snprintf(pv->mpi_library, sizeof pv->mpi_library, "%s", mpi);
+        one_line(pv->mpi_library);
+        unsigned maj, min, rel;
+        PS_H5(H5get_libversion(&maj, &min, &rel));
+        snprintf(pv->hdf5_version, sizeof pv->hdf5_version, "%u.%u.%u", maj, min, rel);
+        const char *config = openblas_get_config ? openblas_get_config() : NULL;
+        const char *core = openblas_get_corename ? openblas_get_corename() : NULL;
+        snprintf(pv->blas, sizeof pv->blas, "%s", config ? config : "unknown (not OpenBLAS)");
+        one_line(pv->blas);
+        snprintf(pv->blas_core, sizeof pv->blas_core, "%s", core ? core : "unknown");
+        int a = 0, b = 0, c = 0;
+        if (ilaver_) ilaver_(&a, &b, &c);
+        if (ilaver_) snprintf(pv->lapack_version, sizeof pv->lapack_version, "%d.%d.%d", a, b, c);
+        else snprintf(pv->lapack_version, sizeof pv->lapack_version, "unknown");
+#if defined(__clang__)
+        snprintf(pv->compiler, sizeof pv->compiler, "clang %s", __VERSION__);
+#elif defined(__GNUC__)
+        snprintf(pv->compiler, sizeof pv->compiler, "gcc %s", __VERSION__);
+#elif defined(__VERSION__)
+        snprintf(pv->compiler, sizeof pv->compiler, "%s", __VERSION__);
+#else
+        snprintf(pv->compiler, sizeof pv->compiler, "unknown");
+#endif
+        if (gethostname(pv->host, sizeof pv->host - 1) != 0 || !pv->host[0])
+            snprintf(pv->host, sizeof pv->host, "unknown");
+        snprintf(pv->start_utc, sizeof pv->start_utc, "%s", start_utc);
+        snprintf(pv->command_line, sizeof pv->command_line, "%s",
+                 o->command_line ? o->command_line : "");
+        int world;
+        char msg[512];
+        PS_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world));
+        pv->ranks = world;
+        pv->group_size = ps_group_resolve(o, world, msg, sizeof msg);
+        pv->start_wall = start_wall;
+    }
+    PS_MPI(MPI_Bcast(pv, (int)sizeof *pv, MPI_BYTE, 0, comm));
+}
+
+static void put_string(hid_t loc, const char *key, const char *value)
+{
+    char name[64];
+    snprintf(name, sizeof name, "provenance_%s", key);
+    ps_h5_attr_write_string(loc, name, value);
+}
+
+static void put_number(hid_t loc, const char *key, hid_t type, const void *value)
+{
+    char name[64];
+    snprintf(name, sizeof name, "provenance_%s", key);
+    ps_h5_attr_write(loc, name, type, 0, value);
+}
+
+void ps_provenance_write(hid_t loc, const ps_provenance *pv)
+{
+    const double nan = NAN;
+    const long long zero = 0;
+    put_string(loc, "version", pv->version);
+    put_string(loc, "git_commit", pv->git_commit);
+    put_string(loc, "command_line", pv->command_line);
+    put_string(loc, "mpi_library", pv->mpi_library);
+    put_string(loc, "hdf5_version", pv->hdf5_version);
+    put_string(loc, "blas", pv->blas);
+    put_string(loc, "blas_core", pv->blas_core);
+    put_string(loc, "lapack_version", pv->lapack_version);
+    put_string(loc, "compiler", pv->compiler);
+    put_string(loc, "host", pv->host);
+    put_number(loc, "ranks", H5T_NATIVE_LLONG, &pv->ranks);
+    put_number(loc, "group_size", H5T_NATIVE_LLONG, &pv->group_size);
+    put_string(loc, "start_utc", pv->start_utc);
+    put_string(loc, "end_utc", "");
+    put_number(loc, "wall_seconds", H5T_NATIVE_DOUBLE, &nan);
+    put_number(loc, "sessions", H5T_NATIVE_LLONG, &zero);
+}
+
+static void overwrite(hid_t loc, const char *name, hid_t type, const void *value)
+{
+    hid_t a = (hid_t)PS_H5(H5Aopen(loc, name, H5P_DEFAULT));
+    PS_H5(H5Awrite(a, type, value));
+    PS_H5(H5Aclose(a));
+}
+
+static int read_number(hid_t loc, const char *name, hid_t type, void *value)
+{
+    if (PS_H5(H5Aexists(loc, name)) <= 0) return 0;
+    hid_t a = (hid_t)PS_H5(H5Aopen(loc, name, H5P_DEFAULT));
+    PS_H5(H5Aread(a, type, value));
+    PS_H5(H5Aclose(a));
+    return 1;
+}
+
+void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv)
+{
+    int rank;
+    struct { double wall; char end[32]; } now = {0, ""};
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) {
+        now.wall = MPI_Wtime() - pv->start_wall;
+        ps_h5_now(now.end, sizeof now.end);
+    }
+    PS_MPI(MPI_Bcast(&now, (int)sizeof now, MPI_BYTE, 0, comm));
+    double wall = NAN;
+    long long sessions = 0;
+    /* a file of another writer may lack them: then there is nothing to update */
+    if (!read_number(loc, "provenance_wall_seconds", H5T_NATIVE_DOUBLE, &wall) ||
+        !read_number(loc, "provenance_sessions", H5T_NATIVE_LLONG, &sessions) ||
+        PS_H5(H5Aexists(loc, "provenance_end_utc")) <= 0)
+        return;
+    wall = isnan(wall) ? now.wall : wall + now.wall;
+    sessions++;
+    overwrite(loc, "provenance_wall_seconds", H5T_NATIVE_DOUBLE, &wall);
+    overwrite(loc, "provenance_sessions", H5T_NATIVE_LLONG, &sessions);
+    hid_t t = (hid_t)PS_H5(H5Tcopy(H5T_C_S1));
+    PS_H5(H5Tset_size(t, H5T_VARIABLE));
+    PS_H5(H5Tset_cset(t, H5T_CSET_UTF8));
+    const char *end = now.end;
+    overwrite(loc, "provenance_end_utc", t, &end);
+    PS_H5(H5Tclose(t));
+}
