@@ -16,13 +16,14 @@ typedef struct ps_provenance {
         blas_core[64], lapack_version[32], compiler[160], host[256], start_utc[32],
         command_line[4096];
     long long ranks, group_size; /* group size as resolved (auto -> its value) */
-    double start_wall;           /* MPI_Wtime at the start, rank 0's clock */
+    double start_wall;           /* monotonic seconds at the start, rank 0's clock */
 } ps_provenance;
 
 /* Notes the start of the process (main, after MPI_Init); without it, the first collect is. */
 void ps_provenance_mark_start(void);
 /* Collective over comm: rank 0's values on every rank (collective attribute writes need the
- * same bytes everywhere). ranks and group size are MPI_COMM_WORLD's. */
+ * same bytes everywhere). ranks and group size are MPI_COMM_WORLD's. Before MPI_Init (unit
+ * tests) it is local, with ranks = 1. */
 void ps_provenance_collect(ps_provenance *pv, MPI_Comm comm, const ps_options *o);
 /* Writes every provenance_* attribute; end_utc "" and wall_seconds NaN until finished. */
 void ps_provenance_write(hid_t loc, const ps_provenance *pv);

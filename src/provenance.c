@@ -25,10 +25,26 @@ static int started;
 static double start_wall;
 static char start_utc[32];
 
+/* Monotonic seconds; usable before MPI_Init (the serial unit tests write files there). */
+static double wall_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int mpi_up(void)
+{
+    int up = 0, down = 0;
+    MPI_Initialized(&up);
+    MPI_Finalized(&down);
+    return up && !down;
+}
+
 void ps_provenance_mark_start(void)
 {
     started = 1;
-    start_wall = MPI_Wtime();
+    start_wall = wall_now();
     ps_h5_now(start_utc, sizeof start_utc);
 }
 
@@ -48,17 +64,17 @@ static void one_line(char *s)
 
 void ps_provenance_collect(ps_provenance *pv, MPI_Comm comm, const ps_options *o)
 {
-    int rank;
-    PS_MPI(MPI_Comm_rank(comm, &rank));
+    int rank = 0, mpi = mpi_up();
+    if (mpi) PS_MPI(MPI_Comm_rank(comm, &rank));
     memset(pv, 0, sizeof *pv);
     if (rank == 0) {
         if (!started) ps_provenance_mark_start();
         snprintf(pv->version, sizeof pv->version, "%s", PS_VERSION);
         snprintf(pv->git_commit, sizeof pv->git_commit, "%s", PS_GIT_COMMIT);
         int len = 0;
-        char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
-        PS_MPI(MPI_Get_library_version(mpi, &len));
-        snprintf(pv->mpi_library, sizeof pv->mpi_library, "%s", mpi);
+        char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+        PS_MPI(MPI_Get_library_version(lib, &len)); /* callable before MPI_Init */
+        snprintf(pv->mpi_library, sizeof pv->mpi_library, "%s", lib);
         one_line(pv->mpi_library);
         unsigned maj, min, rel;
         PS_H5(H5get_libversion(&maj, &min, &rel));
@@ -86,14 +102,14 @@ void ps_provenance_collect(ps_provenance *pv, MPI_Comm comm, const ps_options *o
         snprintf(pv->start_utc, sizeof pv->start_utc, "%s", start_utc);
         snprintf(pv->command_line, sizeof pv->command_line, "%s",
                  o->command_line ? o->command_line : "");
-        int world;
+        int world = 1;
         char msg[512];
-        PS_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world));
+        if (mpi) PS_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world));
         pv->ranks = world;
         pv->group_size = ps_group_resolve(o, world, msg, sizeof msg);
         pv->start_wall = start_wall;
     }
-    PS_MPI(MPI_Bcast(pv, (int)sizeof *pv, MPI_BYTE, 0, comm));
+    if (mpi) PS_MPI(MPI_Bcast(pv, (int)sizeof *pv, MPI_BYTE, 0, comm));
 }
 
 static void put_string(hid_t loc, const char *key, const char *value)
@@ -150,14 +166,14 @@ static int read_number(hid_t loc, const char *name, hid_t type, void *value)
 
 void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv)
 {
-    int rank;
+    int rank = 0, mpi = mpi_up();
     struct { double wall; char end[32]; } now = {0, ""};
-    PS_MPI(MPI_Comm_rank(comm, &rank));
+    if (mpi) PS_MPI(MPI_Comm_rank(comm, &rank));
     if (rank == 0) {
-        now.wall = MPI_Wtime() - pv->start_wall;
+        now.wall = wall_now() - pv->start_wall;
         ps_h5_now(now.end, sizeof now.end);
     }
-    PS_MPI(MPI_Bcast(&now, (int)sizeof now, MPI_BYTE, 0, comm));
+    if (mpi) PS_MPI(MPI_Bcast(&now, (int)sizeof now, MPI_BYTE, 0, comm));
     double wall = NAN;
     long long sessions = 0;
     /* a file of another writer may lack them: then there is nothing to update */

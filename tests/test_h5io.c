@@ -29,6 +29,7 @@
 #include "check.h"
 #include "cli.h"
 #include "h5io.h"
+#include "layout.h"
 
 static char dir[256]; /* this run's scratch directory (shared by the ranks in the MPI part) */
 
@@ -343,6 +344,36 @@ static void attr_string(hid_t f, const char *name, char *buf, size_t len)
 }
 
 /* No "<name>.tmp.<pid>" is left in the scratch directory. */
+/* Every provenance_* attribute present and non-empty; closed files have an end time. */
+static void assert_provenance(hid_t f, long long sessions)
+{
+    static const char *const strings[] = {"version", "git_commit", "command_line",
+                                          "mpi_library", "hdf5_version", "blas", "blas_core",
+                                          "lapack_version", "compiler", "host", "start_utc",
+                                          "end_utc"};
+    char name[64], s[4096];
+    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
+        snprintf(name, sizeof name, "provenance_%s", strings[k]);
+        attr_string(f, name, s, sizeof s);
+        if (!s[0]) fail_msg("%s is empty", name);
+    }
+    attr_string(f, "provenance_start_utc", s, sizeof s);
+    assert_int_equal(strlen(s), 20); /* 2024-05-01T12:00:00Z */
+    assert_true(s[4] == '-' && s[10] == 'T' && s[19] == 'Z');
+    attr_string(f, "provenance_end_utc", s, sizeof s);
+    assert_int_equal(strlen(s), 20);
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    char want[32];
+    snprintf(want, sizeof want, "%u.%u.%u", maj, min, rel);
+    attr_string(f, "provenance_hdf5_version", s, sizeof s);
+    assert_string_equal(s, want);
+    assert_true(attr_number(f, "provenance_ranks", H5T_STD_I64LE) >= 1);
+    assert_true(attr_number(f, "provenance_group_size", H5T_STD_I64LE) >= 1);
+    assert_true(attr_number(f, "provenance_wall_seconds", H5T_IEEE_F64LE) >= 0);
+    assert_true(attr_number(f, "provenance_sessions", H5T_STD_I64LE) == sessions);
+}
+
 static int no_temporaries(void)
 {
     DIR *d = opendir(dir);
@@ -381,8 +412,8 @@ static void test_trace_layout(void **state)
 
     hid_t f = open_ro(o.out);
     const hsize_t n[1] = {3}, nd[2] = {3, 4};
-    const char *series[] = {"/gd/train_error", "/gd/test_error", "/theory/train_error",
-                            "/theory/test_error", "/distance"};
+    const char *series[] = {"/gd_train_error", "/gd_test_error", "/theory_train_error",
+                            "/theory_test_error", "/distance"};
     for (int k = 0; k < 5; k++) {
         double x[3];
         H5Dclose(dataset(f, series[k], 1, n, H5T_IEEE_F64LE));
@@ -390,12 +421,27 @@ static void test_trace_layout(void **state)
         for (int i = 0; i < 3; i++) assert_true(x[i] == k + 1 + i);
     }
     double sv[12];
-    H5Dclose(dataset(f, "/gd/singular_values", 2, nd, H5T_IEEE_F64LE));
-    read_doubles(f, "/gd/singular_values", sv);
+    H5Dclose(dataset(f, "/gd_singular_values", 2, nd, H5T_IEEE_F64LE));
+    read_doubles(f, "/gd_singular_values", sv);
     assert_true(sv[1 * 4 + 0] == 14 && sv[1 * 4 + 3] == 11); /* row i = iteration, descending */
-    H5Dclose(dataset(f, "/theory/singular_values", 2, nd, H5T_IEEE_F64LE));
-    read_doubles(f, "/theory/singular_values", sv);
+    H5Dclose(dataset(f, "/theory_singular_values", 2, nd, H5T_IEEE_F64LE));
+    read_doubles(f, "/theory_singular_values", sv);
     assert_true(sv[2 * 4 + 1] == -21);
+    /* the two dimension scales, attached to every series */
+    double idx[4];
+    const hsize_t nn[1] = {4};
+    H5Dclose(dataset(f, "/iteration", 1, n, H5T_STD_I64LE));
+    H5Dclose(dataset(f, "/sv_index", 1, nn, H5T_STD_I64LE));
+    read_doubles(f, "/iteration", idx);
+    assert_true(idx[0] == 0 && idx[2] == 2);
+    read_doubles(f, "/sv_index", idx);
+    assert_true(idx[0] == 0 && idx[3] == 3);
+    hid_t it = H5Dopen2(f, "/iteration", H5P_DEFAULT), sx = H5Dopen2(f, "/sv_index", H5P_DEFAULT);
+    hid_t gsv = H5Dopen2(f, "/gd_singular_values", H5P_DEFAULT);
+    assert_true(H5DSis_scale(it) > 0 && H5DSis_scale(sx) > 0);
+    assert_true(H5DSis_attached(gsv, it, 0) > 0 && H5DSis_attached(gsv, sx, 1) > 0);
+    H5Dclose(gsv), H5Dclose(sx), H5Dclose(it);
+    assert_true(attr_number(f, "layout_version", H5T_STD_I64LE) == 2);
 
     assert_true(attr_number(f, "d", H5T_STD_I64LE) == 4);
     assert_true(attr_number(f, "rank", H5T_STD_I64LE) == 2);
@@ -403,7 +449,9 @@ static void test_trace_layout(void **state)
     assert_true(attr_number(f, "max_iter", H5T_STD_I64LE) == 9);
     assert_true(attr_number(f, "seed", H5T_STD_U64LE) == 0);
     assert_true(attr_number(f, "no_theory", H5T_STD_I64LE) == 0);
-    assert_true(attr_number(f, "max_mem", H5T_IEEE_F64LE) == o.p.max_mem);
+    assert_true(attr_number(f, "run_max_mem", H5T_IEEE_F64LE) == o.p.max_mem); /* steering */
+    assert_int_equal(H5Aexists(f, "max_mem"), 0);
+    assert_true(attr_number(f, "replica", H5T_STD_I64LE) == 0); /* a parameter of a trace */
     assert_true(attr_number(f, "sigma2", H5T_IEEE_F64LE) == 0.125);
     assert_true(attr_number(f, "width", H5T_STD_I64LE) == 4);
     assert_true(attr_number(f, "threshold", H5T_IEEE_F64LE) == 0.5);
@@ -419,15 +467,17 @@ static void test_trace_layout(void **state)
     assert_string_equal(s, "overfitting");
     attr_string(f, "mode", s, sizeof s);
     assert_string_equal(s, "reduced");
-    attr_string(f, "version", s, sizeof s);
+    attr_string(f, "file_kind", s, sizeof s);
+    assert_string_equal(s, "trace");
+    attr_string(f, "provenance_version", s, sizeof s);
     assert_string_equal(s, PS_VERSION);
     attr_string(f, "load", s, sizeof s);
     assert_string_equal(s, "");
-    attr_string(f, "command_line", s, sizeof s);
+    attr_string(f, "run_out", s, sizeof s);
+    assert_string_equal(s, o.out);
+    attr_string(f, "provenance_command_line", s, sizeof s);
     assert_string_equal(s, o.command_line);
-    attr_string(f, "created", s, sizeof s);
-    assert_int_equal(strlen(s), 20); /* 2024-05-01T12:00:00Z */
-    assert_true(s[4] == '-' && s[10] == 'T' && s[19] == 'Z');
+    assert_provenance(f, 1);
     H5Fclose(f);
     ps_trace_free(&tr);
     ps_options_free(&o);
@@ -443,6 +493,7 @@ static void trace_child(const void *arg)
     tr.n = 0;
     ps_result res = {.stop = PS_STOP_MAX_ITER};
     ps_h5_write_trace(j->path, j->o, &res, &tr);
+    ps_trace_free(&tr);
 }
 
 static void test_trace_refuses_missing_directory(void **state)
@@ -458,11 +509,25 @@ static void test_trace_refuses_missing_directory(void **state)
 
 static void info_child(const void *path) { exit(ps_info(path)); }
 
+/* A file of layout 1: /grid and /results groups, no layout_version. */
+static const char *old_layout_file(void)
+{
+    const char *path = at("layout1.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(H5Gcreate2(f, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Gclose(H5Gcreate2(f, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Fclose(f);
+    return path;
+}
+
 static void test_info_refuses_non_sweeps(void **state)
 {
     refused(in_child(info_child, at("nothere.h5")), "info", "nothere.h5");
     refused(in_child(info_child, input("notsweep.h5", 2, 0)), "notsweep.h5",
-            "not a phasesweep sweep file");
+            "not a phasesweep file");
+    refused(in_child(info_child, old_layout_file()), "layout1.h5", "older layout 1",
+            "reads layout 2");
+    refused(in_child(info_child, at("trace.h5")), "trace.h5", "trace file, not a sweep file");
 }
 
 /* ---- the sweep file (collective) ---- */
@@ -486,16 +551,16 @@ static void test_sweep_create_layout(void **state)
     hid_t f = open_ro(o.out);
     const hsize_t ns[1] = {3}, nw[1] = {2}, nr[1] = {2}, all[3] = {3, 2, 2};
     double gs[3], gw[2], s2[3], w[2], rep[2];
-    H5Dclose(dataset(f, "/grid/gamma_s", 1, ns, H5T_IEEE_F64LE));
-    H5Dclose(dataset(f, "/grid/gamma_w", 1, nw, H5T_IEEE_F64LE));
-    H5Dclose(dataset(f, "/grid/sigma2", 1, ns, H5T_IEEE_F64LE));
-    H5Dclose(dataset(f, "/grid/width", 1, nw, H5T_STD_I64LE));
-    H5Dclose(dataset(f, "/grid/replica", 1, nr, H5T_STD_I64LE));
-    read_doubles(f, "/grid/gamma_s", gs);
-    read_doubles(f, "/grid/gamma_w", gw);
-    read_doubles(f, "/grid/sigma2", s2);
-    read_doubles(f, "/grid/width", w);
-    read_doubles(f, "/grid/replica", rep);
+    H5Dclose(dataset(f, "/gamma_s", 1, ns, H5T_IEEE_F64LE));
+    H5Dclose(dataset(f, "/gamma_w", 1, nw, H5T_IEEE_F64LE));
+    H5Dclose(dataset(f, "/sigma2", 1, ns, H5T_IEEE_F64LE));
+    H5Dclose(dataset(f, "/width", 1, nw, H5T_STD_I64LE));
+    H5Dclose(dataset(f, "/replica", 1, nr, H5T_STD_I64LE));
+    read_doubles(f, "/gamma_s", gs);
+    read_doubles(f, "/gamma_w", gw);
+    read_doubles(f, "/sigma2", s2);
+    read_doubles(f, "/width", w);
+    read_doubles(f, "/replica", rep);
     for (int i = 0; i < 3; i++) {
         assert_true(gs[i] == ps_range_at(&o.gs_range, i));
         assert_true(s2[i] == ps_sigma2(10, gs[i]));
@@ -508,26 +573,50 @@ static void test_sweep_create_layout(void **state)
     }
     assert_true(w[0] == 3 && w[1] == 31); /* floor(10^0.5), floor(10^1.5) */
 
-    hid_t scale[3] = {H5Dopen2(f, "/grid/gamma_s", H5P_DEFAULT),
-                      H5Dopen2(f, "/grid/gamma_w", H5P_DEFAULT),
-                      H5Dopen2(f, "/grid/replica", H5P_DEFAULT)};
+    hid_t scale[3] = {H5Dopen2(f, "/gamma_s", H5P_DEFAULT),
+                      H5Dopen2(f, "/gamma_w", H5P_DEFAULT),
+                      H5Dopen2(f, "/replica", H5P_DEFAULT)};
     for (int i = 0; i < 3; i++) assert_true(H5DSis_scale(scale[i]) > 0);
+    /* the coordinates sigma2(gamma_s), width(gamma_w): attached, not scales themselves */
+    hid_t s2d = H5Dopen2(f, "/sigma2", H5P_DEFAULT), wd = H5Dopen2(f, "/width", H5P_DEFAULT);
+    assert_true(H5DSis_scale(s2d) == 0 && H5DSis_attached(s2d, scale[0], 0) > 0);
+    assert_true(H5DSis_scale(wd) == 0 && H5DSis_attached(wd, scale[1], 0) > 0);
+    H5Dclose(s2d), H5Dclose(wd);
+    /* netCDF-C needs link creation order tracked */
+    hid_t root = H5Gopen2(f, "/", H5P_DEFAULT), gcpl = H5Gget_create_plist(root);
+    unsigned crt = 0;
+    H5Pget_link_creation_order(gcpl, &crt);
+    assert_true(crt & H5P_CRT_ORDER_TRACKED);
+    H5Pclose(gcpl), H5Gclose(root);
     const char *names[9];
     hid_t types[9];
     for (int k = 0; k < 5; k++) names[k] = metrics[k], types[k] = H5T_IEEE_F64LE;
     for (int k = 0; k < 2; k++) names[5 + k] = counts[k], types[5 + k] = H5T_STD_I32LE;
-    names[7] = "stop_reason", types[7] = -1;
+    names[7] = "stop_reason", types[7] = H5T_STD_I8LE;
     names[8] = "done", types[8] = H5T_STD_U8LE;
     for (int k = 0; k < 9; k++) {
         char path[64];
-        snprintf(path, sizeof path, "/results/%s", names[k]);
+        snprintf(path, sizeof path, "/%s", names[k]);
         hid_t d = dataset(f, path, 3, all, types[k]);
         hid_t dcpl = H5Dget_create_plist(d);
         assert_int_equal(H5Pget_layout(dcpl), H5D_CONTIGUOUS);
         H5D_fill_value_t fs;
         H5Pfill_value_defined(dcpl, &fs);
-        assert_int_equal(fs, H5D_FILL_VALUE_USER_DEFINED);
+        /* done's fill is HDF5's default 0: no _FillValue, so xarray keeps it 0/1 */
+        assert_int_equal(fs, k == 8 ? H5D_FILL_VALUE_DEFAULT : H5D_FILL_VALUE_USER_DEFINED);
+        assert_int_equal(H5Aexists(d, "_FillValue"), k == 8 ? 0 : 1);
         H5Pclose(dcpl);
+        char text[512];
+        const ps_layout_var *v = ps_layout_find(ps_layout_sweep(), names[k]);
+        assert_non_null(v);
+        attr_string(d, "units", text, sizeof text);
+        assert_string_equal(text, k == 4 ? "s" : "1"); /* seconds */
+        attr_string(d, "long_name", text, sizeof text);
+        assert_string_equal(text, v->long_name);
+        attr_string(d, "description", text, sizeof text);
+        assert_true(strlen(text) > 10);
+        attr_string(d, "coordinates", text, sizeof text);
+        assert_string_equal(text, "sigma2 width");
         for (unsigned dim = 0; dim < 3; dim++) {
             assert_true(H5DSis_attached(d, scale[dim], dim) > 0);
             assert_true(H5DSis_attached(d, scale[(dim + 1) % 3], dim) == 0);
@@ -542,24 +631,22 @@ static void test_sweep_create_layout(void **state)
             H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
             for (int i = 0; i < 12; i++) assert_int_equal(x[i], 0);
         } else {
-            hid_t t = H5Dget_type(d);
-            assert_int_equal(H5Tget_class(t), H5T_ENUM);
-            assert_int_equal(H5Tget_size(t), 1);
-            assert_int_equal(H5Tget_nmembers(t), PS_N_STOP_REASONS + 1);
-            char name[32];
-            int8_t v = -1;
-            assert_true(H5Tenum_nameof(t, &v, name, sizeof name) >= 0);
-            assert_string_equal(name, "not_done");
-            for (int s = 0; s < PS_N_STOP_REASONS; s++) {
-                v = (int8_t)s;
-                assert_true(H5Tenum_nameof(t, &v, name, sizeof name) >= 0);
-                assert_string_equal(name, ps_stop_name((enum ps_stop)s));
-            }
-            assert_string_equal(ps_stop_name(PS_STOP_DIVERGED), "diverged");
+            /* CF flags: flag_values 0 .. 4 named by flag_meanings in ps_stop's order */
+            char meanings[256] = "", want[256] = "";
+            attr_string(d, "flag_meanings", meanings, sizeof meanings);
+            for (int s = 0; s < PS_N_STOP_REASONS; s++)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", s ? " " : "",
+                         ps_stop_name((enum ps_stop)s));
+            assert_string_equal(meanings, want);
+            hid_t a = H5Aopen(d, "flag_values", H5P_DEFAULT), as = H5Aget_space(a);
+            int8_t fv[8];
+            assert_int_equal(H5Sget_simple_extent_npoints(as), PS_N_STOP_REASONS);
+            H5Aread(a, H5T_NATIVE_INT8, fv);
+            for (int s = 0; s < PS_N_STOP_REASONS; s++) assert_int_equal(fv[s], s);
+            H5Sclose(as), H5Aclose(a);
             int8_t x[12];
-            assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+            assert_true(H5Dread(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
             for (int i = 0; i < 12; i++) assert_int_equal(x[i], -1);
-            H5Tclose(t);
         }
         H5Dclose(d);
     }
@@ -568,7 +655,8 @@ static void test_sweep_create_layout(void **state)
     assert_true(attr_number(f, "d", H5T_STD_I64LE) == 10);
     assert_true(attr_number(f, "replicas", H5T_STD_I64LE) == 2);
     assert_true(attr_number(f, "lr_scale", H5T_IEEE_F64LE) == 50);
-    assert_true(attr_number(f, "group_size", H5T_STD_I64LE) == 1);
+    assert_true(attr_number(f, "run_group_size", H5T_STD_I64LE) == 1);
+    assert_true(attr_number(f, "layout_version", H5T_STD_I64LE) == 2);
     hid_t a = H5Aopen(f, "gs", H5P_DEFAULT);
     double r[3];
     hid_t as = H5Aget_space(a);
@@ -578,12 +666,11 @@ static void test_sweep_create_layout(void **state)
     H5Sclose(as);
     H5Aclose(a);
     char s[512];
-    attr_string(f, "out", s, sizeof s);
+    attr_string(f, "run_out", s, sizeof s);
     assert_string_equal(s, o.out);
-    attr_string(f, "version", s, sizeof s);
-    assert_string_equal(s, PS_VERSION);
-    attr_string(f, "created", s, sizeof s);
-    assert_int_equal(strlen(s), 20);
+    attr_string(f, "file_kind", s, sizeof s);
+    assert_string_equal(s, "sweep");
+    assert_provenance(f, 1);
     assert_int_equal(H5Aexists(f, "gw"), 1);
     assert_int_equal(H5Aexists(f, "no_theory"), 1);
     assert_int_equal(H5Aexists(f, "min_test_error"), 0); /* the metrics are datasets here */
@@ -651,7 +738,7 @@ static void test_sweep_write_resume_refuse(void **state)
     double x[12], it[12];
     for (int k = 0; k < 5; k++) {
         char path[64];
-        snprintf(path, sizeof path, "/results/%s", metrics[k]);
+        snprintf(path, sizeof path, "/%s", metrics[k]);
         read_doubles(h, path, x);
         for (int t = 0; t < 12; t++) {
             ps_result r = result_of(t);
@@ -660,12 +747,11 @@ static void test_sweep_write_resume_refuse(void **state)
             assert_true(expect[t] ? x[t] == want[k] : isnan(x[t]));
         }
     }
-    read_doubles(h, "/results/iterations", x);
-    read_doubles(h, "/results/n_iter", it);
-    hid_t d = H5Dopen2(h, "/results/stop_reason", H5P_DEFAULT), t8 = H5Dget_type(d);
+    read_doubles(h, "/iterations", x);
+    read_doubles(h, "/n_iter", it);
+    hid_t d = H5Dopen2(h, "/stop_reason", H5P_DEFAULT);
     int8_t stop[12];
-    H5Dread(d, t8, H5S_ALL, H5S_ALL, H5P_DEFAULT, stop);
-    H5Tclose(t8);
+    H5Dread(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, stop);
     H5Dclose(d);
     for (int t = 0; t < 12; t++) {
         assert_true(x[t] == (expect[t] ? 10 + t : -1));
@@ -738,7 +824,9 @@ static void test_sweep_write_resume_refuse(void **state)
         assert_true(!strncmp(text, "d = 10\n", 7)); /* the options first, in --help's order */
         assert_non_null(strstr(text, "\ngs = -2:-1:3\n"));
         assert_non_null(strstr(text, "\nmode = reduced\n"));
-        assert_non_null(strstr(text, "\nversion = " PS_VERSION "\n"));
+        assert_non_null(strstr(text, "\nprovenance_version = " PS_VERSION "\n"));
+        assert_non_null(strstr(text, "\nrun_threads = 1\n"));
+        assert_non_null(strstr(text, "\nlayout_version = 2\n"));
         int lo = 12, hi = -1;
         for (int t = 0; t < 12; t++)
             if (expect[t]) lo = t < lo ? t : lo, hi = t > hi ? t : hi;
@@ -754,7 +842,35 @@ static void test_sweep_write_resume_refuse(void **state)
         res = result_of(t);
         ps_sweep_write_result(f, t / 4, t / 2 % 2, t % 2, &res);
     }
+    MPI_Barrier(MPI_COMM_WORLD);
+    /* read back: every task, from every rank */
+    for (int t = 0; t < 12; t++) {
+        ps_result got = {0}, want = result_of(t);
+        assert_int_equal(ps_sweep_read_result(f, t / 4, t / 2 % 2, t % 2, &got), 1);
+        assert_true(got.min_test_error == want.min_test_error);
+        assert_true(got.stable_rank == want.stable_rank);
+        assert_true(got.log_distance == want.log_distance);
+        assert_true(got.final_train_error == want.final_train_error);
+        assert_true(got.seconds == want.seconds);
+        assert_int_equal(got.iterations, want.iterations);
+        assert_int_equal(got.n_iter, want.n_iter);
+        assert_int_equal(got.stop, want.stop);
+    }
     ps_sweep_close(f);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) { /* created, resumed twice: three sessions */
+        hid_t h3 = open_ro(o.out);
+        assert_provenance(h3, 3);
+        assert_true(attr_number(h3, "provenance_ranks", H5T_STD_I64LE) == size);
+        H5Fclose(h3);
+        char m[4096];
+        assert_int_equal(ps_sweep_check(old_layout_file(), &o, m, sizeof m), 1);
+        assert_non_null(strstr(m, "older layout 1"));
+        trace_job tj = {&o, at("trace.h5")};
+        trace_child(&tj); /* writes a (empty) trace file, exits nothing */
+        assert_int_equal(ps_sweep_check(at("trace.h5"), &o, m, sizeof m), 1);
+        assert_non_null(strstr(m, "trace file, not a sweep file"));
+    }
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) {
         fflush(stdout);
