@@ -135,9 +135,9 @@ def test_trace_on_a_group_matches_one_rank(tmp_path):
         assert p.returncode == 0, p.stderr
         outs.append(out)
     with h5py.File(outs[0], "r") as a, h5py.File(outs[1], "r") as b:
-        for name in ("gd/train_error", "gd/test_error", "theory/train_error",
-                     "theory/test_error", "distance", "gd/singular_values",
-                     "theory/singular_values"):
+        for name in ("gd_train_error", "gd_test_error", "theory_train_error",
+                     "theory_test_error", "distance", "gd_singular_values",
+                     "theory_singular_values"):
             x, y = a[name][...], b[name][...]
             assert x.shape == y.shape and x.shape[0] == 40, name
             assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(x)), name
