@@ -1,15 +1,25 @@
-"""Load a phasesweep sweep file into masked arrays.
+"""Read phasesweep's sweep and trace files (layout 2, see layout.py) with xarray and pandas.
 
-Every task (grid point, replica) that is not done (/results/done == 0) is masked, whatever
-placeholder the file holds there, so means, tables and plots only ever see finished runs.
-Non-finite values of done tasks (e.g. log_distance under --no-theory) are masked too: they
-carry no number to average.
+    open_sweep(path)   -> xarray.Dataset, dims (gamma_s, gamma_w, replica); a task not yet
+                          done reads as NaN in every per-task variable (its _FillValue)
+    open_trace(path)   -> xarray.Dataset, dims (iteration, sv_index)
+    tasks_frame(path)  -> pandas.DataFrame, one row per task, stop_reason as labels
+    write_tasks_csv(path, out) -> the same table as CSV
+    load(path)         -> Sweep: numpy masked arrays, undone tasks masked (for the figures)
+
+A file of another kind (a trace where a sweep is expected), of the older layout 1 (/grid and
+/results groups) or not from phasesweep raises FileKindError with a one-line message.
 """
 
 from dataclasses import dataclass
 
 import h5py
 import numpy as np
+
+if __package__:
+    from . import layout
+else:  # run as a script from analysis/
+    import layout
 
 # Numeric per-task results, in the order tables list them.
 METRICS = (
@@ -23,6 +33,10 @@ METRICS = (
 )
 
 
+class FileKindError(ValueError):
+    """The file is not a phasesweep file of the expected kind and layout."""
+
+
 def _plain(value):
     """HDF5 attribute -> Python str / int / float (h5py hands out bytes and numpy scalars)."""
     if isinstance(value, bytes):
@@ -30,6 +44,98 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def check_file(path, kind):
+    """Raise FileKindError unless path is a phasesweep `kind` ("sweep", "trace") file of
+    this layout version; OSError when it cannot be opened as HDF5."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise FileKindError(f"{path}: not a readable HDF5 file ({e})") from None
+    with f:
+        version = _plain(f.attrs.get("layout_version", 0))
+        found = _plain(f.attrs.get("file_kind", ""))
+        old = "results" in f or "gd" in f
+    if version == 0 and old:
+        raise FileKindError(f"{path}: a phasesweep file of the older layout 1 (/grid, "
+                            f"/results); this version reads layout {layout.LAYOUT_VERSION}: "
+                            "rerun it, or read it with h5py")
+    if version == 0:
+        raise FileKindError(f"{path}: not a phasesweep file (no layout_version attribute)")
+    if version != layout.LAYOUT_VERSION:
+        raise FileKindError(f"{path}: a phasesweep file of layout {version}; this version "
+                            f"reads layout {layout.LAYOUT_VERSION}")
+    if found != kind:
+        raise FileKindError(f"{path}: a phasesweep {found or '(unknown)'} file, not a "
+                            f"{kind} file")
+
+
+def _open(path, kind, engine):
+    import xarray as xr
+
+    check_file(path, kind)
+    # loaded and closed: no handle stays open on a file a sweep may still be writing
+    with xr.open_dataset(path, engine=engine) as ds:
+        return ds.load()
+
+
+def open_sweep(path, engine="h5netcdf"):
+    """The sweep file as an xarray.Dataset (in memory; the file is closed again).
+
+    Coordinates gamma_s, gamma_w, replica, sigma2(gamma_s), width(gamma_w); one variable per
+    per-task quantity, float with NaN for tasks not done (iterations, n_iter and stop_reason
+    too: xarray turns integers with a _FillValue into floats), done as 0/1. A task whose
+    done flag is 0 reads as NaN even if some of its values reached the file (a kill between
+    a task's writes). The root attributes: parameters by name, run_* the run-steering
+    options, provenance_* where the file came from."""
+    ds = _open(path, "sweep", engine)
+    done = ds["done"] != 0
+    for name, var in ds.data_vars.items():
+        if name != "done" and var.dims == done.dims:
+            ds[name] = var.where(done).assign_attrs(var.attrs)
+            ds[name].encoding = var.encoding
+    return ds
+
+
+def open_trace(path, engine="h5netcdf"):
+    """The trace file as an xarray.Dataset: coordinates iteration and sv_index; the errors,
+    the distance and the singular values of GD (gd_*) and of the theory (theory_*)."""
+    return _open(path, "trace", engine)
+
+
+def stop_reason_labels(var):
+    """code -> label of a stop_reason variable, from its CF flag attributes."""
+    meanings = _plain(var.attrs["flag_meanings"]).split()
+    return {int(v): m for v, m in zip(np.atleast_1d(var.attrs["flag_values"]), meanings)}
+
+
+def tasks_frame(source):
+    """One row per task (every task, done or not): gamma_s, gamma_w, replica, sigma2, width,
+    done (bool), the METRICS (NaN, or <NA> for the integer ones, when not done) and
+    stop_reason as a categorical label ("not_done" for tasks not done).
+
+    source: a sweep file path or a Dataset from open_sweep."""
+    import pandas as pd
+
+    ds = source if hasattr(source, "data_vars") else open_sweep(source)
+    frame = ds[["done", *METRICS]].to_dataframe().reset_index()
+    frame = frame[["gamma_s", "gamma_w", "replica", "sigma2", "width", "done", *METRICS]]
+    frame["done"] = frame["done"] != 0
+    for name in ("iterations", "n_iter"):
+        frame[name] = frame[name].astype("Int64")
+    labels = stop_reason_labels(ds["stop_reason"])
+    codes = ds["stop_reason"].values.ravel()  # the same C order as to_dataframe's rows
+    names = ["not_done" if np.isnan(c) else labels[int(c)] for c in codes]
+    frame["stop_reason"] = pd.Categorical(names, categories=[*labels.values(), "not_done"])
+    return frame
+
+
+def write_tasks_csv(source, out):
+    """tasks_frame(source) as CSV to out (a path or a text stream): a header line, then one
+    line per task; floats in the shortest form that reads back to the same double, not-done
+    values as empty fields."""
+    tasks_frame(source).to_csv(out, index=False, lineterminator="\n")
 
 
 @dataclass
@@ -43,7 +149,7 @@ class Sweep:
     done: np.ndarray  # bool [n_s, n_w, R]
     results: dict  # metric name -> masked float64 [n_s, n_w, R]
     stop_reason: np.ndarray  # masked int [n_s, n_w, R], codes as in stop_reason_names
-    stop_reason_names: dict  # code -> name, from the HDF5 enum type
+    stop_reason_names: dict  # code -> name, from the CF flag attributes
     attrs: dict  # root attributes: the run parameters (d, rank, lr_scale, ...)
 
     @property
@@ -75,30 +181,50 @@ class Sweep:
         values = self.results[name]
         return np.ma.masked_where(values.count(axis=2) < 2, values.std(axis=2, ddof=1))
 
+    def count(self, name):
+        """Done replicas with a finite value, [n_s, n_w]."""
+        return self.results[name].count(axis=2)
+
     def n_done_at(self):
         """Done replicas per grid point, [n_s, n_w]."""
         return self.done.sum(axis=2)
 
 
+def from_dataset(ds, path=""):
+    """A Sweep of a Dataset from open_sweep: every task not done masked, whatever the file
+    holds there, and non-finite values of done tasks (log_distance under --no-theory) too."""
+    done = ds["done"].values != 0
+    results = {}
+    for name in METRICS:
+        values = ds[name].values.astype(np.float64)
+        results[name] = np.ma.masked_array(values, mask=~done | ~np.isfinite(values))
+    codes = np.nan_to_num(ds["stop_reason"].values.astype(np.float64), nan=-1).astype(np.int64)
+    return Sweep(
+        path=str(path),
+        gamma_s=ds["gamma_s"].values.astype(np.float64),
+        gamma_w=ds["gamma_w"].values.astype(np.float64),
+        sigma2=ds["sigma2"].values.astype(np.float64),
+        width=ds["width"].values.astype(np.int64),
+        n_replicas=int(ds.sizes["replica"]),
+        done=done,
+        results=results,
+        stop_reason=np.ma.masked_array(codes, mask=~done),
+        stop_reason_names=stop_reason_labels(ds["stop_reason"]),
+        attrs={key: _plain(value) for key, value in ds.attrs.items()},
+    )
+
+
 def load(path):
-    with h5py.File(path, "r") as f:
-        grid, res = f["grid"], f["results"]
-        done = res["done"][...] != 0
-        results = {}
-        for name in METRICS:
-            values = res[name][...].astype(np.float64)
-            results[name] = np.ma.masked_array(values, mask=~done | ~np.isfinite(values))
-        reason_type = h5py.check_enum_dtype(res["stop_reason"].dtype) or {}
-        return Sweep(
-            path=str(path),
-            gamma_s=grid["gamma_s"][...].astype(np.float64),
-            gamma_w=grid["gamma_w"][...].astype(np.float64),
-            sigma2=grid["sigma2"][...].astype(np.float64),
-            width=grid["width"][...].astype(np.int64),
-            n_replicas=len(grid["replica"]),
-            done=done,
-            results=results,
-            stop_reason=np.ma.masked_array(res["stop_reason"][...].astype(np.int64), mask=~done),
-            stop_reason_names={int(code): name for name, code in reason_type.items()},
-            attrs={key: _plain(value) for key, value in f.attrs.items()},
-        )
+    return from_dataset(open_sweep(path), path)
+
+
+def load_or_exit(loader, path, prog):
+    """loader(path) for a script: a file of the wrong kind or layout, or none at all, is one
+    line "prog: path: why" on stderr and exit status 2, as for the engine's bad input."""
+    import sys
+
+    try:
+        return loader(path)
+    except (FileKindError, FileNotFoundError) as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        sys.exit(2)

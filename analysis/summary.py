@@ -5,7 +5,8 @@ One row per (gamma_s, gamma_w): width, sigma2, the number of done replicas, for 
 metric the mean and the sample standard deviation (ddof=1) over the done replicas, and how
 many done replicas stopped for each reason (n_converged, ..., n_diverged). Empty statistics
 (no done replica; fewer than two for std) are written as nan. Without --csv an aligned
-table goes to standard output.
+table goes to standard output. One row per task instead: analysis/export.py (or
+`from analysis import tasks_frame`).
 """
 
 import argparse
@@ -61,7 +62,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     # Piping the table into head is normal use, not an error.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sweep = phasefile.load(args.sweep)
+    sweep = phasefile.load_or_exit(phasefile.load, args.sweep, "summary.py")
     header, body = rows(sweep)
     if args.csv == "-":
         write_csv(sys.stdout, header, body)

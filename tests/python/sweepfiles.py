@@ -1,4 +1,4 @@
-"""Sweep and trace files in the engine's exact layout, written with h5py.
+"""Sweep and trace files in the engine's layout (analysis/layout.py's tables), written with h5py.
 
 They stand in for engine output where a test needs a shape the engine would take long to
 produce (all undone, single-row grids, scattered undone tasks) and let the analysis tests
@@ -7,13 +7,51 @@ rendered figure can be checked by eye.
 """
 
 import math
+import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
 
-# The engine's stop_reason enum (int8); not_done is the fill of undone tasks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "analysis"))
+import layout  # noqa: E402
+
+# The engine's stop_reason codes (CF flags); not_done (-1) is the fill of undone tasks.
 STOP_REASONS = {"not_done": -1, "converged": 0, "overfitting": 1, "plateau": 2, "max_iter": 3,
                 "diverged": 4}
+
+
+def _write_layout(f, kind, values, attrs):
+    """Every variable of layout.py's `kind` table at the root of f, as the engine makes them:
+    dimension scales, coordinates attached, CF attributes, _FillValue."""
+    f.attrs["layout_version"] = layout.LAYOUT_VERSION
+    f.attrs["file_kind"] = kind
+    coordinates = {"sweep": layout.SWEEP_COORDINATES, "trace": layout.TRACE_COORDINATES}[kind]
+    table = layout.variables(kind)
+    for v in table:
+        dtype = np.dtype(v["type"])
+        fill = None if v["fill"] is None else dtype.type(np.nan if v["fill"] == "nan" else -1)
+        data = np.asarray(values[v["name"]])
+        ds = f.create_dataset(v["name"], data=np.where(np.isnan(data), fill, data)
+                              if data.dtype.kind == "f" and fill is not None and dtype.kind != "f"
+                              else data.astype(dtype), dtype=dtype, fillvalue=fill)
+        if v["dims"] == (v["name"],):
+            ds.make_scale(v["name"])
+        for key in ("long_name", "units", "description"):
+            ds.attrs[key] = v[key]
+        if fill is not None:
+            ds.attrs["_FillValue"] = fill
+        if v["flag_meanings"]:
+            ds.attrs["flag_values"] = np.arange(len(v["flag_meanings"].split()), dtype=dtype)
+            ds.attrs["flag_meanings"] = v["flag_meanings"]
+        if coordinates and len(v["dims"]) >= 2:
+            ds.attrs["coordinates"] = coordinates
+    for v in table:
+        if v["dims"] != (v["name"],):
+            for i, dim in enumerate(v["dims"]):
+                f[v["name"]].dims[i].attach_scale(f[dim])
+    for key, value in attrs.items():
+        f.attrs[key] = value
 
 
 def undone_pattern(shape):
@@ -45,25 +83,20 @@ def write_sweep(path, gamma_s, gamma_w, replicas=2, d=40, k=3, done=None, seed=1
     }
     iterations = (np.rint(400 * (1 - lazy) * np.exp(-(s + 3) / 3))[..., None]
                   + rng.integers(0, 5, shape))
-    with h5py.File(path, "w") as f:
-        f["grid/gamma_s"] = gs
-        f["grid/gamma_w"] = gw
-        f["grid/sigma2"] = float(d) ** gs
-        f["grid/width"] = np.floor(float(d) ** gw).astype(np.int64)
-        f["grid/replica"] = np.arange(replicas, dtype=np.int64)
-        res = f.create_group("results")
-        for name, values in floats.items():
-            res[name] = np.where(done, values, np.nan)
-        res["iterations"] = np.where(done, iterations, -1).astype(np.int32)
-        res["n_iter"] = np.where(done, iterations + 3, -1).astype(np.int32)
-        reason = h5py.enum_dtype(STOP_REASONS, basetype="i1")
-        res.create_dataset("stop_reason", data=np.where(done, 1, -1).astype(np.int8), dtype=reason)
-        res["done"] = done.astype(np.uint8)
-        attrs = dict(d=d, rank=k, noise=1.0, lr_scale=50.0, max_iter=750, seed=0,
-                     replicas=replicas, mode="reduced", version="synthetic",
-                     created="2026-01-01T00:00:00Z", command_line="tests/python/sweepfiles.py")
-        for key, value in attrs.items():
-            f.attrs[key] = value
+    values = dict(gamma_s=gs, gamma_w=gw, replica=np.arange(replicas, dtype=np.int64),
+                  sigma2=float(d) ** gs, width=np.floor(float(d) ** gw).astype(np.int64))
+    for name, x in floats.items():
+        values[name] = np.where(done, x, np.nan)
+    values["iterations"] = np.where(done, iterations, -1).astype(np.int32)
+    values["n_iter"] = np.where(done, iterations + 3, -1).astype(np.int32)
+    values["stop_reason"] = np.where(done, 1, -1).astype(np.int8)
+    values["done"] = done.astype(np.uint8)
+    attrs = dict(d=d, rank=k, noise=1.0, lr_scale=50.0, max_iter=750, seed=0,
+                 replicas=replicas, mode="reduced", provenance_version="synthetic",
+                 provenance_start_utc="2026-01-01T00:00:00Z",
+                 provenance_command_line="tests/python/sweepfiles.py")
+    with h5py.File(path, "w", track_order=True) as f:
+        _write_layout(f, "sweep", values, attrs)
     return path
 
 
@@ -74,16 +107,18 @@ def write_trace(path, d=30, k=3, n_iter=40, gs=-1.85, gw=2.25, seed=2):
     sigma2, width = d ** gs, math.floor(d ** gw)
     threshold = sigma2 * width
     targets = np.sort(rng.uniform(2, 4, k))[::-1] * math.sqrt(d)
-    with h5py.File(path, "w") as f:
-        for group, delay in (("gd", 0.0), ("theory", 1.5)):
-            growth = 1 / (1 + np.exp(-(t[:, None] - 10 - delay - np.arange(k)) / 2))
-            top = targets * growth
-            bulk = np.sort(rng.uniform(0, 1e-2, (n_iter, d - k)), axis=1)[:, ::-1]
-            f[f"{group}/singular_values"] = np.concatenate([top, bulk], axis=1)
-            f[f"{group}/train_error"] = 1 + 2 * np.exp(-(t - delay) / 8)
-            f[f"{group}/test_error"] = 0.1 + 2 * np.exp(-(t - delay) / 8)
-        f["distance"] = 1e-4 * (1 + t)
-        for key, value in dict(d=d, rank=k, gs=gs, gw=gw, sigma2=sigma2, width=width,
-                               lr=1e-3, threshold=threshold).items():
-            f.attrs[key] = value
+    values = dict(iteration=np.arange(n_iter, dtype=np.int64),
+                  sv_index=np.arange(d, dtype=np.int64))
+    for group, delay in (("gd", 0.0), ("theory", 1.5)):
+        growth = 1 / (1 + np.exp(-(t[:, None] - 10 - delay - np.arange(k)) / 2))
+        top = targets * growth
+        bulk = np.sort(rng.uniform(0, 1e-2, (n_iter, d - k)), axis=1)[:, ::-1]
+        values[f"{group}_singular_values"] = np.concatenate([top, bulk], axis=1)
+        values[f"{group}_train_error"] = 1 + 2 * np.exp(-(t - delay) / 8)
+        values[f"{group}_test_error"] = 0.1 + 2 * np.exp(-(t - delay) / 8)
+    values["distance"] = 1e-4 * (1 + t)
+    attrs = dict(d=d, rank=k, gs=gs, gw=gw, sigma2=sigma2, width=width, lr=1e-3,
+                 threshold=threshold)
+    with h5py.File(path, "w", track_order=True) as f:
+        _write_layout(f, "trace", values, attrs)
     return path
