@@ -139,11 +139,11 @@ def make_figure(sweep, metrics=None, std=False, markers=False):
     count = sweep.n_done_at()
     low, high = int(count.min()), int(count.max())
     replicas = f"{low}" if low == high else f"{low}-{high}"
-    axes = []
-    for p, (name, title, kind, z) in enumerate(panels):
-        ax = fig.add_subplot(grid[p // cols if not std else (0 if kind == "mean" else 1),
-                                  p % cols if not std else p % n_metrics])
-        axes.append(ax)
+    # every panel first (fig.axes[:n] are the panels), then their colorbars
+    axes = [fig.add_subplot(grid[p // cols if not std else (0 if kind == "mean" else 1),
+                                 p % cols if not std else p % n_metrics])
+            for p, (_, _, kind, _) in enumerate(panels)]
+    for p, (ax, (name, title, kind, z)) in enumerate(zip(axes, panels)):
         label = _label(name, sweep.attrs)
         if kind == "std":
             label = "std of " + label

@@ -25,7 +25,7 @@ PANEL_METRICS = [name for name, _ in figure2.PANELS]
 
 def raw(path, name):
     with h5py.File(path, "r") as f:
-        return f["results"][name][...].astype(np.float64), f["results/done"][...] != 0
+        return f[name][...].astype(np.float64), f["done"][...] != 0
 
 
 def reference(path, name):
@@ -198,13 +198,13 @@ def test_figure1_plots_the_trace(trace_file, tmp_path):
     ax_err, ax_sv = fig.axes[:2]
     curves = {line.get_label(): line.get_ydata() for line in ax_err.lines}
     for kind in ("train", "test"):
-        np.testing.assert_array_equal(curves[f"GD {kind}"], data[f"gd/{kind}_error"])
-        np.testing.assert_array_equal(curves[f"theory {kind}"], data[f"theory/{kind}_error"])
+        np.testing.assert_array_equal(curves[f"GD {kind}"], data[f"gd_{kind}_error"])
+        np.testing.assert_array_equal(curves[f"theory {kind}"], data[f"theory_{kind}_error"])
     k = int(attrs["rank"])
     top = [line.get_ydata() for line in ax_sv.lines[: 2 * k]]
     for i in range(k):
-        np.testing.assert_array_equal(top[2 * i], data["gd/singular_values"][:, i])
-        np.testing.assert_array_equal(top[2 * i + 1], data["theory/singular_values"][:, i])
+        np.testing.assert_array_equal(top[2 * i], data["gd_singular_values"][:, i])
+        np.testing.assert_array_equal(top[2 * i + 1], data["theory_singular_values"][:, i])
     threshold = [line for line in ax_sv.lines if line.get_label().startswith("threshold")]
     assert threshold and threshold[0].get_ydata()[0] == attrs["threshold"]
     run_script("analysis/figure1.py", trace_file, "-o", tmp_path / "f1.png")

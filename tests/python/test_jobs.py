@@ -69,14 +69,14 @@ def test_local_run_resumes_and_keeps(tmp_path):
     local_run()
     assert figure.stat().st_size > 20_000
     with h5py.File(out, "r") as f:
-        first = f["results/min_test_error"][...]
+        first = f["min_test_error"][...]
     assert "continuing" in local_run()
     with h5py.File(out, "r+") as f:
-        f["results/done"][0, 0, 0] = 0
+        f["done"][0, 0, 0] = 0
     local_run()
     with h5py.File(out, "r") as f:
-        assert f["results/done"][...].all()
-        assert (f["results/min_test_error"][...] == first).all()
+        assert f["done"][...].all()
+        assert (f["min_test_error"][...] == first).all()
     env["D"] = "9"
     p = subprocess.run(["sh", str(JOBS / "local-run.sh")], env=env, capture_output=True,
                        text=True, timeout=300)
