@@ -67,7 +67,9 @@ static void test_table_sanity(void **state)
         assert_true(strlen(t[i].help) > 5);
         assert_non_null(t[i].group);
         assert_int_not_equal(t[i].commands, 0);
-        assert_int_equal(t[i].commands & (1u << PS_CMD_INFO), 0);
+        /* info takes a FILE, or --layout alone */
+        assert_int_equal(t[i].commands & (1u << PS_CMD_INFO),
+                         strcmp(t[i].name, "layout") ? 0 : 1u << PS_CMD_INFO);
         assert_int_equal(t[i].required & ~t[i].commands, 0);
         if (t[i].type != PS_OPT_FLAG && t[i].type != PS_OPT_STRING &&
             t[i].type != PS_OPT_MODE)
@@ -96,7 +98,7 @@ static void test_identity(void **state)
         "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
-                                        "replica"};
+                                        "replica", "layout"};
     size_t n, seen = 0;
     const ps_option *t = ps_option_table(&n);
     for (size_t i = 0; i < n; i++) {
@@ -208,6 +210,10 @@ static void test_good_values(void **state)
     parse_ok("info results.h5", &o);
     assert_int_equal(o.cmd, PS_CMD_INFO);
     assert_string_equal(o.info_file, "results.h5");
+    ps_options_free(&o);
+    parse_ok("info --layout json", &o);
+    assert_string_equal(o.layout, "json");
+    assert_null(o.info_file);
     ps_options_free(&o);
 }
 
@@ -333,6 +339,8 @@ static void test_bad_input_classes(void **state)
     refused("sweep --gs 0:1:2 --gw 0:7:2 --out s.h5", "--gw", "2^53");
     refused("sweep --gs 0:1:2 --gw 0:1:2 --out s.h5 --replicas 0", "--replicas", "[1, 1000000]");
     refused("info", "info", "FILE");
+    refused("info --layout xml", "--layout", "json");
+    refused("info --layout json x.h5", "--layout", "no FILE");
     refused("info a.h5 b.h5", "unexpected argument", "b.h5");
 }
 
