@@ -1,10 +1,10 @@
 /* h5io: every HDF5 file phasesweep reads or writes (sweep and trace files: layout.h's tables,
  * netCDF-4 compatible, with provenance.h's root attributes). Trace files and --load inputs
- * are serial; the sweep file is one parallel file (MPI-IO driver) whose datasets are created, filled and
- * flushed up front, so that afterwards only raw data is written: a SIGKILL at any moment
- * leaves it readable, and a task's `done` flag is written after its values. Arrays here are
- * column-major; files hold numpy's row-major layout. Bad input files exit with status 2 and
- * a line naming the file and dataset. */
+ * are serial; the sweep file is one parallel file (MPI-IO driver) whose datasets are
+ * created, filled and flushed up front, so that afterwards only raw data is written: a
+ * SIGKILL at any moment leaves it readable, and a task's `done` flag is written after its
+ * values. Arrays here are column-major; files hold numpy's row-major layout. Bad input files
+ * exit with status 2 and a line naming the file and dataset. */
 #ifndef PS_H5IO_H
 #define PS_H5IO_H
 
