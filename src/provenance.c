@@ -1,4 +1,6 @@
-/* provenance: the provenance_* root attributes (include/provenance.h). */
+/* provenance: the provenance_* root attributes (include/provenance.h). The three a close
+ * updates (end_utc, wall_seconds, sessions) are of fixed size: overwriting them rewrites bytes
+ * in place and allocates nothing, so a sweep file's structure stays what its creation made. */
 #define _POSIX_C_SOURCE 200809L
 #include "provenance.h"
 
@@ -126,6 +128,16 @@ static void put_number(hid_t loc, const char *key, hid_t type, const void *value
     ps_h5_attr_write(loc, name, type, 0, value);
 }
 
+#define PS_END_UTC_LEN 20 /* 2024-05-01T12:00:00Z */
+
+static hid_t fixed_string(void)
+{
+    hid_t t = (hid_t)PS_H5(H5Tcopy(H5T_C_S1));
+    PS_H5(H5Tset_size(t, PS_END_UTC_LEN));
+    PS_H5(H5Tset_strpad(t, H5T_STR_NULLPAD));
+    return t;
+}
+
 void ps_provenance_write(hid_t loc, const ps_provenance *pv)
 {
     const double nan = NAN;
@@ -143,7 +155,11 @@ void ps_provenance_write(hid_t loc, const ps_provenance *pv)
     put_number(loc, "ranks", H5T_NATIVE_LLONG, &pv->ranks);
     put_number(loc, "group_size", H5T_NATIVE_LLONG, &pv->group_size);
     put_string(loc, "start_utc", pv->start_utc);
-    put_string(loc, "end_utc", "");
+    /* fixed size, so that overwriting it at close changes no structure of the file */
+    char end[PS_END_UTC_LEN] = "";
+    hid_t t = fixed_string();
+    ps_h5_attr_write(loc, "provenance_end_utc", t, 0, end);
+    PS_H5(H5Tclose(t));
     put_number(loc, "wall_seconds", H5T_NATIVE_DOUBLE, &nan);
     put_number(loc, "sessions", H5T_NATIVE_LLONG, &zero);
 }
@@ -185,10 +201,10 @@ void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv)
     sessions++;
     overwrite(loc, "provenance_wall_seconds", H5T_NATIVE_DOUBLE, &wall);
     overwrite(loc, "provenance_sessions", H5T_NATIVE_LLONG, &sessions);
-    hid_t t = (hid_t)PS_H5(H5Tcopy(H5T_C_S1));
-    PS_H5(H5Tset_size(t, H5T_VARIABLE));
-    PS_H5(H5Tset_cset(t, H5T_CSET_UTF8));
-    const char *end = now.end;
-    overwrite(loc, "provenance_end_utc", t, &end);
+    char end[PS_END_UTC_LEN];
+    memset(end, 0, sizeof end);
+    memcpy(end, now.end, strnlen(now.end, sizeof end));
+    hid_t t = fixed_string();
+    overwrite(loc, "provenance_end_utc", t, end);
     PS_H5(H5Tclose(t));
 }
