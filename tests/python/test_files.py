@@ -316,3 +316,19 @@ def test_stopped_file_resumes_to_the_same_tasks(engine_stopped, tmp_path):
                                   before["min_test_error"].values[kept])
     assert after.attrs["provenance_sessions"] == 2
     assert not math.isnan(after.attrs["provenance_wall_seconds"])
+
+
+def test_figure1_colours(synthetic_trace):
+    """The k top singular values in k distinct colours, none the threshold's."""
+    import figure1
+    from matplotlib.colors import to_rgba
+    data, attrs = figure1.load_trace(synthetic_trace)
+    fig = figure1.make_figure(data, attrs)
+    ax_sv = fig.axes[1]
+    k = int(attrs["rank"])
+    gd = [line for line in ax_sv.lines if line.get_label().endswith(" GD")]
+    assert len(gd) == k
+    colours = {to_rgba(line.get_color()) for line in gd}
+    threshold = [line for line in ax_sv.lines if line.get_label().startswith("threshold")]
+    assert len(colours) == k and to_rgba(threshold[0].get_color()) not in colours
+    assert len(ax_sv.get_legend().get_texts()) >= 2 * k + 1  # one entry per value
