@@ -226,6 +226,6 @@ def test_thresholds_of_the_paper():
     assert [line[1:4] for line in lines[:2]] == [(1.0, 1.0, 1.0), (2.0, 1.0, 0.0)]
 
 
-@pytest.mark.parametrize("script", ["figure1.py", "figure2.py", "summary.py"])
+@pytest.mark.parametrize("script", ["figure1.py", "figure2.py", "summary.py", "export.py"])
 def test_help(script):
     assert "usage:" in run_script(f"analysis/{script}", "--help").stdout
