@@ -332,3 +332,25 @@ def test_figure1_colours(synthetic_trace):
     threshold = [line for line in ax_sv.lines if line.get_label().startswith("threshold")]
     assert len(colours) == k and to_rgba(threshold[0].get_color()) not in colours
     assert len(ax_sv.get_legend().get_texts()) >= 2 * k + 1  # one entry per value
+
+
+def test_netcdf_c_library_reads_the_sweep(engine_stopped):
+    """netCDF-C itself (through netCDF4-python): dims, variables, fill values, flags."""
+    netCDF4 = pytest.importorskip("netCDF4")
+    path, n_done = engine_stopped
+    with netCDF4.Dataset(path) as nc:
+        assert {name: len(dim) for name, dim in nc.dimensions.items()} == {
+            "gamma_s": 5, "gamma_w": 4, "replica": 2}
+        assert set(nc.variables) == {v["name"] for v in layout.SWEEP}
+        for v in layout.SWEEP:
+            var = nc.variables[v["name"]]
+            assert var.dimensions == v["dims"], v["name"]
+            assert var.dtype == np.dtype(v["type"]), v["name"]
+            assert var.long_name == v["long_name"] and var.units == v["units"], v["name"]
+            if v["fill"] is not None:
+                fill = var.getncattr("_FillValue")
+                assert math.isnan(fill) if v["fill"] == "nan" else fill == -1, v["name"]
+        err = nc.variables["min_test_error"][...]  # a masked array: the fill is masked
+        assert np.ma.count_masked(err) == err.size - n_done
+        assert nc.variables["stop_reason"].flag_meanings.split()[0] == "converged"
+        assert nc.getncattr("layout_version") == 2
