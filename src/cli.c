@@ -108,7 +108,7 @@ static const ps_option table[] = {
     {"text", PS_OPT_FLAG, OFF(text), 0, 1, RT, 0,
      "print the result as aligned key value lines instead", "Input and output", 0, 0},
     {"layout", PS_OPT_STRING, OFF(layout), 0, 0, INFO, 0,
-     "print the sweep and trace file layouts (variables, types, dims, units) as json; no FILE",
+     "print the sweep and trace file layouts (names, types, dims, units); no FILE",
      "Input and output", 0, 0},
 };
 #define N_OPTIONS (sizeof table / sizeof table[0])
@@ -736,7 +736,7 @@ static const char *value_name(const ps_option *opt)
     case PS_OPT_RANGE: return "A:B:N";
     case PS_OPT_MODE: return "MODE";
     case PS_OPT_FLAG: return "";
-    case PS_OPT_STRING: return "FILE";
+    case PS_OPT_STRING: return strcmp(opt->name, "layout") ? "FILE" : "json";
     }
     return "";
 }
