@@ -21,16 +21,13 @@ if __package__:
 else:  # run as a script from analysis/
     import layout
 
-# Numeric per-task results, in the order tables list them.
-METRICS = (
-    "min_test_error",
-    "stable_rank",
-    "iterations",
-    "log_distance",
-    "final_train_error",
-    "n_iter",
-    "seconds",
-)
+# Numeric per-task results in the layout's order: every per-task variable but the flags
+# (stop_reason, done). min_test_error, stable_rank, iterations, log_distance,
+# final_train_error, n_iter, seconds.
+METRICS = tuple(v["name"] for v in layout.SWEEP
+                if len(v["dims"]) == 3 and v["flag_meanings"] is None)
+_INTEGER_METRICS = tuple(v["name"] for v in layout.SWEEP
+                         if v["name"] in METRICS and v["type"].startswith("int"))
 
 
 class FileKindError(ValueError):
@@ -122,7 +119,7 @@ def tasks_frame(source):
     frame = ds[["done", *METRICS]].to_dataframe().reset_index()
     frame = frame[["gamma_s", "gamma_w", "replica", "sigma2", "width", "done", *METRICS]]
     frame["done"] = frame["done"] != 0
-    for name in ("iterations", "n_iter"):
+    for name in _INTEGER_METRICS:
         frame[name] = frame[name].astype("Int64")
     labels = stop_reason_labels(ds["stop_reason"])
     codes = ds["stop_reason"].values.ravel()  # the same C order as to_dataframe's rows
