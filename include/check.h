@@ -25,6 +25,8 @@ noreturn void ps_usage_error(const char *fmt, ...) __attribute__((format(printf,
 void ps_usage_quiet(int quiet);
 /* One function run by ps_fail/ps_usage_error before exit (NULL to clear). */
 void ps_set_cleanup(void (*fn)(void *), void *arg);
+/* One more function run by ps_fail just before MPI_Abort, which skips atexit handlers. */
+void ps_set_abort_hook(void (*fn)(void));
 
 /* MPI calls return MPI_SUCCESS (the communicators use MPI_ERRORS_RETURN); the line carries
  * MPI's error string. */

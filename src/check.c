@@ -12,6 +12,9 @@
 
 static void (*cleanup_fn)(void *);
 static int usage_quiet;
+static void (*abort_hook)(void);
+
+void ps_set_abort_hook(void (*fn)(void)) { abort_hook = fn; }
 
 void ps_usage_quiet(int quiet) { usage_quiet = quiet; }
 static void *cleanup_arg;
@@ -64,6 +67,7 @@ void ps_fail(int status, const char *call, const char *fmt, ...)
         /* Some rank may wait in a collective this one will never enter: only MPI_Abort ends
          * them. Its banner (a dozen lines from the aborting rank) would bury the one line
          * above, so this rank's stderr is closed first; mpirun exits with `status`. */
+        if (abort_hook) abort_hook();
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) dup2(null, 2);
         MPI_Abort(MPI_COMM_WORLD, status);

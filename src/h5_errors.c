@@ -3,10 +3,12 @@
 #include "h5_errors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -81,6 +83,29 @@ static void open_file_name(char *buf, size_t len)
     }
 }
 
+/* A write that ended short reports no errno (Open MPI's OMPIO returns the bytes written and
+ * HDF5 says "file write failed"): a short write means the space ran out, so ask the
+ * filesystem why by writing 64 KiB of a probe file next to path and syncing it. Returns the
+ * errno of that, or 0 when the probe fits (space came back meanwhile). */
+static int probe_write(const char *path)
+{
+    char probe[1200];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(probe, sizeof probe, ".phasesweep-probe.%ld", (long)getpid());
+    else snprintf(probe, sizeof probe, "%.*s/.phasesweep-probe.%ld", (int)(slash - path), path,
+                  (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return errno == EEXIST ? 0 : errno;
+    static const char zeros[4096];
+    int err = 0;
+    for (int i = 0; i < 16 && !err; i++)
+        if (write(fd, zeros, sizeof zeros) != (ssize_t)sizeof zeros) err = errno ? errno : ENOSPC;
+    if (!err && fsync(fd) != 0) err = errno;
+    if (close(fd) != 0 && !err) err = errno;
+    unlink(probe);
+    return err;
+}
+
 long long ps_h5_check_(long long rc, const char *call, const char *file, int line)
 {
     if (rc >= 0) return rc;
@@ -93,6 +118,8 @@ long long ps_h5_check_(long long rc, const char *call, const char *file, int lin
     char reason[512];
     if (w.err_no > 0) snprintf(reason, sizeof reason, "%s", strerror(w.err_no));
     else if (telling(saved)) snprintf(reason, sizeof reason, "%s", strerror(saved));
+    else if (w.op && !strcmp(w.op, "write") && w.file[0] && (saved = probe_write(w.file)))
+        snprintf(reason, sizeof reason, "%s", strerror(saved));
     else if (w.mpi[0]) snprintf(reason, sizeof reason, "%s", w.mpi);
     else if (w.deepest[0]) snprintf(reason, sizeof reason, "%s (HDF5)", w.deepest);
     else snprintf(reason, sizeof reason, "HDF5 call failed");

@@ -142,6 +142,7 @@ int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len)
     remove_stale_temps(out);
     static int registered;
     if (!registered && atexit(release_at_exit) == 0) registered = 1;
+    ps_set_abort_hook(release_at_exit);
     held = l;
     *lock = l;
     return 0;
