@@ -91,6 +91,23 @@ def finish(proc, limit=LIMIT):
     return proc.returncode, out, err
 
 
+class running:
+    """A started command whose whole session is SIGKILLed when the block is left (a failed
+    assertion must not leave a sweep running)."""
+
+    def __init__(self, n, args):
+        self.proc = start(n, args)
+
+    def __enter__(self):
+        return self.proc
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            kill_session(self.proc)
+            self.proc.communicate()
+        return False
+
+
 def run(n, args, limit=LIMIT, env=ENV):
     return finish(start(n, args, env), limit)
 
@@ -237,12 +254,12 @@ def test_disk_full_during_sweep_then_resume_bitwise(tiny_disk, tmp_path):
     rc, _, err = run(2, ["sweep", *args, "--out", str(ref)])
     assert rc == 0, err
     out = tiny_disk / "s.h5"
-    proc = start(2, ["sweep", *args, "--out", str(out)])
-    t0 = time.monotonic()
-    while not out.exists() and proc.poll() is None and time.monotonic() - t0 < LIMIT:
-        time.sleep(0.01)
-    fill(tiny_disk)
-    rc, _, err = finish(proc)
+    with running(2, ["sweep", *args, "--out", str(out)]) as proc:
+        t0 = time.monotonic()
+        while not out.exists() and proc.poll() is None and time.monotonic() - t0 < LIMIT:
+            time.sleep(0.01)
+        fill(tiny_disk)
+        rc, _, err = finish(proc)
     assert rc in (0, 1), err
     if rc == 1:
         assert_one_line(rc, err, 1, "No space left on device")
@@ -284,28 +301,28 @@ def test_force_resume_trace_refused_while_running(tmp_path, n):
     """F5, F6: --force, --resume (and a trace) on the --out of a running sweep are refused at
     once, naming the holder; the running sweep is undisturbed and stops cleanly on SIGUSR1."""
     out = tmp_path / "run.h5"
-    proc = start(n, ["sweep", *SLOW, "--out", str(out)])
     lock = Path(str(out) + ".lock")
-    t0 = time.monotonic()
-    while not (out.exists() and lock.exists()):
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() - t0 < LIMIT, "the sweep never started"
-        time.sleep(0.02)
-    holder = lock.read_text()
-    assert holder.startswith("pid ") and f"on host {socket.gethostname()}" in holder
-    for i in range(10):
-        extra = [["--force"], ["--resume"]][i % 2]
-        t = time.monotonic()
-        rc, _, err = run(1, ["sweep", *SLOW, *extra, "--out", str(out)])
-        assert_one_line(rc, err, 2, "is being written by " + holder.split(" since")[0])
-        assert time.monotonic() - t < 15
-        assert out.exists() and proc.poll() is None, "the running sweep was disturbed"
-    rc, _, err = run(1, ["trace", "--d", "12", "--gs", "-1", "--gw", "1", "--out", str(out)])
-    assert_one_line(rc, err, 2, "is being written by")
-    proc.send_signal(signal.SIGUSR1)  # mpirun forwards it to the ranks
-    rc, _, err = finish(proc)
-    assert rc == 0, err
-    assert not lock.exists()
+    with running(n, ["sweep", *SLOW, "--out", str(out)]) as proc:
+        t0 = time.monotonic()
+        while not (out.exists() and lock.exists()):
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() - t0 < LIMIT, "the sweep never started"
+            time.sleep(0.02)
+        holder = lock.read_text()
+        assert holder.startswith("pid ") and f"on host {socket.gethostname()}" in holder
+        for i in range(10):
+            extra = [["--force"], ["--resume"]][i % 2]
+            t = time.monotonic()
+            rc, _, err = run(1, ["sweep", *SLOW, *extra, "--out", str(out)])
+            assert_one_line(rc, err, 2, "is being written by " + holder.split(" since")[0])
+            assert time.monotonic() - t < 15
+            assert out.exists() and proc.poll() is None, "the running sweep was disturbed"
+        rc, _, err = run(1, ["trace", "--d", "12", "--gs", "-1", "--gw", "1", "--out", str(out)])
+        assert_one_line(rc, err, 2, "is being written by")
+        proc.send_signal(signal.SIGUSR1)  # mpirun forwards it to the ranks
+        rc, _, err = finish(proc)
+        assert rc == 0, err
+        assert not lock.exists()
     with h5py.File(out, "r") as f:  # the sweep's own file, readable, its tasks recorded
         assert int(f.attrs["seed"]) == 3 and f["results"]["done"][...].sum() > 0
 
@@ -351,23 +368,23 @@ def test_killed_holder_never_blocks(tmp_path):
     """The lock of a SIGKILLed sweep (mpirun and ranks) is free at once for --resume."""
     out = tmp_path / "h.h5"
     lock = Path(str(out) + ".lock")
-    proc = start(2, ["sweep", *SLOW, "--out", str(out)])
-    t0 = time.monotonic()
-    while not out.exists():
-        assert proc.poll() is None and time.monotonic() - t0 < LIMIT
-        time.sleep(0.02)
-    killed = lock.read_text()
-    kill_session(proc)
-    finish(proc)
-    assert lock.exists()  # left by the kill; it holds nothing
-    resumed = start(1, ["sweep", *SLOW, "--resume", "--out", str(out)])
-    t0 = time.monotonic()
-    while not (lock.exists() and lock.read_text() not in ("", killed)):
-        assert resumed.poll() is None, resumed.communicate()[1]
-        assert time.monotonic() - t0 < LIMIT, "the resume never took the lock"
-        time.sleep(0.02)
-    assert f"pid {resumed.pid} " in lock.read_text()
-    resumed.send_signal(signal.SIGUSR1)
-    rc, _, err = finish(resumed)
-    assert rc == 0, err
+    with running(2, ["sweep", *SLOW, "--out", str(out)]) as proc:
+        t0 = time.monotonic()
+        while not out.exists():
+            assert proc.poll() is None and time.monotonic() - t0 < LIMIT
+            time.sleep(0.02)
+        killed = lock.read_text()
+        kill_session(proc)
+        finish(proc)
+        assert lock.exists()  # left by the kill; it holds nothing
+        with running(1, ["sweep", *SLOW, "--resume", "--out", str(out)]) as resumed:
+            t0 = time.monotonic()
+            while not (lock.exists() and lock.read_text() not in ("", killed)):
+                assert resumed.poll() is None, resumed.communicate()[1]
+                assert time.monotonic() - t0 < LIMIT, "the resume never took the lock"
+                time.sleep(0.02)
+            assert f"pid {resumed.pid} " in lock.read_text()
+            resumed.send_signal(signal.SIGUSR1)
+            rc, _, err = finish(resumed)
+            assert rc == 0, err
     assert not lock.exists()
