@@ -65,8 +65,10 @@ void ps_fail(int status, const char *call, const char *fmt, ...)
     run_cleanup();
     if (size > 1) {
         /* Some rank may wait in a collective this one will never enter: only MPI_Abort ends
-         * them. Its banner (a dozen lines from the aborting rank) would bury the one line
-         * above, so this rank's stderr is closed first; mpirun exits with `status`. */
+         * them (within ~2 s here; HDF5 closing the file at exit instead hung, F1 of issue
+         * #13). Whatever this rank would still print is dropped so that the line above
+         * stays the last word of phasesweep; mpirun adds its own MPI_ABORT banner and exits
+         * with `status`. */
         if (abort_hook) abort_hook();
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) dup2(null, 2);
