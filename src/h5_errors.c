@@ -2,12 +2,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "h5_errors.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -64,6 +66,19 @@ static int telling(int e)
     }
 }
 
+/* HDF5 keeps the name a file was created under: once OUT.tmp.PID is renamed to OUT, name
+ * OUT (the temporary no longer exists). */
+static void current_name(char *buf)
+{
+    struct stat st;
+    char *t = strstr(buf, ".tmp.");
+    if (!t || stat(buf, &st) == 0 || !t[5]) return;
+    for (const char *c = t + 5; *c; c++)
+        if (!isdigit((unsigned char)*c)) return;
+    *t = 0;
+    if (stat(buf, &st) != 0) *t = '.';
+}
+
 /* The name of the open file being written (HDF5 files open in this process), or "". */
 static void open_file_name(char *buf, size_t len)
 {
@@ -78,6 +93,7 @@ static void open_file_name(char *buf, size_t len)
         if (H5Fget_intent(ids[i], &intent) < 0) continue;
         if (!buf[0] || (intent & H5F_ACC_RDWR)) {
             if (H5Fget_name(ids[i], buf, len) < 0) buf[0] = 0;
+            current_name(buf);
             if (intent & H5F_ACC_RDWR) break;
         }
     }

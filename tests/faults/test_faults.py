@@ -269,6 +269,69 @@ def test_disk_full_during_sweep_then_resume_bitwise(tiny_disk, tmp_path):
     assert_bitwise(out, ref)
 
 
+@pytest.fixture(scope="module")
+def enospc_shim(tmp_path_factory):
+    """tests/faults/enospc_shim.c built as an LD_PRELOAD library."""
+    so = tmp_path_factory.mktemp("shim") / "enospc_shim.so"
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        pytest.skip("no C compiler to build the ENOSPC shim")
+    p = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", str(so),
+                        str(Path(__file__).with_name("enospc_shim.c")), "-ldl"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return so
+
+
+def done_count(path):
+    try:
+        with h5py.File(path, "r") as f:
+            return int(f["results"]["done"][...].sum())
+    except (OSError, KeyError):
+        return -1
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_disk_full_mid_sweep_then_resume_bitwise(tmp_path, enospc_shim, n):
+    """A write of a task's result fails with ENOSPC in the middle of the sweep (an LD_PRELOAD
+    shim, since a real tmpfs cannot fill a preallocated file): every rank ends within the time
+    limit with exit 1 and the reason, each failing rank on one line; once the "space is freed"
+    --resume completes the file, bit for bit as the uninterrupted sweep."""
+    args = ["--d", "24", "--rank", "2", "--gs", "-2.2:-0.2:5", "--gw", "0.6:2.2:5",
+            "--replicas", "2", "--max-iter", "400", "--seed", "4"]
+    ref = tmp_path / "ref.h5"
+    rc, _, err = run(2, ["sweep", *args, "--out", str(ref)])
+    assert rc == 0, err
+    out, trigger = tmp_path / "s.h5", tmp_path / "disk-full"
+    env = dict(ENV, LD_PRELOAD=str(enospc_shim), PS_SHIM_TRIGGER=str(trigger),
+               PS_SHIM_TARGET=str(out))
+    proc = start(n, ["sweep", *args, "--out", str(out)], env=env)
+    try:
+        t0 = time.monotonic()
+        while done_count(out) < 2:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() - t0 < LIMIT, "no progress"
+            time.sleep(0.05)
+        trigger.touch()
+        rc, _, err = finish(proc)
+    finally:
+        if proc.poll() is None:
+            kill_session(proc)
+    assert rc == 1, err
+    lines = [x for x in ps_lines(err) if "tasks" not in x]
+    assert 1 <= len(lines) <= n, err
+    for line in lines:
+        assert "H5Dwrite" in line and f"cannot write {out}: No space left on device" in line
+    assert "HDF5-DIAG" not in err
+    total = done_count(ref)
+    assert 0 < done_count(out) < total, "the fault did not stop the sweep midway"
+    trigger.unlink()
+    rc, _, err = run(n, ["sweep", *args, "--resume", "--out", str(out)])
+    assert rc == 0, err
+    assert_bitwise(out, ref)
+    assert leftovers(tmp_path) == ["ref.h5", "s.h5"]
+
+
 # ---- F4-F6: one writer per output ----
 
 def seed_of(path):
