@@ -2,10 +2,15 @@
  * through one of these macros, which name the failing call and exit through ps_fail().
  * Exit status 1 is a runtime failure; usage errors (bad input) exit with status 2 via
  * ps_usage_error(). Before exiting, ps_fail() runs the registered cleanup (e.g. removing a
- * half-written output file) so nothing partial is left behind. */
+ * half-written output file) so nothing partial is left behind. ps_fail prints ONE line,
+ * "phasesweep: rank R: CALL (file.c:LINE): message" (no "rank R: " on a single rank), and
+ * then ends every rank: MPI_Abort when there are several (the others may wait in a collective
+ * that will never complete), exit() on one. HDF5's atexit handler is off (H5dont_atexit in
+ * main): closing a file after a failure would run collectives and hang, or crash. */
 #ifndef PS_CHECK_H
 #define PS_CHECK_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdnoreturn.h>
 
@@ -20,14 +25,22 @@ noreturn void ps_usage_error(const char *fmt, ...) __attribute__((format(printf,
 void ps_usage_quiet(int quiet);
 /* One function run by ps_fail/ps_usage_error before exit (NULL to clear). */
 void ps_set_cleanup(void (*fn)(void *), void *arg);
+/* One more function run by ps_fail just before MPI_Abort, which skips atexit handlers. */
+void ps_set_abort_hook(void (*fn)(void));
 
-/* MPI calls return MPI_SUCCESS (the communicators use MPI_ERRORS_RETURN). */
+/* MPI calls return MPI_SUCCESS (the communicators use MPI_ERRORS_RETURN); the line carries
+ * MPI's error string. */
 #define PS_MPI(call)                                                                      \
     do { int ps_rc_ = (call);                                                            \
-         if (ps_rc_ != 0) ps_fail(PS_EXIT_FAIL, #call, "MPI error %d", ps_rc_); } while (0)
-/* HDF5 calls return a negative value on failure; PS_H5 yields the value otherwise. */
-#define PS_H5(call) ps_h5_check_((long long)(call), #call)
-long long ps_h5_check_(long long rc, const char *call);
+         if (ps_rc_ != 0) ps_mpi_fail_(ps_rc_, #call, __FILE__, __LINE__); } while (0)
+noreturn void ps_mpi_fail_(int rc, const char *call, const char *file, int line);
+/* HDF5 calls return a negative value on failure; PS_H5 yields the value otherwise. errno is
+ * cleared before the call so that the operating system's reason of a failure can be told
+ * (src/h5_errors.c turns HDF5's error stack into the line). */
+#define PS_H5(call) ps_h5_check_((errno = 0, (long long)(call)), #call, __FILE__, __LINE__)
+long long ps_h5_check_(long long rc, const char *call, const char *file, int line);
+/* "NAME (file.c:LINE)" for a call's text "NAME(args...)" and its place. */
+void ps_call_where(char *buf, size_t len, const char *call, const char *file, int line);
 /* LAPACKE returns info: < 0 a bad argument, > 0 no convergence. */
 #define PS_LAPACK(call)                                                                   \
     do { int ps_info_ = (int)(call);                                                     \

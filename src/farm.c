@@ -26,6 +26,7 @@
 #include "group.h"
 #include "h5io.h"
 #include "init.h"
+#include "lock.h"
 #include "progress.h"
 #include "run.h"
 #include "signals.h"
@@ -326,6 +327,9 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     /* the smallest group (the last one, when P does not divide the ranks) needs the most */
     if (!P || check_grid(o, ranks % P ? ranks % P : P, msg, sizeof msg)) refuse(comm, rank, msg);
 
+    /* one writer per --out, from before the existence checks to after the close */
+    char lmsg[1024] = "";
+    ps_lock *lock = ps_lock_claim(comm, o->out, lmsg, sizeof lmsg);
     ps_sweep_file *f = o->resume ? ps_sweep_resume(comm, o) : ps_sweep_create(comm, o);
     int64_t total = ps_task_count(o);
     uint8_t *done = ps_malloc((size_t)total, "done flags");
@@ -371,6 +375,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     if (fc != MPI_COMM_NULL) PS_MPI(MPI_Comm_free(&fc));
     ps_group_free(&g);
     ps_sweep_close(f);
+    ps_lock_release(lock);
     if (rank == 0) {
         /* A signal caught after the last task ended changes nothing: the sweep is complete. */
         int stopped = m.pr.done < m.pr.total && (m.signal || ps_signal_caught());

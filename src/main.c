@@ -11,10 +11,12 @@
 #include "cli.h"
 #include "farm.h"
 #include "group.h"
+#include "h5_errors.h"
 #include "h5io.h"
 #include "init.h"
 #include "layout.h"
 #include "provenance.h"
+#include "lock.h"
 #include "run.h"
 
 
@@ -111,6 +113,12 @@ static int cmd_run(ps_options *o)
     PS_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
     int P = ps_group_resolve(o, ranks, msg, sizeof msg);
     if (!P) ps_usage_error("%s", msg);
+    ps_lock *lock = NULL; /* trace: one writer per --out, refused up front */
+    if (tracing) {
+        char lmsg[1024] = "";
+        if (rank == 0) ps_out_problem(o->out, lmsg, sizeof lmsg);
+        lock = ps_lock_claim(MPI_COMM_WORLD, o->out, lmsg, sizeof lmsg);
+    }
     ps_group g;
     ps_group_split(MPI_COMM_WORLD, P, o->block, &g);
     if (rank >= P) { /* not in the first group: nothing to do */
@@ -143,6 +151,7 @@ static int cmd_run(ps_options *o)
         if (trp) ps_h5_write_trace(o->out, o, &res, trp);
         print_result(o, &res);
     }
+    ps_lock_release(lock);
     if (trp) ps_trace_free(trp);
     ps_teacher_free(&t);
     ps_group_free(&g);
@@ -153,6 +162,7 @@ int main(int argc, char **argv)
 {
     int rank, status = 0;
     PS_MPI(MPI_Init(&argc, &argv));
+    ps_h5_errors_init(); /* before any other HDF5 call */
     ps_provenance_mark_start();
     PS_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     PS_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));

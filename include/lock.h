@@ -1,0 +1,32 @@
+/* lock: one writer per output file. The writer of --out (sweep, resume, force, trace) holds an
+ * exclusive fcntl() lock on the companion file OUT.lock for its whole life; the kernel (or the
+ * NFS v4 server) drops it when the process dies, SIGKILL included, so a killed writer never
+ * blocks a later run. Holding the lock, it removes the stale temporaries OUT.tmp.PID that a
+ * killed writer of the same --out left: no other writer of that --out can be running. */
+#ifndef PS_LOCK_H
+#define PS_LOCK_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+typedef struct ps_lock ps_lock;
+
+/* Serial. 0: taken (*lock set); 1: held by another process, msg "--out: OUT is being written
+ * by pid P on host H since T (lock file OUT.lock) ..."; 2: no lock file can be made here (the
+ * directory is missing or not writable: the caller's own checks say so); 3: the filesystem
+ * has no POSIX locks. On 2 and 3, *lock = NULL and msg says why. */
+int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len);
+/* Removes the lock file and drops the lock (NULL: nothing). */
+void ps_lock_release(ps_lock *lock);
+
+/* "" or why --out cannot be written, as a one-line usage message: it is a directory or not
+ * a regular file, its directory is missing or not writable. */
+void ps_out_problem(const char *out, char *msg, size_t len);
+
+/* Collective over comm: rank 0 takes the lock of out unless msg (rank 0's) already holds a
+ * refusal; every rank learns the verdict, and on a refusal rank 0 prints the line and every
+ * rank exits with status 2. A filesystem without locks gets a one-line warning on stderr and
+ * the run goes on unlocked. Returns the lock on rank 0, NULL elsewhere. */
+ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len);
+
+#endif

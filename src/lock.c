@@ -1,0 +1,202 @@
+/* lock: the one-writer lock of an output file (see lock.h). fcntl() locks rather than flock():
+ * they are the ones NFS (v3 through lockd, v4 natively), Lustre (mounted with -o flock), GPFS
+ * and CephFS carry across nodes. They belong to the process and are dropped by ANY close() of
+ * the same file in it, which is why the lock is on a companion file that nothing else opens,
+ * never on the HDF5 file itself. */
+#define _POSIX_C_SOURCE 200809L
+#include "lock.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "h5_common.h"
+
+struct ps_lock {
+    int fd;
+    pid_t pid; /* the process that took it: a forked child must not remove it */
+    char path[PATH_MAX + 8];
+};
+
+/* The lock this process holds, released by exit() too (a refusal after the lock was taken). */
+static ps_lock *held;
+
+static void release_at_exit(void) { ps_lock_release(held); }
+
+/* "pid P on host H since T": what the holder wrote into the lock file, waiting a little for
+ * a holder that has the lock but has not written yet. */
+static void holder(int fd, char *buf, size_t len)
+{
+    for (int i = 0; i < 50; i++) {
+        ssize_t n = pread(fd, buf, len - 1, 0);
+        if (n > 0) {
+            buf[n] = 0;
+            buf[strcspn(buf, "\n")] = 0;
+            if (buf[0]) return;
+        }
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+        snprintf(buf, len, "pid %ld", (long)fl.l_pid);
+    else
+        snprintf(buf, len, "another process");
+}
+
+/* Removes dir/BASE.tmp.DIGITS: the temporaries of this --out that a killed writer left. */
+static void remove_stale_temps(const char *out)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(out, '/');
+    const char *base = slash ? slash + 1 : out;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == out) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    const size_t nb = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, nb) != 0 || strncmp(name + nb, ".tmp.", 5) != 0) continue;
+        const char *digits = name + nb + 5;
+        int ok = *digits != 0;
+        for (const char *c = digits; *c && ok; c++) ok = isdigit((unsigned char)*c);
+        if (!ok) continue;
+        char path[PATH_MAX + 256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) unlink(path);
+    }
+    closedir(d);
+}
+
+int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len)
+{
+    *lock = NULL;
+    msg[0] = 0;
+    ps_lock *l = ps_calloc(1, sizeof *l, "lock");
+    if (snprintf(l->path, sizeof l->path, "%s.lock", out) >= (int)sizeof l->path) {
+        free(l);
+        snprintf(msg, len, "--out: %s: path too long", out);
+        return 2;
+    }
+    /* A releaser unlinks the file while it holds the lock: a lock taken on an unlinked file
+     * is no lock, so take it again on the file that is now at the path. */
+    for (int tries = 0; tries < 100; tries++) {
+        l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (l->fd < 0) {
+            snprintf(msg, len, "--out: cannot create the lock file %s: %s", l->path,
+                     strerror(errno));
+            free(l);
+            return 2;
+        }
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(l->fd, F_SETLK, &fl) != 0) {
+            int err = errno;
+            if (err == EACCES || err == EAGAIN) {
+                char who[256];
+                holder(l->fd, who, sizeof who);
+                snprintf(msg, len, "--out: %s is being written by %s (lock file %s); wait for "
+                         "it to end or stop it, or choose another --out", out, who, l->path);
+                close(l->fd);
+                free(l);
+                return 1;
+            }
+            snprintf(msg, len, "--out: cannot lock %s: %s", l->path, strerror(err));
+            close(l->fd);
+            free(l);
+            return 3;
+        }
+        struct stat a, b;
+        if (fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            break;
+        close(l->fd);
+        l->fd = -1;
+    }
+    if (l->fd < 0) {
+        snprintf(msg, len, "--out: cannot lock %s: it keeps being replaced", l->path);
+        free(l);
+        return 3;
+    }
+    char host[256] = "unknown", when[32], text[400];
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = 0;
+    ps_h5_now(when, sizeof when);
+    int n = snprintf(text, sizeof text, "pid %ld on host %s since %s\n", (long)getpid(), host,
+                     when);
+    /* best effort: the content only names the holder in a refusal */
+    if (ftruncate(l->fd, 0) == 0 && pwrite(l->fd, text, (size_t)n, 0) != n) (void)0;
+    l->pid = getpid();
+    remove_stale_temps(out);
+    static int registered;
+    if (!registered && atexit(release_at_exit) == 0) registered = 1;
+    ps_set_abort_hook(release_at_exit);
+    held = l;
+    *lock = l;
+    return 0;
+}
+
+void ps_lock_release(ps_lock *l)
+{
+    if (!l || l->pid != getpid()) return;
+    /* unlinked while still locked: a waiting taker then sees another inode and retries */
+    struct stat a, b;
+    if (fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+        unlink(l->path);
+    close(l->fd);
+    if (held == l) held = NULL;
+    free(l);
+}
+
+void ps_out_problem(const char *out, char *msg, size_t len)
+{
+    struct stat st;
+    char why[PATH_MAX + 64];
+    msg[0] = 0;
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(msg, len, "--out: %s is a directory", out);
+    } else if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(msg, len, "--out: %s exists and is not a regular file", out);
+    } else {
+        ps_h5_out_dir_problem(out, why, sizeof why);
+        if (why[0]) snprintf(msg, len, "--out: %s: %s", out, why);
+    }
+}
+
+ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len)
+{
+    int rank, n = (int)len;
+    ps_lock *l = NULL;
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0 && !msg[0] && out) {
+        int rc = ps_lock_take(out, &l, msg, len);
+        if (rc == 3) {
+            fprintf(stderr, "phasesweep: warning: %s; a second writer of %s would not be "
+                    "refused\n", msg, out);
+            fflush(stderr);
+        }
+        if (rc != 1) msg[0] = 0; /* 2: the caller's checks name the directory's problem */
+    }
+    PS_MPI(MPI_Bcast(msg, n, MPI_CHAR, 0, comm));
+    if (!msg[0]) return l;
+    if (rank == 0) {
+        fprintf(stderr, "phasesweep: %s\n", msg);
+        fflush(stderr);
+    }
+    /* the line is out before any rank exits and mpirun reacts */
+    MPI_Barrier(comm);
+    exit(PS_EXIT_USAGE);
+}
