@@ -17,6 +17,7 @@
 #include "check.h"
 #include "h5_common.h"
 #include "h5io.h"
+#include "merge.h"
 
 enum { R_MIN_TEST, R_STABLE_RANK, R_LOG_DISTANCE, R_FINAL_TRAIN, R_SECONDS, /* float64 */
        R_ITERATIONS, R_N_ITER,                                              /* int32 */
@@ -220,6 +221,7 @@ ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
     PS_H5(H5Gclose(res));
 
     ps_h5_attr_write_record(file, o, created);
+    ps_part_write_attrs(file, o); /* sweep_id; part_index, part_count of a --part */
     /* every piece of metadata on disk before any task writes */
     PS_H5(H5Fflush(file, H5F_SCOPE_GLOBAL));
     PS_MPI(MPI_Barrier(comm));

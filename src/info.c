@@ -10,6 +10,7 @@
 #include "check.h"
 #include "h5_common.h"
 #include "h5io.h"
+#include "merge.h"
 
 #define PS_INFO_INCOMPLETE 3
 
@@ -220,8 +221,11 @@ int ps_info(const char *path)
     put_parameters(f);
     printf("grid: %llu gamma_s x %llu gamma_w x %llu replicas\n", (unsigned long long)dims[0],
            (unsigned long long)dims[1], (unsigned long long)dims[2]);
-    printf("done: %zu / %zu (%.1f%%)\n", n_done, total,
-           total ? 100.0 * (double)n_done / (double)total : 100.0);
+    /* a part (sweep --part) is complete when its own tasks are done */
+    size_t tasks = total;
+    ps_part_summary(f, done, total, &tasks, &n_done);
+    printf("done: %zu / %zu (%.1f%%)\n", n_done, tasks,
+           tasks ? 100.0 * (double)n_done / (double)tasks : 100.0);
     double *v = ps_malloc(sizeof(double) * total, "metric values");
     for (size_t k = 0; k < sizeof metric_name / sizeof metric_name[0]; k++)
         put_metric(f, path, metric_name[k], dims, done, v);
@@ -230,5 +234,5 @@ int ps_info(const char *path)
     free(done);
     PS_H5(H5Fclose(f));
     fflush(stdout);
-    return n_done == total ? 0 : PS_INFO_INCOMPLETE;
+    return n_done == tasks ? 0 : PS_INFO_INCOMPLETE;
 }
