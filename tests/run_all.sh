@@ -33,6 +33,7 @@ for bin in build/tests/test_*; do
 done
 suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python tests/cluster
 suite slurm sh tests/slurm/test_slurm_requeue.sh
+suite slurm-cluster sh tests/slurm/test_slurm_cluster.sh
 
 [ -n "$failed" ] && echo "failed suites:$failed"
 echo "check: $pass passed, $fail failed, $skip skipped"
