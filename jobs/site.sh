@@ -10,6 +10,7 @@
 # ---- SITE: edit for your cluster ------------------------------------------------------
 # export SBATCH_ACCOUNT=myproject SALLOC_ACCOUNT=myproject
 # export SBATCH_PARTITION=compute SALLOC_PARTITION=compute
+# export SBATCH_TIMELIMIT=04:00:00    # overrides the scripts' --time (sbatch's command line wins)
 # module load openmpi hdf5-mpi openblas scalapack     # when the libraries come as modules
 # MPIRUN="srun --mpi=pmi2"                            # when your Slurm has no PMIx plugin
 # ---- end of SITE ----------------------------------------------------------------------

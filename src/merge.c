@@ -164,8 +164,9 @@ int ps_part_summary(hid_t f, const uint8_t *done, size_t total, size_t *tasks, s
         }
     free(part_of);
     char *id = ps_h5_attr_read_string(f, ATTR_SWEEP_ID);
-    printf("part: %d/%d of sweep %s: %zu of its %zu tasks (phasesweep merge joins the %d "
-           "parts)\n", o.part_index, o.part_count, id ? id : "?", *tasks, total, o.part_count);
+    printf("part: %d/%d of sweep %s: %zu of the sweep's %zu tasks (phasesweep merge joins the "
+           "%d parts)\n", o.part_index, o.part_count, id ? id : "?", *tasks, total,
+           o.part_count);
     free(id);
     ps_options_free(&o);
     return 1;
@@ -210,6 +211,48 @@ static hid_t open_dataset(const part *p, const char *name, const hsize_t *dims, 
                (unsigned long long)dims[2]);
     *type = (hid_t)PS_H5(H5Dget_type(d));
     return d;
+}
+
+/* Where the missing tasks belong, by the dealing: "parts 2, 5 of 8 not given; b.h5 (part
+ * 1/8) has 3 left (resume it)", the first few of each kind. */
+static void missing_parts(const ps_options *so, const part *p, int n, const int *from,
+                          char *what, size_t len)
+{
+    const int N = so->part_count;
+    const int64_t total = ps_task_count(so);
+    int *part_of = ps_malloc(sizeof *part_of * (size_t)(total ? total : 1), "task parts");
+    int64_t *left = ps_calloc((size_t)N, sizeof *left, "missing tasks");
+    ps_tasks_partition(so, N, part_of);
+    for (int64_t t = 0; t < total; t++)
+        if (from[t] < 0) left[part_of[t]]++;
+    char absent[256] = "", unfinished[600] = "";
+    int n_absent = 0, n_unfinished = 0;
+    for (int k = 0; k < N; k++) {
+        int given = -1;
+        for (int i = 0; i < n; i++)
+            if (p[i].o.part_index == k) given = i;
+        if (given < 0 && n_absent++ < 8) {
+            size_t used = strlen(absent);
+            snprintf(absent + used, sizeof absent - used, "%s%d", n_absent > 1 ? ", " : "", k);
+        } else if (given >= 0 && left[k] && n_unfinished++ < 4) {
+            size_t used = strlen(unfinished);
+            snprintf(unfinished + used, sizeof unfinished - used, "%s%s (part %s) has %lld left",
+                     n_unfinished > 1 ? ", " : "", p[given].path, p[given].o.part,
+                     (long long)left[k]);
+        }
+    }
+    what[0] = 0;
+    if (n_absent)
+        snprintf(what, len, "part%s %s%s of %d not given", n_absent > 1 ? "s" : "", absent,
+                 n_absent > 8 ? ", ..." : "", N);
+    if (n_unfinished) {
+        size_t used = strlen(what);
+        snprintf(what + used, len - used, "%s%s%s (resume %s)", used ? "; " : "", unfinished,
+                 n_unfinished > 4 ? ", ..." : "", n_unfinished > 1 ? "them" : "it");
+    }
+    if (!what[0]) snprintf(what, len, "the parts' done flags disagree with their dealing");
+    free(left);
+    free(part_of);
 }
 
 static void remove_path(void *path) { remove((const char *)path); }
@@ -296,26 +339,8 @@ int ps_merge_main(const ps_options *o)
     int64_t missing = 0;
     for (int64_t t = 0; t < total; t++) missing += from[t] < 0;
     if (missing) {
-        char parts[512] = "";
-        int shown = 0, absent = 0;
-        for (int k = 0; k < so->part_count; k++) {
-            int given = 0;
-            for (int i = 0; i < n; i++) given |= p[i].o.part_index == k;
-            if (given) continue;
-            absent++;
-            if (shown < 8) {
-                size_t used = strlen(parts);
-                snprintf(parts + used, sizeof parts - used, "%s%d", shown ? ", " : "", k);
-                shown++;
-            }
-        }
-        char what[600];
-        if (absent)
-            snprintf(what, sizeof what, "%d of %d parts not given (%s%s)", absent,
-                     so->part_count, parts, absent > shown ? ", ..." : "");
-        else
-            snprintf(what, sizeof what, "all %d parts given, some unfinished (resume them)",
-                     so->part_count);
+        char what[1024];
+        missing_parts(so, p, n, from, what, sizeof what);
         if (!o->partial)
             refuse("%lld of %lld tasks are not done: %s; --partial merges what is done",
                    (long long)missing, (long long)total, what);

@@ -133,7 +133,7 @@ def test_info_on_a_part(small):
     p = phasesweep("info", str(small / "p1.h5"))
     assert p.returncode == 0, p.stdout + p.stderr
     n = int(done_flags(small / "p1.h5").sum())
-    assert f"part: 1/3 of sweep {sweep_id}: {n} of its 32 tasks" in p.stdout
+    assert f"part: 1/3 of sweep {sweep_id}: {n} of the sweep's 32 tasks" in p.stdout
     assert f"done: {n} / {n} (100.0%)" in p.stdout
     assert "part:" not in phasesweep("info", str(small / "whole.h5")).stdout
 
@@ -178,7 +178,7 @@ def test_merge_refuses_unfinished_parts_unless_partial(small, tmp_path):
     assert not m.exists()
     p = phasesweep("merge", "--out", str(m), "--partial", p0, p2)
     assert p.returncode == 0, p.stderr
-    assert f"{missing} of 32 tasks missing" in p.stderr and "(1)" in p.stderr
+    assert f"{missing} of 32 tasks missing: part 1 of 3 not given" in p.stderr
     assert phasesweep("info", str(m)).returncode == 3
     whole, _ = datasets(small / "whole.h5")
     merged, _ = datasets(m)
@@ -194,7 +194,7 @@ def test_merge_refuses_unfinished_parts_unless_partial(small, tmp_path):
     with h5py.File(unfinished, "r+") as f:
         f["results/done"][tuple(np.argwhere(f["results/done"][...])[0])] = 0
     refused(phasesweep("merge", "--out", str(tmp_path / "n.h5"), p0, str(unfinished), p2),
-            "1 of 32 tasks are not done", "resume")
+            "1 of 32 tasks are not done", "p1-unfinished.h5 (part 1/3) has 1 left (resume it)")
 
 
 def test_bad_part_values(tmp_path):
