@@ -12,7 +12,7 @@
 # export SBATCH_PARTITION=compute SALLOC_PARTITION=compute
 # export SBATCH_TIMELIMIT=04:00:00    # overrides the scripts' --time (sbatch's command line wins)
 # module load openmpi hdf5-mpi openblas scalapack     # when the libraries come as modules
-# MPIRUN="srun --mpi=pmi2"                            # when your Slurm has no PMIx plugin
+# MPIRUN="srun --mpi=pmi2"          # an MPI built for Slurm's PMI-2 (Debian's Open MPI: pmix)
 # ---- end of SITE ----------------------------------------------------------------------
 
 # The engine and the analysis; `make install` rewrites these two defaults to the installed
@@ -22,8 +22,8 @@
 : "${PYTHON:=/usr/bin/python3}"
 
 # How ranks start. Inside a Slurm allocation: srun with the PMIx plugin, which works with
-# Debian 12's Slurm 22.05 (mpi_pmix) and Open MPI 4.1 (built --with-pmix); `srun --mpi=list`
-# shows the plugins of yours. Elsewhere: mpirun. MPIRUN may hold several words (it is split
+# Debian 12's Slurm 22.05 (mpi_pmix_v4) and Open MPI 4.1 (built --with-pmix; --mpi=pmi2 and
+# --mpi=none abort in MPI_Init there); `srun --mpi=list` shows your plugins. Elsewhere: mpirun. MPIRUN may hold several words (it is split
 # on blanks where used), e.g. MPIRUN="mpirun --bind-to none".
 if [ -z "${MPIRUN:-}" ]; then
     if [ -n "${SLURM_JOB_ID:-}" ] && command -v srun >/dev/null 2>&1; then
