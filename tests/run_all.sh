@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, as `make check` runs it: the cmocka unit tests (those that call
-# MPI_Init under mpirun -n 2), the end-to-end pytest suites (CLI, MPI sweep, analysis), and
-# the Slurm requeue test (exit 77 = skipped: Slurm could not start here). Ends with one line
+# MPI_Init under mpirun -n 2), the end-to-end pytest suites (CLI, MPI sweep, analysis, parts/
+# merge/install), and the Slurm tests (requeue; arrays and merge; exit 77 = skipped: Slurm
+# could not start here). Ends with one line
 # "check: P passed, F failed, S skipped" counting suites; exit status 1 if any failed.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
