@@ -6,6 +6,8 @@ MPICC      ?= mpicc
 MPIRUN     ?= mpirun
 PKG_CONFIG ?= pkg-config
 PYTHON     ?= /usr/bin/python3
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 NPROCS     ?= $(shell nproc 2>/dev/null || echo 1)
 
 pc = $(shell $(PKG_CONFIG) $(1) 2>/dev/null)
@@ -47,7 +49,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # "unknown" outside a git checkout. build/git-commit changes only when the commit does.
 GIT_COMMIT := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
 
-.PHONY: all deps deps-check run check bench clean distclean FORCE
+.PHONY: all deps deps-check run check bench clean distclean install uninstall FORCE
 
 all: bin/phasesweep
 
@@ -87,6 +89,15 @@ check: deps-check
 bench: deps-check
 	$(MAKE) --no-print-directory all $(BENCHBIN)
 	@sh tests/run_bench.sh
+
+# bin/phasesweep, phasesweep-figure1/-figure2/-summary into $(PREFIX)/bin; analysis/, jobs/,
+# README.md into $(PREFIX)/share/phasesweep (see tools/install.sh). No root needed for a home
+# prefix: make install PREFIX=$$HOME/.local
+install: bin/phasesweep
+	@PYTHON=$(PYTHON) sh tools/install.sh install "$(PREFIX)" "$(DESTDIR)"
+
+uninstall:
+	@sh tools/install.sh uninstall "$(PREFIX)" "$(DESTDIR)"
 
 clean:
 	rm -rf build bin

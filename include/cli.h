@@ -12,7 +12,8 @@
 
 #define PS_VERSION "0.1.0"
 
-enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO };
+enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO, PS_CMD_MERGE };
+#define PS_N_COMMANDS 5
 
 typedef struct ps_range { double a, b; int n; } ps_range; /* inclusive linear grid a:b:n */
 /* The i-th point: a + (b - a) * i / (n - 1), exactly this expression (a when n == 1). */
@@ -29,6 +30,11 @@ typedef struct ps_options {
     const char *config;     /* sweep: --config FILE.ini */
     const char *info_file;  /* info: positional */
     const char *layout;     /* info: --layout json */
+    const char *part;       /* sweep: --part I/N as given, canonical "I/N" after parsing */
+    int part_index, part_count; /* sweep --part I/N (0 <= I < N); 0, 0 without --part */
+    char **merge_parts;     /* merge: the positional PART files */
+    int n_merge_parts;
+    int partial;            /* merge --partial */
     int resume, force, json, text;
     int group_size;         /* 0 = auto */
     int block;              /* ScaLAPACK NB */

@@ -24,4 +24,14 @@ double ps_task_cost(const ps_params *p);
  * cheap ones that fill the gaps), ties by smaller gs + gw, then by index. */
 int64_t ps_tasks_order(const ps_options *o, const uint8_t *done, int64_t *order);
 
+/* --part: deals every task into one of n parts (part_of[t] in [0, n-1]), balanced by expected
+ * cost: all tasks sorted by ps_task_cost, largest first (ties by index), then dealt like cards
+ * in snake order 0, 1, .., n-1, n-1, .., 1, 0, 0, 1, ... Part sizes differ by at most one and
+ * their costs by at most the largest task's. Deterministic for a given sweep (its identity
+ * options); every part computes the same dealing. */
+void ps_tasks_partition(const ps_options *o, int n, int *part_of);
+/* Marks the tasks of other parts than o->part_index of o->part_count as done, so that a part's
+ * sweep hands out its own tasks only; returns how many it marked (0 without --part). */
+int64_t ps_tasks_keep_part(const ps_options *o, uint8_t *done);
+
 #endif

@@ -21,7 +21,7 @@ OUT=${OUT:-results/local-sweep.h5}
 FIGURE=${FIGURE:-results/figure2.png}
 
 PHASESWEEP=${PHASESWEEP:-bin/phasesweep}
-MPIRUN=${MPIRUN:-mpirun}
+MPIRUN=${MPIRUN:-mpirun}  # may hold several words: "mpirun --bind-to none"
 PYTHON=${PYTHON:-/usr/bin/python3}
 
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ if [ -e "$OUT" ]; then
     resume=--resume
     echo "local-run: continuing $OUT (nothing to do if it is complete)"
 fi
-"$MPIRUN" -n "$NP" "$PHASESWEEP" sweep --d "$D" --rank "$RANK" --gs "$GS" --gw "$GW" \
+$MPIRUN -n "$NP" "$PHASESWEEP" sweep --d "$D" --rank "$RANK" --gs "$GS" --gw "$GW" \
     --replicas "$REPLICAS" --max-iter "$MAX_ITER" --lr-scale "$LR_SCALE" --out "$OUT" $resume ||
     { echo "local-run: the sweep failed; to start over: rm $OUT" >&2; exit 1; }
 

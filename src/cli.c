@@ -31,7 +31,8 @@
 #define TIB (GIB * KIB)
 #define PIB (TIB * KIB)
 
-static const char *const command_names[] = {"run", "trace", "sweep", "info"};
+static const char *const command_names[] = {"run", "trace", "sweep", "info", "merge"};
+#define MERGE (1u << PS_CMD_MERGE)
 
 static const ps_option table[] = {
     /* Model */
@@ -96,13 +97,19 @@ static const ps_option table[] = {
     {"config", PS_OPT_STRING, OFF(config), 0, 0, SWEEP, 0,
      "INI file of options, key = value (see below); the command line wins",
      "Input and output", 0, 0},
-    {"out", PS_OPT_STRING, OFF(out), 0, 0, TRACE | SWEEP, 0,
+    {"out", PS_OPT_STRING, OFF(out), 0, 0, TRACE | SWEEP | MERGE, 0,
      "output HDF5 file (trace overwrites an existing one)", "Input and output", 0,
-     TRACE | SWEEP},
+     TRACE | SWEEP | MERGE},
+    {"part", PS_OPT_STRING, OFF(part), 0, 0, SWEEP, 1,
+     "I/N: compute only part I (0 .. N-1) of N cost-balanced shares (phasesweep merge joins them)",
+     "Input and output", 0, 0},
     {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP, 0,
      "continue the unfinished tasks of an existing --out", "Input and output", 0, 0},
-    {"force", PS_OPT_FLAG, OFF(force), 0, 1, SWEEP, 0,
+    {"force", PS_OPT_FLAG, OFF(force), 0, 1, SWEEP | MERGE, 0,
      "overwrite an existing --out", "Input and output", 0, 0},
+    {"partial", PS_OPT_FLAG, OFF(partial), 0, 1, MERGE, 0,
+     "merge parts with tasks left (and parts missing); says how many tasks are missing",
+     "Input and output", 0, 0},
     {"json", PS_OPT_FLAG, OFF(json), 0, 1, RT, 0,
      "print the result as one JSON object (the default)", "Input and output", 0, 0},
     {"text", PS_OPT_FLAG, OFF(text), 0, 1, RT, 0,
@@ -174,7 +181,12 @@ void ps_options_free(ps_options *o)
     free((void *)o->info_file);
     free((void *)o->layout);
     free((void *)o->command_line);
-    o->out = o->load = o->config = o->info_file = o->layout = o->command_line = NULL;
+    free((void *)o->part);
+    for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
+    free(o->merge_parts);
+    o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
+    o->merge_parts = NULL;
+    o->n_merge_parts = 0;
 }
 
 static char *dup_str(const char *s)
@@ -551,6 +563,36 @@ static int read_config(ps_options *o, unsigned long long cmdline, char *err, siz
 
 /* ---- checks across options ---- */
 
+/* --part I/N: 0 <= I < N <= the number of tasks; stored back as the canonical "I/N", so that
+ * --resume compares parts as numbers ("01/3" is "1/3"). */
+static int check_part(ps_options *o, char *err, size_t errlen)
+{
+    const char *text = o->part, *slash = strchr(text, '/');
+    long long tasks = (long long)o->gs_range.n * o->gw_range.n * o->replicas, i, n;
+    char head[32];
+    if (!slash || slash == text || (size_t)(slash - text) >= sizeof head)
+        return seterr(err, errlen, "--part: '%s' is not I/N (part I of N, I in [0, N-1])",
+                      text);
+    snprintf(head, sizeof head, "%.*s", (int)(slash - text), text);
+    if (parse_ll(head, &i) != 1 || parse_ll(slash + 1, &n) != 1)
+        return seterr(err, errlen, "--part: '%s' is not I/N (part I of N, I in [0, N-1])",
+                      text);
+    long long top = tasks < 1000000 ? tasks : 1000000;
+    if (n < 1 || n > top)
+        return seterr(err, errlen, "--part: N = %lld in '%s' is out of range [1, %lld] (the "
+                      "sweep has %lld tasks)", n, text, top, tasks);
+    if (i < 0 || i >= n)
+        return seterr(err, errlen, "--part: I = %lld in '%s' is out of range [0, %lld]", i,
+                      text, n - 1);
+    char canon[48];
+    snprintf(canon, sizeof canon, "%lld/%lld", i, n);
+    free((void *)o->part);
+    o->part = dup_str(canon);
+    o->part_index = (int)i;
+    o->part_count = (int)n;
+    return 0;
+}
+
 static int cross_checks(ps_options *o, char *err, size_t errlen)
 {
     const char *cmd = command_names[o->cmd];
@@ -562,6 +604,9 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
     if (o->cmd == PS_CMD_INFO)
         return o->info_file || o->layout ? 0 : seterr(err, errlen, "info needs a FILE: "
                                                       "phasesweep info FILE");
+    if (o->cmd == PS_CMD_MERGE && !o->n_merge_parts)
+        return seterr(err, errlen, "merge needs PART files: phasesweep merge --out FILE "
+                      "PART.h5...");
 
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const ps_option *opt = &table[i];
@@ -595,6 +640,7 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
                       "--no-theory is not valid for trace (a trace records the theory dynamics)");
     if (o->resume && o->force)
         return seterr(err, errlen, "--resume and --force exclude each other");
+    if (o->cmd == PS_CMD_SWEEP && o->part && check_part(o, err, errlen)) return -1;
     if (ps_option_given(o, "json") && ps_option_given(o, "text"))
         return seterr(err, errlen, "--json and --text exclude each other");
     if (o->text) o->json = 0;
@@ -629,7 +675,7 @@ int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t er
     if (is_help(c) || !strcmp(c, "help")) return PS_CLI_HELP_ALL;
     if (!strcmp(c, "--version")) return PS_CLI_VERSION;
     int cmd = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < PS_N_COMMANDS; i++)
         if (!strcmp(c, command_names[i])) cmd = i;
     if (cmd < 0) {
         if (c[0] == '-')
@@ -648,6 +694,12 @@ int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t er
         if (positional_only || a[0] != '-' || !a[1]) {
             if (o->cmd == PS_CMD_INFO && !o->info_file) {
                 o->info_file = dup_str(a);
+                continue;
+            }
+            if (o->cmd == PS_CMD_MERGE) {
+                if (!o->merge_parts)
+                    o->merge_parts = ps_calloc((size_t)argc, sizeof(char *), "merge parts");
+                o->merge_parts[o->n_merge_parts++] = dup_str(a);
                 continue;
             }
             return seterr(err, errlen, "unexpected argument '%s' for %s; see 'phasesweep %s "
@@ -725,6 +777,11 @@ static const struct {
      "exits 0 when every task is done and 3 otherwise. --layout json prints the layout of\n"
      "sweep and trace files instead (layout_version 2).",
      "phasesweep info fig2.h5"},
+    {"phasesweep merge --out FILE.h5 PART.h5...",
+     "Joins the part files of one sweep (sweep --part I/N) into one file whose results equal\n"
+     "those of the whole sweep run at once; refuses parts of other sweeps, overlapping parts\n"
+     "and unfinished ones (unless --partial).",
+     "phasesweep merge --out fig2.h5 fig2.part0.h5 fig2.part1.h5 fig2.part2.h5"},
 };
 
 static const char *value_name(const ps_option *opt)
@@ -770,12 +827,12 @@ static void help_option(FILE *f, const ps_option *opt, const ps_options *def, un
 
 void ps_cli_help(FILE *f, int cmd)
 {
-    if (cmd < 0 || cmd > PS_CMD_INFO) {
+    if (cmd < 0 || cmd >= PS_N_COMMANDS) {
         fprintf(f, "usage: phasesweep COMMAND [options]\n"
                    "       phasesweep COMMAND --help | --help | --version\n\n"
                    "Phase diagram of two-layer linear networks between the lazy and the active\n"
                    "regime (Tu, Aranguri, Jacot, NeurIPS 2024).\n\nCommands:\n");
-        for (int i = 0; i <= PS_CMD_INFO; i++)
+        for (int i = 0; i < PS_N_COMMANDS; i++)
             fprintf(f, "  %-6s %s\n", command_names[i], usages[i].usage);
         fprintf(f, "\nExample:\n  %s\n", usages[PS_CMD_RUN].example);
         return;

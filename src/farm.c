@@ -334,6 +334,8 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     int64_t total = ps_task_count(o);
     uint8_t *done = ps_malloc((size_t)total, "done flags");
     ps_sweep_read_done(f, done);
+    /* --part: the other parts' tasks count as done here and are left out of the totals */
+    int64_t others = ps_tasks_keep_part(o, done);
     /* the farm's protocol runs among the group leaders only */
     ps_group g;
     ps_group_split(comm, P, o->block, &g);
@@ -362,7 +364,8 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
         m.notified = ps_calloc((size_t)leaders, 1, "farm state");
         m.retired = ps_calloc((size_t)leaders, 1, "farm state");
         m.stop_sends = ps_malloc(sizeof *m.stop_sends * (size_t)leaders, "farm state");
-        ps_progress_start(&m.pr, total, n_done, cost_left, leaders, on_terminal(), t0);
+        ps_progress_start(&m.pr, total - others, n_done - others, cost_left, leaders,
+                          on_terminal(), t0);
         m.pr.unit = P > 1 ? "group" : "rank";
         run_master(&m, &rn);
     } else {

@@ -21,6 +21,7 @@
 #include "check.h"
 #include "h5_common.h"
 #include "h5io.h"
+#include "merge.h"
 
 /* The file's variables are the layout table's (include/layout.h), in its order: the five
  * grid variables, then the per-task ones [gamma_s][gamma_w][replica], done last. */
@@ -222,6 +223,7 @@ ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
     free(gs), free(s2), free(gw), free(w), free(rep);
 
     ps_h5_attr_write_record(file, o, L->kind, &f->pv);
+    ps_part_write_attrs(file, o); /* sweep_id; part_index, part_count of a --part */
     /* every piece of metadata on disk before any task writes */
     PS_H5(H5Fflush(file, H5F_SCOPE_GLOBAL));
     PS_MPI(MPI_Barrier(comm));

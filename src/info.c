@@ -11,6 +11,7 @@
 #include "check.h"
 #include "h5_common.h"
 #include "h5io.h"
+#include "merge.h"
 
 #define PS_INFO_INCOMPLETE 3
 
@@ -200,8 +201,11 @@ int ps_info(const char *path)
     put_parameters(f);
     printf("grid: %llu gamma_s x %llu gamma_w x %llu replicas\n", (unsigned long long)dims[0],
            (unsigned long long)dims[1], (unsigned long long)dims[2]);
-    printf("done: %zu / %zu (%.1f%%)\n", n_done, total,
-           total ? 100.0 * (double)n_done / (double)total : 100.0);
+    /* a part (sweep --part) is complete when its own tasks are done */
+    size_t tasks = total;
+    ps_part_summary(f, done, total, &tasks, &n_done);
+    printf("done: %zu / %zu (%.1f%%)\n", n_done, tasks,
+           tasks ? 100.0 * (double)n_done / (double)tasks : 100.0);
     double *v = ps_malloc(sizeof(double) * total, "metric values");
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *var = &L->vars[k];
@@ -213,5 +217,5 @@ int ps_info(const char *path)
     free(done);
     PS_H5(H5Fclose(f));
     fflush(stdout);
-    return n_done == total ? 0 : PS_INFO_INCOMPLETE;
+    return n_done == tasks ? 0 : PS_INFO_INCOMPLETE;
 }

@@ -1,4 +1,4 @@
-/* main: MPI set-up, the options, and the dispatch to run, trace, sweep and info. run and trace
+/* main: MPI set-up, the options, and the dispatch to run, trace, sweep, info and merge. run and trace
  * compute on the first --group-size ranks together (one rank by default); rank 0 prints and
  * writes; further ranks only take part in MPI_Init/Finalize. */
 #include <cblas.h>
@@ -17,6 +17,7 @@
 #include "layout.h"
 #include "provenance.h"
 #include "lock.h"
+#include "merge.h"
 #include "run.h"
 
 
@@ -193,6 +194,9 @@ int main(int argc, char **argv)
     case PS_CMD_INFO:
         if (rank == 0 && o.layout) ps_layout_json(stdout);
         else if (rank == 0) status = ps_info(o.info_file);
+        break;
+    case PS_CMD_MERGE:
+        if (rank == 0) status = ps_merge_main(&o);
         break;
     }
     ps_options_free(&o);

@@ -77,3 +77,49 @@ int64_t ps_tasks_order(const ps_options *o, const uint8_t *done, int64_t *order)
     free(k);
     return n;
 }
+
+/* ---- parts ---- */
+
+typedef struct costed {
+    int64_t t;
+    double cost;
+} costed;
+
+static int by_cost(const void *pa, const void *pb)
+{
+    const costed *a = pa, *b = pb;
+    if (a->cost != b->cost) return a->cost > b->cost ? -1 : 1;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+void ps_tasks_partition(const ps_options *o, int n, int *part_of)
+{
+    int64_t total = ps_task_count(o);
+    costed *c = ps_malloc(sizeof *c * (size_t)(total ? total : 1), "task parts");
+    for (int64_t t = 0; t < total; t++) {
+        ps_params p = ps_task_params(o, t);
+        c[t] = (costed){t, ps_task_cost(&p)};
+    }
+    qsort(c, (size_t)total, sizeof *c, by_cost);
+    /* snake order: round k deals 0..n-1 when k is even, n-1..0 when odd */
+    for (int64_t i = 0; i < total; i++) {
+        int64_t round = i / n, at = i % n;
+        part_of[c[i].t] = (int)(round % 2 ? n - 1 - at : at);
+    }
+    free(c);
+}
+
+int64_t ps_tasks_keep_part(const ps_options *o, uint8_t *done)
+{
+    if (o->part_count < 1) return 0;
+    int64_t total = ps_task_count(o), marked = 0;
+    int *part_of = ps_malloc(sizeof *part_of * (size_t)(total ? total : 1), "task parts");
+    ps_tasks_partition(o, o->part_count, part_of);
+    for (int64_t t = 0; t < total; t++)
+        if (part_of[t] != o->part_index) {
+            done[t] = 1;
+            marked++;
+        }
+    free(part_of);
+    return marked;
+}

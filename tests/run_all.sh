@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, as `make check` runs it: the cmocka unit tests (those that call
-# MPI_Init under mpirun -n 2), the end-to-end pytest suites (CLI, MPI sweep, analysis), and
-# the Slurm requeue test (exit 77 = skipped: Slurm could not start here). Ends with one line
+# MPI_Init under mpirun -n 2), the end-to-end pytest suites (CLI, MPI sweep, analysis, parts/
+# merge/install), and the Slurm tests (requeue; arrays and merge; exit 77 = skipped: Slurm
+# could not start here). Ends with one line
 # "check: P passed, F failed, S skipped" counting suites; exit status 1 if any failed.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
@@ -31,8 +32,9 @@ for bin in build/tests/test_*; do
         suite "$name" "$bin"
     fi
 done
-suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python tests/faults
+suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python tests/faults tests/cluster
 suite slurm sh tests/slurm/test_slurm_requeue.sh
+suite slurm-cluster sh tests/slurm/test_slurm_cluster.sh
 
 [ -n "$failed" ] && echo "failed suites:$failed"
 echo "check: $pass passed, $fail failed, $skip skipped"

@@ -95,10 +95,11 @@ static void test_identity(void **state)
     (void)state;
     static const char *const ident[] = {
         "d", "rank", "noise", "gs", "gw", "replicas", "seed", "max-iter", "lr-scale", "mode",
-        "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor"};
+        "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor",
+        "part"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
-                                        "replica", "layout"};
+                                        "replica", "layout", "partial"};
     size_t n, seen = 0;
     const ps_option *t = ps_option_table(&n);
     for (size_t i = 0; i < n; i++) {

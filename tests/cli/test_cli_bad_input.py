@@ -40,7 +40,7 @@ TRACE_OPTIONS = dict(RUN_OPTIONS, out="required")
 SWEEP_OPTIONS = {k: v for k, v in RUN_OPTIONS.items()
                  if k not in ("replica", "load", "json", "text")}
 SWEEP_OPTIONS.update({"replicas": "1", "out": "required", "config": "none", "resume": "off",
-                      "force": "off"})
+                      "force": "off", "part": "none"})
 OPTIONS = {"run": RUN_OPTIONS, "trace": TRACE_OPTIONS, "sweep": SWEEP_OPTIONS}
 
 

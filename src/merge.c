@@ -1,0 +1,414 @@
+/* merge: part files (sweep --part I/N) and `phasesweep merge`. The output is created by
+ * ps_sweep_create from the parts' recorded options, exactly as a single sweep's file, then
+ * every done task's values are copied in, raw (each dataset read and written in its own file
+ * type: no conversion, NaN payloads and signed zeros kept). Built under a temporary name and
+ * renamed at the end, `done` written last, so that an interrupted merge leaves no file. */
+#define _POSIX_C_SOURCE 200809L
+#include "merge.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "h5_common.h"
+#include "h5io.h"
+#include "tasks.h"
+
+/* Every per-task dataset the merge copies, by path; all of shape [n_s, n_w, R]. The done
+ * flags come last (written last) and tell which part holds a task. The grid (/grid/...) is
+ * not copied: ps_sweep_create writes it from the options, as for any sweep. */
+static const char *const merged_dataset[] = {
+    "/results/min_test_error", "/results/stable_rank", "/results/log_distance",
+    "/results/final_train_error", "/results/seconds", "/results/iterations",
+    "/results/n_iter", "/results/stop_reason", "/results/done"};
+#define N_MERGED (sizeof merged_dataset / sizeof merged_dataset[0])
+#define DONE_DATASET (merged_dataset[N_MERGED - 1])
+/* Root attributes of a part. */
+#define ATTR_SWEEP_ID "sweep_id"
+#define ATTR_PART_INDEX "part_index"
+#define ATTR_PART_COUNT "part_count"
+
+/* ---- identity ---- */
+
+static int is_identity(const ps_option *opt)
+{
+    return opt->identity && (opt->commands & (1u << PS_CMD_SWEEP)) && strcmp(opt->name, "part");
+}
+
+void ps_sweep_id(const ps_options *o, char id[17])
+{
+    size_t n;
+    const ps_option *table = ps_option_table(&n);
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_identity(&table[i])) continue;
+        char text[256];
+        ps_option_format(&table[i], o, text, sizeof text);
+        const char *pieces[4] = {table[i].name, "=", text, "\n"};
+        for (int k = 0; k < 4; k++)
+            for (const unsigned char *c = (const unsigned char *)pieces[k]; *c; c++) {
+                h ^= *c;
+                h *= 1099511628211ull;
+            }
+    }
+    snprintf(id, 17, "%016llx", (unsigned long long)h);
+}
+
+/* "name=A (a) vs B (b)" for the first identity option (but part) that differs, or "". */
+static void first_difference(const ps_options *a, const ps_options *b, const char *an,
+                             const char *bn, char *msg, size_t len)
+{
+    size_t n;
+    const ps_option *table = ps_option_table(&n);
+    msg[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_identity(&table[i])) continue;
+        char x[256], y[256];
+        ps_option_format(&table[i], a, x, sizeof x);
+        ps_option_format(&table[i], b, y, sizeof y);
+        if (strcmp(x, y)) {
+            snprintf(msg, len, "%s=%s (%s) vs %s (%s)", table[i].name, x, an, y, bn);
+            return;
+        }
+    }
+}
+
+void ps_part_write_attrs(hid_t file, const ps_options *o)
+{
+    char id[17];
+    ps_sweep_id(o, id);
+    ps_h5_attr_write_string(file, ATTR_SWEEP_ID, id);
+    if (o->part_count < 1) return;
+    const int64_t index = o->part_index, count = o->part_count;
+    ps_h5_attr_write(file, ATTR_PART_INDEX, H5T_NATIVE_INT64, 0, &index);
+    ps_h5_attr_write(file, ATTR_PART_COUNT, H5T_NATIVE_INT64, 0, &count);
+}
+
+int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
+{
+    size_t n;
+    const ps_option *table = ps_option_table(&n);
+    ps_options_default(o);
+    o->cmd = PS_CMD_SWEEP;
+    why[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ps_option *opt = &table[i];
+        if (!(opt->commands & (1u << PS_CMD_SWEEP))) continue;
+        char name[64];
+        ps_h5_attr_name(opt, name, sizeof name);
+        int rc = ps_h5_attr_read_option(f, opt, o);
+        if (rc == 2) {
+            snprintf(why, len, "attribute %s is not a valid --%s", name, opt->name);
+            return 1;
+        }
+        /* files from before --part have no part attribute: whole sweeps */
+        if (rc == 1 && opt->identity && strcmp(opt->name, "part")) {
+            snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
+            return 1;
+        }
+    }
+    if (o->part && o->part[0]) {
+        int i, c, end = 0;
+        if (sscanf(o->part, "%d/%d%n", &i, &c, &end) != 2 || o->part[end] || c < 1 || i < 0 ||
+            i >= c) {
+            snprintf(why, len, "attribute part is '%s', not I/N", o->part);
+            return 1;
+        }
+        o->part_index = i, o->part_count = c;
+    }
+    return 0;
+}
+
+/* The part_count/part_index attributes, or 0, 0 when missing. */
+static void read_part_attrs(hid_t f, int64_t *index, int64_t *count)
+{
+    *index = *count = 0;
+    if (PS_H5(H5Aexists(f, ATTR_PART_COUNT)) <= 0 || PS_H5(H5Aexists(f, ATTR_PART_INDEX)) <= 0)
+        return;
+    hid_t a = (hid_t)PS_H5(H5Aopen(f, ATTR_PART_COUNT, H5P_DEFAULT));
+    PS_H5(H5Aread(a, H5T_NATIVE_INT64, count));
+    PS_H5(H5Aclose(a));
+    a = (hid_t)PS_H5(H5Aopen(f, ATTR_PART_INDEX, H5P_DEFAULT));
+    PS_H5(H5Aread(a, H5T_NATIVE_INT64, index));
+    PS_H5(H5Aclose(a));
+}
+
+int ps_part_summary(hid_t f, const uint8_t *done, size_t total, size_t *tasks, size_t *n_done)
+{
+    int64_t index, count;
+    read_part_attrs(f, &index, &count);
+    if (count < 1) return 0;
+    ps_options o;
+    char why[512];
+    if (ps_sweep_options_read(f, &o, why, sizeof why) || o.part_count != count ||
+        o.part_index != index || (size_t)ps_task_count(&o) != total) {
+        ps_options_free(&o);
+        printf("part: %lld/%lld of an unreadable sweep (%s)\n", (long long)index,
+               (long long)count, why[0] ? why : "part attributes disagree");
+        return 0;
+    }
+    int *part_of = ps_malloc(sizeof *part_of * (total ? total : 1), "task parts");
+    ps_tasks_partition(&o, o.part_count, part_of);
+    *tasks = *n_done = 0;
+    for (size_t t = 0; t < total; t++)
+        if (part_of[t] == o.part_index) {
+            ++*tasks;
+            *n_done += done[t] != 0;
+        }
+    free(part_of);
+    char *id = ps_h5_attr_read_string(f, ATTR_SWEEP_ID);
+    printf("part: %d/%d of sweep %s: %zu of the sweep's %zu tasks (phasesweep merge joins the "
+           "%d parts)\n", o.part_index, o.part_count, id ? id : "?", *tasks, total,
+           o.part_count);
+    free(id);
+    ps_options_free(&o);
+    return 1;
+}
+
+/* ---- merge ---- */
+
+typedef struct part {
+    const char *path;
+    hid_t f;
+    ps_options o;
+    uint8_t *done;
+} part;
+
+static noreturn void refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static noreturn void refuse(const char *fmt, ...)
+{
+    char line[PS_H5_MSG];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ps_usage_error("merge: %s", line);
+}
+
+/* Opens path's dataset name, which must be [n_s, n_w, R]; returns it and its file type. */
+static hid_t open_dataset(const part *p, const char *name, const hsize_t *dims, hid_t *type)
+{
+    ps_h5_errors saved;
+    ps_h5_quiet(&saved);
+    hid_t d = H5Dopen2(p->f, name, H5P_DEFAULT);
+    ps_h5_loud(&saved);
+    if (d < 0) refuse("%s: dataset %s is missing (not a phasesweep sweep file)", p->path, name);
+    hid_t space = (hid_t)PS_H5(H5Dget_space(d));
+    hsize_t got[3] = {0, 0, 0};
+    int ok = PS_H5(H5Sget_simple_extent_ndims(space)) == 3;
+    if (ok) PS_H5(H5Sget_simple_extent_dims(space, got, NULL));
+    PS_H5(H5Sclose(space));
+    if (!ok || got[0] != dims[0] || got[1] != dims[1] || got[2] != dims[2])
+        refuse("%s: dataset %s is not of shape [%llu, %llu, %llu] as its options say", p->path,
+               name, (unsigned long long)dims[0], (unsigned long long)dims[1],
+               (unsigned long long)dims[2]);
+    *type = (hid_t)PS_H5(H5Dget_type(d));
+    return d;
+}
+
+/* Where the missing tasks belong, by the dealing: "parts 2, 5 of 8 not given; b.h5 (part
+ * 1/8) has 3 left (resume it)", the first few of each kind. */
+static void missing_parts(const ps_options *so, const part *p, int n, const int *from,
+                          char *what, size_t len)
+{
+    const int N = so->part_count;
+    const int64_t total = ps_task_count(so);
+    int *part_of = ps_malloc(sizeof *part_of * (size_t)(total ? total : 1), "task parts");
+    int64_t *left = ps_calloc((size_t)N, sizeof *left, "missing tasks");
+    ps_tasks_partition(so, N, part_of);
+    for (int64_t t = 0; t < total; t++)
+        if (from[t] < 0) left[part_of[t]]++;
+    char absent[256] = "", unfinished[600] = "";
+    int n_absent = 0, n_unfinished = 0;
+    for (int k = 0; k < N; k++) {
+        int given = -1;
+        for (int i = 0; i < n; i++)
+            if (p[i].o.part_index == k) given = i;
+        if (given < 0 && n_absent++ < 8) {
+            size_t used = strlen(absent);
+            snprintf(absent + used, sizeof absent - used, "%s%d", n_absent > 1 ? ", " : "", k);
+        } else if (given >= 0 && left[k] && n_unfinished++ < 4) {
+            size_t used = strlen(unfinished);
+            snprintf(unfinished + used, sizeof unfinished - used, "%s%s (part %s) has %lld left",
+                     n_unfinished > 1 ? ", " : "", p[given].path, p[given].o.part,
+                     (long long)left[k]);
+        }
+    }
+    what[0] = 0;
+    if (n_absent)
+        snprintf(what, len, "part%s %s%s of %d not given", n_absent > 1 ? "s" : "", absent,
+                 n_absent > 8 ? ", ..." : "", N);
+    if (n_unfinished) {
+        size_t used = strlen(what);
+        snprintf(what + used, len - used, "%s%s%s (resume %s)", used ? "; " : "", unfinished,
+                 n_unfinished > 4 ? ", ..." : "", n_unfinished > 1 ? "them" : "it");
+    }
+    if (!what[0]) snprintf(what, len, "the parts' done flags disagree with their dealing");
+    free(left);
+    free(part_of);
+}
+
+static void remove_path(void *path) { remove((const char *)path); }
+
+/* Same file (inode), for refusing --out among the parts. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+int ps_merge_main(const ps_options *o)
+{
+    const int n = o->n_merge_parts;
+    struct stat st;
+    char why[PS_H5_MSG];
+    if (stat(o->out, &st) == 0 && !o->force)
+        ps_usage_error("--out: %s exists; --force overwrites it", o->out);
+    ps_h5_out_dir_problem(o->out, why, sizeof why);
+    if (why[0]) ps_usage_error("--out: %s: %s", o->out, why);
+
+    part *p = ps_calloc((size_t)n, sizeof *p, "merge parts");
+    for (int i = 0; i < n; i++) {
+        p[i].path = o->merge_parts[i];
+        if (same_file(p[i].path, o->out))
+            ps_usage_error("--out: %s is one of the parts", o->out);
+        p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", NULL, 0);
+        if (ps_sweep_options_read(p[i].f, &p[i].o, why, sizeof why))
+            refuse("%s: %s", p[i].path, why);
+        if (p[i].o.part_count < 1)
+            refuse("%s is not a part (made without --part I/N); merge takes parts only",
+                   p[i].path);
+        char id[17], *stored = ps_h5_attr_read_string(p[i].f, ATTR_SWEEP_ID);
+        int64_t index, count;
+        read_part_attrs(p[i].f, &index, &count);
+        ps_sweep_id(&p[i].o, id);
+        int agree = stored && !strcmp(stored, id) && index == p[i].o.part_index &&
+                    count == p[i].o.part_count;
+        free(stored);
+        if (!agree)
+            refuse("%s: its part attributes (sweep_id, part_index, part_count) disagree with "
+                   "its parameters", p[i].path);
+    }
+    /* one sweep, one split, each part once */
+    for (int i = 1; i < n; i++) {
+        first_difference(&p[0].o, &p[i].o, p[0].path, p[i].path, why, sizeof why);
+        if (why[0])
+            refuse("%s and %s are parts of different sweeps: %s", p[0].path, p[i].path, why);
+        if (p[i].o.part_count != p[0].o.part_count)
+            refuse("%s (part %s) and %s (part %s) overlap: parts of different splits", p[0].path,
+                   p[0].o.part, p[i].path, p[i].o.part);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (p[i].o.part_index == p[j].o.part_index)
+                refuse("%s and %s are both part %s (duplicate parts)", p[i].path, p[j].path,
+                       p[i].o.part);
+
+    /* which part holds each task */
+    const ps_options *so = &p[0].o;
+    const int64_t total = ps_task_count(so);
+    const hsize_t dims[3] = {(hsize_t)so->gs_range.n, (hsize_t)so->gw_range.n,
+                             (hsize_t)so->replicas};
+    int *from = ps_malloc(sizeof *from * (size_t)(total ? total : 1), "merge sources");
+    for (int64_t t = 0; t < total; t++) from[t] = -1;
+    for (int i = 0; i < n; i++) {
+        hid_t type;
+        hid_t d = open_dataset(&p[i], DONE_DATASET, dims, &type);
+        p[i].done = ps_malloc((size_t)(total ? total : 1), "done flags");
+        PS_H5(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, p[i].done));
+        PS_H5(H5Tclose(type));
+        PS_H5(H5Dclose(d));
+        for (int64_t t = 0; t < total; t++) {
+            if (!p[i].done[t]) continue;
+            if (from[t] >= 0) {
+                int is, iw, r;
+                ps_task_decode(so, t, &is, &iw, &r);
+                refuse("%s and %s overlap: task [is=%d, iw=%d, r=%d] is done in both",
+                       p[from[t]].path, p[i].path, is, iw, r);
+            }
+            from[t] = i;
+        }
+    }
+    int64_t missing = 0;
+    for (int64_t t = 0; t < total; t++) missing += from[t] < 0;
+    if (missing) {
+        char what[1024];
+        missing_parts(so, p, n, from, what, sizeof what);
+        if (!o->partial)
+            refuse("%lld of %lld tasks are not done: %s; --partial merges what is done",
+                   (long long)missing, (long long)total, what);
+        fprintf(stderr, "phasesweep: merge --partial: %lld of %lld tasks missing: %s\n",
+                (long long)missing, (long long)total, what);
+    }
+
+    /* The output: a sweep file of the parts' options, made by the one function that makes
+     * every sweep file, then filled. */
+    char tmp[PATH_MAX + 32];
+    if (snprintf(tmp, sizeof tmp, "%s.merge.%ld", o->out, (long)getpid()) >= (int)sizeof tmp)
+        ps_usage_error("--out: %s: path too long", o->out);
+    ps_options out = *so;
+    out.out = tmp;
+    out.force = 0; /* the temporary name is new */
+    out.resume = 0;
+    out.part = NULL;
+    out.part_index = out.part_count = 0;
+    out.command_line = o->command_line;
+    ps_sweep_close(ps_sweep_create(MPI_COMM_SELF, &out));
+    ps_set_cleanup(remove_path, tmp);
+    hid_t fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", NULL, 0);
+    /* the record names the file as a single sweep's would: its final path */
+    PS_H5(H5Adelete(fo, "out"));
+    ps_h5_attr_write_string(fo, "out", o->out);
+    const size_t count = (size_t)total;
+    for (size_t k = 0; k < N_MERGED; k++) {
+        part target = {.path = tmp, .f = fo};
+        hid_t type;
+        hid_t d = open_dataset(&target, merged_dataset[k], dims, &type);
+        const size_t size = H5Tget_size(type);
+        unsigned char *buf = ps_malloc(size * (count ? count : 1), "merge buffer");
+        unsigned char *in = ps_malloc(size * (count ? count : 1), "merge buffer");
+        PS_H5(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)); /* the fill values */
+        for (int i = 0; i < n; i++) {
+            hid_t ptype;
+            hid_t pd = open_dataset(&p[i], merged_dataset[k], dims, &ptype);
+            if (PS_H5(H5Tequal(ptype, type)) <= 0)
+                refuse("%s: dataset %s is not of the type a sweep writes", p[i].path,
+                       merged_dataset[k]);
+            PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, in));
+            for (size_t t = 0; t < count; t++)
+                if (from[t] == i) memcpy(buf + t * size, in + t * size, size);
+            PS_H5(H5Tclose(ptype));
+            PS_H5(H5Dclose(pd));
+        }
+        PS_H5(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+        free(buf);
+        free(in);
+        PS_H5(H5Tclose(type));
+        PS_H5(H5Dclose(d));
+    }
+    PS_H5(H5Fclose(fo));
+    if (rename(tmp, o->out) != 0)
+        ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, o->out, strerror(errno));
+    ps_set_cleanup(NULL, NULL);
+
+    char id[17];
+    ps_sweep_id(so, id);
+    printf("merged %d of %d parts of sweep %s into %s: %lld of %lld tasks done\n", n,
+           so->part_count, id, o->out, (long long)(total - missing), (long long)total);
+    for (int i = 0; i < n; i++) {
+        PS_H5(H5Fclose(p[i].f));
+        free(p[i].done);
+        ps_options_free(&p[i].o);
+    }
+    free(p);
+    free(from);
+    fflush(stdout);
+    return 0;
+}
