@@ -19,17 +19,24 @@
 #include "check.h"
 #include "h5_common.h"
 #include "h5io.h"
+#include "layout.h"
+#include "lock.h"
 #include "tasks.h"
 
-/* Every per-task dataset the merge copies, by path; all of shape [n_s, n_w, R]. The done
- * flags come last (written last) and tell which part holds a task. The grid (/grid/...) is
- * not copied: ps_sweep_create writes it from the options, as for any sweep. */
-static const char *const merged_dataset[] = {
-    "/results/min_test_error", "/results/stable_rank", "/results/log_distance",
-    "/results/final_train_error", "/results/seconds", "/results/iterations",
-    "/results/n_iter", "/results/stop_reason", "/results/done"};
-#define N_MERGED (sizeof merged_dataset / sizeof merged_dataset[0])
-#define DONE_DATASET (merged_dataset[N_MERGED - 1])
+/* Every per-task dataset the merge copies: the layout table's variables of shape
+ * [gamma_s][gamma_w][replica], in its order, so done comes last (written last); the done flags
+ * tell which part holds a task. The grid variables are not copied: ps_sweep_create writes
+ * them from the options, as for any sweep. */
+#define MAX_MERGED 32
+static size_t merged_names(const char *names[MAX_MERGED])
+{
+    const ps_layout *L = ps_layout_sweep();
+    size_t n = 0;
+    for (int k = 0; k < L->n_vars && n < MAX_MERGED; k++)
+        if (L->vars[k].ndims == 3) names[n++] = L->vars[k].name;
+    return n;
+}
+#define DONE_DATASET "done"
 /* Root attributes of a part. */
 #define ATTR_SWEEP_ID "sweep_id"
 #define ATTR_PART_INDEX "part_index"
@@ -269,6 +276,9 @@ int ps_merge_main(const ps_options *o)
     const int n = o->n_merge_parts;
     struct stat st;
     char why[PS_H5_MSG];
+    char lmsg[1024] = "";
+    /* one writer per output, as for sweep and trace; merge runs on one rank */
+    ps_lock *lock = ps_lock_claim(MPI_COMM_SELF, o->out, lmsg, sizeof lmsg);
     if (stat(o->out, &st) == 0 && !o->force)
         ps_usage_error("--out: %s exists; --force overwrites it", o->out);
     ps_h5_out_dir_problem(o->out, why, sizeof why);
@@ -364,10 +374,14 @@ int ps_merge_main(const ps_options *o)
     ps_set_cleanup(remove_path, tmp);
     hid_t fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", NULL, 0);
     /* the record names the file as a single sweep's would: its final path */
-    PS_H5(H5Adelete(fo, "out"));
-    ps_h5_attr_write_string(fo, "out", o->out);
+    char out_attr[128];
+    ps_h5_attr_name(ps_option_find("out", PS_CMD_SWEEP), out_attr, sizeof out_attr);
+    PS_H5(H5Adelete(fo, out_attr));
+    ps_h5_attr_write_string(fo, out_attr, o->out);
     const size_t count = (size_t)total;
-    for (size_t k = 0; k < N_MERGED; k++) {
+    const char *merged_dataset[MAX_MERGED];
+    const size_t n_merged = merged_names(merged_dataset);
+    for (size_t k = 0; k < n_merged; k++) {
         part target = {.path = tmp, .f = fo};
         hid_t type;
         hid_t d = open_dataset(&target, merged_dataset[k], dims, &type);
@@ -409,6 +423,7 @@ int ps_merge_main(const ps_options *o)
     }
     free(p);
     free(from);
+    ps_lock_release(lock);
     fflush(stdout);
     return 0;
 }

@@ -85,7 +85,7 @@ def test_install_into_a_home_prefix_and_run_from_elsewhere(home):
     p = as_user([str(prefix / "bin" / "phasesweep-summary"), "m.h5"], work, home)
     assert p.returncode == 0 and "4/4 tasks done" in p.stdout, p.stdout + p.stderr
     with h5py.File(work / "m.h5", "r") as f:
-        assert f.attrs["out"] == "m.h5"
+        assert f.attrs["run_out"] == "m.h5"
 
     p = as_user(["make", "--no-print-directory", "-C", str(ROOT), "uninstall",
                  f"PREFIX={prefix}"], ROOT, home)

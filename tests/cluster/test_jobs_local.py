@@ -57,7 +57,7 @@ def results(path):
     with h5py.File(path, "r") as f:
         f.visititems(lambda n, o: out.__setitem__(n, o[...].tobytes())
                      if isinstance(o, h5py.Dataset) and not n.endswith("seconds") else None)
-        threads = int(f.attrs["threads"])
+        threads = int(f.attrs["run_threads"])
     return out, threads
 
 
