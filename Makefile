@@ -43,7 +43,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-.PHONY: all deps deps-check run check bench clean distclean
+.PHONY: all deps deps-check run finite-size-demo check bench clean distclean
 
 all: bin/phasesweep
 
@@ -69,6 +69,10 @@ deps-check:
 
 run: deps bin/phasesweep
 	@sh jobs/local-run.sh
+
+# Phase boundaries at d = 25, 50, 100 on all local cores, then their drift with d.
+finite-size-demo: deps bin/phasesweep
+	@sh jobs/finite-size-demo.sh
 
 check: deps-check
 	$(MAKE) --no-print-directory all $(TESTBIN)

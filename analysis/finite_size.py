@@ -172,6 +172,8 @@ def make_figure(sweeps, results, fit_table, xkey):
         y = np.array([p["offset"] for p in per])
         e = np.array([p["offset_stderr"] for p in per])
         col = f"C{4 + i % 6}"  # C0.. are the d colours of the other panels
+        if not np.isfinite(y).any():
+            continue
         ax.errorbar(xs, y, yerr=np.nan_to_num(e), color=col, marker=STYLES[bnd.line], ls="none",
                     capsize=3, label=f"{bnd.panel} {bnd.name}")
         y0, y0_err, slope, _, _ = fit_table[xkey][bnd.name]

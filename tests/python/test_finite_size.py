@@ -1,0 +1,300 @@
+"""analysis/boundaries.py and finite_size.py, jobs/finite-size*.
+
+The extraction on synthetic fields with a known boundary, the offsets and their error bars on
+constructed cases, the script on real (tiny) engine sweeps at three d, its one-line refusals,
+and the demo and Slurm scripts."""
+
+import configparser
+import csv
+import math
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+import boundaries as B
+import sweepfiles
+from enginerun import ENV, ROOT, engine, require_engine
+
+SCRIPT = ROOT / "analysis" / "finite_size.py"
+GS = np.linspace(-3, 0, 25)
+GW = np.linspace(0, 2.8, 25)
+SPACING = 3 / 24
+
+
+def step_field(shift, noise, replicas=3, width=0.15, seed=0):
+    """A smooth step from 0 to 1 across gs + gw = 1 + shift, plus Gaussian noise:
+    [n_s, n_w, R]; the 0.5 level set is exactly the shifted line."""
+    rng = np.random.default_rng(seed)
+    s, w = np.meshgrid(GS, GW, indexing="ij")
+    clean = 1 / (1 + np.exp(-(s + w - 1 - shift) / width))
+    return clean[..., None] + noise * rng.standard_normal(clean.shape + (replicas,))
+
+
+# Rows where every test line below stays inside gs in [-3, 0] with grid points on both sides.
+WINDOW = (1.4, 2.8)
+ACTIVE_LAZY = B.Boundary("test", "(a)", "min_test_error", "active/lazy", WINDOW, 0.5)
+
+
+@pytest.mark.parametrize("shift", [-0.37, 0.0, 0.21])
+def test_level_set_of_a_noisy_step_is_the_line(shift):
+    gs_b, level = B.crossings(GS, GW, step_field(shift, noise=0.05), ACTIVE_LAZY)
+    assert level == 0.5
+    rows = B.row_window(GW, *WINDOW)
+    mean, stderr, n = B.curve(gs_b)
+    truth = 1 + shift - GW
+    assert np.all(n[rows] == 3)
+    assert np.all(np.isnan(mean[~rows]))  # rows outside the window are not read
+    assert np.max(np.abs(mean[rows] - truth[rows])) < SPACING
+    assert np.all(stderr[rows] > 0) and np.all(stderr[rows] < SPACING)
+    value, err, n_rep, n_rows = B.offset(gs_b, GW, "active/lazy")
+    assert (n_rep, n_rows) == (3, rows.sum())
+    assert abs(value - shift) < SPACING / 4
+    assert 0 < err < SPACING / 4
+
+
+def test_level_set_without_noise_is_exact_between_grid_points():
+    """A field linear across the line: the piecewise-linear crossing is exact."""
+    s, w = np.meshgrid(GS, GW, indexing="ij")
+    field = np.repeat((s + w - 1.13)[..., None], 3, axis=2)
+    boundary = B.Boundary("t", "(a)", "x", "active/lazy", WINDOW, 0.0)
+    gs_b, _ = B.crossings(GS, GW, field, boundary)
+    rows = B.row_window(GW, *WINDOW)
+    assert np.allclose(gs_b[:, rows], 1.13 - GW[rows], atol=1e-12)
+    value, err, _, _ = B.offset(gs_b, GW, "active/lazy")
+    assert value == pytest.approx(0.13, abs=1e-12) and err == pytest.approx(0, abs=1e-12)
+
+
+def test_steep_line_infinite_noise():
+    """gamma_w = -2 gamma_s shifted by 0.3 in its own units: 2 gs + gw = 0.3."""
+    s, w = np.meshgrid(GS, GW, indexing="ij")
+    field = np.repeat((1 / (1 + np.exp(-(2 * s + w - 0.3) / 0.2)))[..., None], 3, axis=2)
+    boundary = B.Boundary("t", "(a)", "x", "infinite noise", (1.0, 2.0), 0.5)
+    gs_b, _ = B.crossings(GS, GW, field, boundary)
+    value, _, _, n_rows = B.offset(gs_b, GW, "infinite noise")
+    assert n_rows == B.row_window(GW, 1.0, 2.0).sum()
+    assert value == pytest.approx(0.3, abs=0.02)
+
+
+def test_valley_recovers_the_minimum():
+    s, w = np.meshgrid(GS, GW, indexing="ij")
+    rng = np.random.default_rng(3)
+    field = (300 * (s - (1.05 - w)) ** 2 + 20)[..., None] + rng.normal(0, 1, (25, 25, 3))
+    boundary = B.Boundary("t", "(c)", "iterations", "active/lazy", WINDOW, "valley")
+    gs_b, level = B.crossings(GS, GW, field, boundary)
+    assert math.isnan(level)
+    rows = B.row_window(GW, *WINDOW)
+    assert np.max(np.abs(gs_b[:, rows] - (1.05 - GW[rows]))) < SPACING / 2
+    assert B.offset(gs_b, GW, "active/lazy")[0] == pytest.approx(0.05, abs=SPACING / 4)
+    # A parabola is refined exactly; a minimum at the edge is no valley.
+    x = np.array([0.0, 0.5, 1.0, 1.5])
+    assert B.valley(x, (x - 0.7) ** 2) == pytest.approx(0.7)
+    assert math.isnan(B.valley(x, x))
+
+
+def test_crossing_censored_and_undone():
+    x = np.array([0.0, 1.0, 2.0])
+    assert math.isnan(B.crossing(x, [0.1, 0.2, 0.3], 0.5))  # all below: outside the cut
+    assert math.isnan(B.crossing(x, [0.6, 0.7, 0.8], 0.5))  # all above
+    assert math.isnan(B.crossing(x, [0.1, math.nan, 0.8], 0.5))  # an undone task
+    assert B.crossing(x, [0.0, 1.0, 1.0], 0.5) == pytest.approx(0.5)
+    # Noise crossing back and forth: the length below the level, not the first crossing.
+    assert B.crossing([0, 1, 2, 3], [0.0, 1.0, 0.0, 1.0], 0.5) == pytest.approx(1.5)
+
+
+def test_offset_and_error_bar_on_a_constructed_case():
+    """Replica r sits at gs + gw = 1 + delta_r on every row: the offset is the mean of the
+    deltas and its error their standard deviation over sqrt(R)."""
+    gw = np.array([1.0, 1.5, 2.0, 2.5])
+    deltas = np.array([0.1, 0.2, 0.45])
+    gs_b = (1 + deltas[:, None]) - gw[None, :]
+    value, err, n_rep, n_rows = B.offset(gs_b, gw, "active/lazy")
+    assert value == pytest.approx(0.25)
+    assert err == pytest.approx(np.std(deltas, ddof=1) / math.sqrt(3))
+    assert (n_rep, n_rows) == (3, 4)
+    # A row missing in one replica leaves that row out of every replica.
+    gs_b[1, 2] = math.nan
+    gs_b[0, 0] += 1.0  # moves replica 0 on row 0 only
+    gs_b[2, 2] += 5.0  # would move replica 2, but row 2 is incomplete
+    value, err, _, n_rows = B.offset(gs_b, gw, "active/lazy")
+    assert n_rows == 3
+    per = deltas + np.array([1.0 / 3, 0, 0])
+    assert value == pytest.approx(per.mean())
+    assert err == pytest.approx(np.std(per, ddof=1) / math.sqrt(3))
+    # The per-row curve: mean and standard error over the replicas present.
+    mean, stderr, n = B.curve(gs_b)
+    assert list(n) == [3, 3, 2, 3]
+    assert mean[3] == pytest.approx(1 + deltas.mean() - 2.5)
+    assert stderr[3] == pytest.approx(np.std(deltas, ddof=1) / math.sqrt(3))
+
+
+def test_midpoint_level_and_extrapolation():
+    field = np.zeros((4, 3, 2))
+    field[0], field[-1] = 2.0, 6.0
+    field[-1, 0, :] = 100.0  # row 0 is outside the window
+    assert B.plateau_midpoint(field, np.array([False, True, True])) == pytest.approx(4.0)
+    x = np.array([0.1, 0.2, 0.4])
+    y0, y0_err, slope, chi2, dof = B.extrapolate(x, 0.3 + 2 * x, [0.01, 0.01, 0.02])
+    assert (y0, slope, dof) == (pytest.approx(0.3), pytest.approx(2.0), 1)
+    assert chi2 == pytest.approx(0, abs=1e-20) and y0_err > 0
+
+
+# ---- the script on real sweep files ----------------------------------------------------------
+
+TINY = ["--rank", "2", "--gs", "-3:0:7", "--gw", "1:2.8:4", "--max-iter", "60"]
+
+
+@pytest.fixture(scope="module")
+def tiny_sweeps(tmp_path_factory):
+    """Engine sweeps at d = 8, 12, 16 on one 7 x 4 grid, 3 replicas."""
+    require_engine()
+    where = tmp_path_factory.mktemp("finite")
+    paths = []
+    for d in (8, 12, 16):
+        out = where / f"d{d}.h5"
+        engine(["sweep", "--d", str(d), *TINY, "--replicas", "3", "--out", str(out)], where)
+        paths.append(out)
+    return paths
+
+
+def run_script(*args):
+    return subprocess.run(["/usr/bin/python3", str(SCRIPT), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("x", ["auto", "d"])
+def test_script_on_engine_sweeps(tiny_sweeps, tmp_path, x):
+    figure = tmp_path / "fs.png"
+    p = run_script(*reversed(tiny_sweeps), "-o", figure, "--x", x)
+    assert p.returncode == 0, p.stderr
+    assert figure.stat().st_size > 10000
+    with open(figure.with_suffix(".csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["d", "boundary", "offset", "stderr", "n_replicas", "level",
+                             "n_rows", "line", "panel"]
+    assert len(rows) == 3 * len(B.BOUNDARIES)
+    assert {(r["d"], r["boundary"]) for r in rows} == {
+        (str(d), b.name) for d in (8, 12, 16) for b in B.BOUNDARIES}
+    assert all(r["n_replicas"] == "3" for r in rows)
+    assert [r["d"] for r in rows[:3]] == ["8", "12", "16"]  # sorted by d
+    # The same numbers as the library on the same files, row for row, averaged over the
+    # rows complete in every replica of every sweep.
+    sweeps = [B.load_sweep(path) for path in tiny_sweeps]
+    checked = 0
+    for b in B.BOUNDARIES:
+        per = [B.crossings(s["gs"], s["gw"], s["fields"][b.field], b)[0] for s in sweeps]
+        common = np.all([B.complete_rows(gs_b) for gs_b in per], axis=0)
+        for s, gs_b in zip(sweeps, per):
+            r = next(r for r in rows if r["d"] == str(s["d"]) and r["boundary"] == b.name)
+            value, err, _, n_rows = B.offset(gs_b, s["gw"], b.line, common)
+            assert int(r["n_rows"]) == n_rows
+            assert float(r["offset"]) == pytest.approx(value, nan_ok=True)
+            assert float(r["stderr"]) == pytest.approx(err, nan_ok=True)
+            checked += n_rows > 0
+    assert checked >= 3 * 3  # most boundaries are found on this grid
+    # Every d's table line is printed, and the extrapolations.
+    assert p.stdout.count("error-active-lazy") >= 3 + 2
+    assert "x chosen" in p.stdout if x == "auto" else "x chosen" not in p.stdout
+
+
+def one_line_error(p, *needles):
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("finite_size: "), p.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    assert p.stdout == ""
+
+
+@pytest.fixture()
+def fake(tmp_path):
+    """sweepfiles' stand-ins: fake(name, d=..., gw=..., replicas=...) -> path."""
+    def make(name, d=20, gw=np.linspace(1, 2.8, 4), replicas=3):
+        return sweepfiles.write_sweep(tmp_path / name, np.linspace(-3, 0, 7), gw, replicas, d=d)
+    return make
+
+
+def test_refuses_mismatched_grids(fake, tmp_path):
+    a, b = fake("a.h5", d=10), fake("b.h5", d=20, gw=np.linspace(1, 2.8, 5))
+    one_line_error(run_script(a, b, "-o", tmp_path / "x.png"), "b.h5", "gamma_w", "--gw")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_refuses_too_few_replicas(fake, tmp_path):
+    a, b = fake("a.h5", d=10), fake("b.h5", d=20, replicas=2)
+    one_line_error(run_script(a, b, "-o", tmp_path / "x.png"), "b.h5", "2 replica", ">= 3")
+
+
+def test_refuses_wrong_files(fake, tmp_path):
+    a = fake("a.h5", d=10)
+    trace = sweepfiles.write_trace(tmp_path / "trace.h5")
+    text = tmp_path / "notes.txt"
+    text.write_text("not hdf5\n")
+    one_line_error(run_script(a, trace, "-o", tmp_path / "x.png"), "trace.h5", "not a")
+    one_line_error(run_script(text, a, "-o", tmp_path / "x.png"), "notes.txt", "not a")
+    one_line_error(run_script(a, tmp_path / "missing.h5", "-o", tmp_path / "x.png"),
+                   "missing.h5")
+
+
+def test_refuses_same_d_and_single_file(fake, tmp_path):
+    a, b = fake("a.h5", d=10), fake("b.h5", d=10)
+    one_line_error(run_script(a, b, "-o", tmp_path / "x.png"), "same d")
+    one_line_error(run_script(a, "-o", tmp_path / "x.png"), "two or more d")
+
+
+# ---- jobs/ -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("d", [100, 200, 400, 800])
+def test_cluster_configs(d):
+    ini = configparser.ConfigParser()
+    ini.read(ROOT / "jobs" / f"finite-size-d{d}.ini")
+    want = dict(d=str(d), rank="5", gs="-3:0:24", gw="0:2.8:24", replicas="3",
+                **{"lr-scale": "50", "max-iter": "750"}, out=f"results/finite-size-d{d}.h5")
+    assert dict(ini["sweep"]) == want
+
+
+def test_cluster_route_dry_run(tmp_path):
+    p = subprocess.run(["sh", str(ROOT / "jobs" / "finite-size.sh")], capture_output=True,
+                       text=True, env=dict(ENV, DRY_RUN="1"), timeout=30)
+    assert p.returncode == 0, p.stderr
+    commands = p.stderr.strip().splitlines()
+    assert len(commands) == 5
+    for d, command in zip((100, 200, 400, 800), commands):
+        assert command.startswith("sbatch ") and f"jobs/sweep.sbatch jobs/finite-size-d{d}.ini" \
+            in command
+    assert "--dependency=afterok:dry-d100:dry-d200:dry-d400:dry-d800" in commands[4]
+    assert "analysis/finite_size.py results/finite-size-d100.h5" in commands[4]
+    # A missing config submits nothing.
+    p = subprocess.run(["sh", str(ROOT / "jobs" / "finite-size.sh")], capture_output=True,
+                       text=True, env=dict(ENV, DRY_RUN="1", DS="100 300"), timeout=30)
+    assert p.returncode == 2 and "sbatch" not in p.stderr and "d300" in p.stderr
+
+
+def test_engine_reads_cluster_config(tmp_path):
+    out = tmp_path / "tiny.h5"
+    engine(["sweep", "--config", str(ROOT / "jobs" / "finite-size-d400.ini"), "--d", "8",
+            "--gs", "-1:-1:1", "--gw", "1:1:1", "--replicas", "1", "--max-iter", "3",
+            "--out", str(out)], tmp_path)
+    assert out.exists()
+
+
+def test_demo_script_tiny(tmp_path):
+    """jobs/finite-size-demo.sh end to end on a tiny grid; a second run resumes its files."""
+    require_engine()
+    env = dict(ENV, DS="8 12 16", RANK="2", GS="-3:0:6", GW="1:2.8:4", MAX_ITER="40", NP="2",
+               DIR=str(tmp_path / "demo"))
+    script = str(ROOT / "jobs" / "finite-size-demo.sh")
+    p = subprocess.run(["sh", script], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "demo" / "finite-size.png").exists()
+    assert "error-active-lazy" in p.stdout and "d = 16" in p.stdout
+    d8 = tmp_path / "demo" / "d8.h5"
+    with h5py.File(d8, "r+") as f:
+        first = f["results/min_test_error"][...]
+        f["results/done"][1, 1, 1] = 0
+    p = subprocess.run(["sh", script], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    with h5py.File(d8, "r") as f:
+        assert f["results/done"][...].all()
+        assert (f["results/min_test_error"][...] == first).all()
