@@ -162,6 +162,7 @@ def make_figure(sweeps, results, fit_table, xkey):
         ax.set_title(f"{panel} {title}: {what}", fontsize=9)
     for s, col in zip(sweeps, colours):
         axes[0].plot([], [], color=col, lw=2, label=f"d = {s['d']}")
+    axes[0].plot([], [], color="0.4", lw=0.8, ls="-.", label="w = k (colour of d)")
     axes[0].legend(fontsize=7, loc="lower left")
 
     ax = axes[4]
@@ -185,16 +186,20 @@ def make_figure(sweeps, results, fit_table, xkey):
     ax.set_xlim(0, None)
     ax.set_xlabel(xlabel + "   (d = " + ", ".join(str(s["d"]) for s in sweeps) + ")")
     ax.set_ylabel("offset from the line ($a\\gamma_s + b\\gamma_w - c$)")
-    ax.set_title("offsets, replica standard errors, straight-line fits to d -> inf",
+    ax.set_title("(e) offsets, replica standard errors, straight-line fits to d -> inf",
                  fontsize=9)
     ax.legend(fontsize=7)
 
     ax = axes[5]
     ax.axis("off")
-    lines = [f"{'boundary':<24}{'d->inf (' + xlabel + ')':>22}"]
+    lines = ["offset at d -> inf (chi2), fits against", f"{'':<24}{'1 / ln d':>23}{'1 / d':>23}"]
     for bnd in B.BOUNDARIES:
-        y0, y0_err, _, chi2, dof = fit_table[xkey][bnd.name]
-        lines.append(f"{bnd.name:<24}{y0:>+12.3f} +- {y0_err:.3f}")
+        cells = []
+        for key in XVARS:
+            y0, y0_err, _, chi2, _ = fit_table[key][bnd.name]
+            cells.append(f"{y0:+.3f}+-{y0_err:.3f} ({chi2:.2g})")
+        lines.append(f"{bnd.name:<24}" + "".join(f"{c:>23}" for c in cells))
+    lines.append(f"panel (e) uses {xlabel}")
     ax.text(0, 1, "\n".join(lines), family="monospace", fontsize=8, va="top")
     fig.suptitle(f"Boundaries at d = {', '.join(str(s['d']) for s in sweeps)}, k = {k}, "
                  f"{len(gs)} x {len(gw)} grid, replicas "
