@@ -192,7 +192,8 @@ def make_figure(sweeps, results, fit_table, xkey):
 
     ax = axes[5]
     ax.axis("off")
-    lines = ["offset at d -> inf (chi2), fits against", f"{'':<24}{'1 / ln d':>23}{'1 / d':>23}"]
+    lines = ["offset at d -> inf (chi2), fits against",
+             f"{'':<24}{'1 / ln d':>23}{'1 / d':>23}"]
     for bnd in B.BOUNDARIES:
         cells = []
         for key in XVARS:

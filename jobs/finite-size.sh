@@ -42,8 +42,8 @@ for d in $DS; do
             100) ntasks=4 ;; 200) ntasks=8 ;; 400) ntasks=16 ;; *) ntasks=32 ;;
         esac
     fi
-    id=$(ID=dry-d$d submit sbatch --parsable --job-name="finite-d$d" --ntasks="$ntasks" --time="$TIME" \
-        jobs/sweep.sbatch "$config")
+    id=$(ID=dry-d$d submit sbatch --parsable --job-name="finite-d$d" --ntasks="$ntasks" \
+        --time="$TIME" jobs/sweep.sbatch "$config")
     echo "finite-size: d = $d on $ntasks tasks: job $id ($config)"
     ids="$ids:${id%%;*}"
     files="$files results/finite-size-d$d.h5"

@@ -298,3 +298,24 @@ def test_demo_script_tiny(tmp_path):
     with h5py.File(d8, "r") as f:
         assert f["results/done"][...].all()
         assert (f["results/min_test_error"][...] == first).all()
+
+
+def test_script_on_partial_stand_ins(tmp_path):
+    """sweepfiles' caricature has its test-error step centred on gs + gw = 1: offset ~0 from
+    the active/lazy line. Undone tasks leave their rows out, with a warning."""
+    gs, gw = np.linspace(-3, 0, 13), np.linspace(1, 2.8, 10)
+    paths = [sweepfiles.write_sweep(tmp_path / f"d{d}.h5", gs, gw, 3, d=d, seed=d)
+             for d in (10, 20)]
+    done = np.ones((13, 10, 3), bool)
+    done[4, 8, 1] = False  # a task on row gw = 2.6
+    paths.append(sweepfiles.write_sweep(tmp_path / "d40.h5", gs, gw, 3, d=40, done=done))
+    p = run_script(*paths, "-o", tmp_path / "p.png")
+    assert p.returncode == 0, p.stderr
+    assert "d40.h5: 389/390 tasks done" in p.stderr
+    with open(tmp_path / "p.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["boundary"] == "error-active-lazy"]
+    assert len(rows) == 3
+    rows_in_window = int(B.row_window(gw, 2.0, 2.8).sum())
+    for r in rows:
+        assert int(r["n_rows"]) == rows_in_window - 1  # row 2.6 is out for every d
+        assert abs(float(r["offset"])) < 0.25 / 4  # a quarter of the grid spacing
