@@ -2,12 +2,15 @@
 """Finite-size drift of the phase boundaries: sweeps at several d on one grid -> one figure
 and one table.
 
-For every boundary of boundaries.BOUNDARIES (level sets of the Figure 2 panels, see
-boundaries.py for the levels and why) and every sweep: the boundary per replica along the
-grid's gamma_w rows, drawn as the replica mean with its standard error, one colour per d,
-over the paper's lines; and its offset from the paper's line (a gs + b gw - c, averaged
-over the rows where every replica of every sweep has a crossing, so that every d averages
-the same rows), with the replica-to-replica standard error.
+For every boundary of boundaries.BOUNDARIES (issue #14's (a) test error halfway between
+its plateaus, (b) stable rank k + 1/2, (c) GD-vs-theory distance ln 0.1, (d) the w = k edge
+along gamma_w, and the iteration valley as an extra; see boundaries.py for the levels and
+why) and every sweep: the boundary per replica along the grid's rows (or columns, for
+(d)), drawn as the replica mean with its standard error, one colour per d, over the
+paper's lines; and its offset from the paper's line (a gs + b gw - c, averaged over the
+cuts where every replica of every sweep that has the boundary at all has a crossing, so
+that every d averages the same cuts), with the replica-to-replica standard error. A d
+where the level is never crossed (stable rank k + 1/2 at small d) gets offset nan, n_rows 0.
 
 The last panel plots the offsets against 1/ln d or 1/d (--x; auto picks the variable whose
 weighted straight-line fits, summed over the boundaries, leave the smaller chi^2) and
@@ -16,9 +19,10 @@ exponents, and a constant factor C in a scaling (w sigma2 = C d at the active/la
 w sigma2^2 = C at the infinite-noise line) moves the boundary by exactly ln C / ln d in the
 line's units; a 1/d drift would need the boundary to sit on the line already at moderate d.
 The data decide only over a wide enough range of d: on the demo (d = 25, 50, 100, a factor
-4) the fits leave summed chi^2 3.1 (1/ln d) and 2.7 (1/d) over 6 degrees of freedom, no
-real preference, while their d -> infinity intercepts differ by up to 0.6; both fits are
-printed so the choice can be checked, and the cluster study (d = 100 .. 800) is the test.
+4) the fits leave summed chi^2 3.9 (1/ln d) and 6.9 (1/d) over 6 degrees of freedom (one
+per boundary found at all three d), a weak preference, while their d -> infinity
+intercepts differ by up to 0.35; both fits are printed so the choice can be checked, and
+the cluster study (d = 100 .. 800) is the test.
 
 Table columns: d, boundary, offset, stderr, n_replicas, level, n_rows, line, panel. It is
 printed and written as CSV (--csv, default: the figure's name with .csv).
@@ -33,6 +37,7 @@ import math
 import sys
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -41,8 +46,9 @@ import boundaries as B
 MIN_REPLICAS = 3
 XVARS = {"lnd": ("1 / ln d", lambda d: 1 / np.log(d)), "d": ("1 / d", lambda d: 1 / d)}
 PANELS = (("(a)", "min test error"), ("(b)", "stable rank at the minimum"),
-          ("(c)", "iterations to the minimum"), ("(d)", "ln max GD-vs-theory distance"))
-STYLES = {"active/lazy": "o", "infinite noise": "s", "gamma_s = 0": "^"}
+          ("(c)", "ln max GD-vs-theory distance"), ("(d)", "min test error, w = k edge"),
+          ("extra", "iterations to the minimum (beyond the issue)"))
+STYLES = {"active/lazy": "o", "infinite noise": "s", "gamma_s = 0": "^", "w = k": "v"}
 HEADER = ["d", "boundary", "offset", "stderr", "n_replicas", "level", "n_rows", "line", "panel"]
 
 
@@ -84,22 +90,31 @@ def load_all(paths):
 
 
 def analyse(sweeps):
-    """Per boundary: the crossings of every sweep, the rows common to all, the offsets.
+    """Per boundary: the crossings of every sweep, the cuts common to all, the offsets.
 
-    Returns (results, table): results[boundary.name] = list of dict per sweep (gs_b, level,
-    mean, stderr), table = rows in HEADER's order.
+    The offsets of one boundary average the same cuts at every d: those complete in every
+    replica of every sweep where the boundary is found at all. A sweep where no cut
+    crosses the level (e.g. stable rank k + 1/2 at small d, whose lazy plateau stays below
+    it) is reported as not found: offset nan, n_rows 0.
+
+    Returns (results, table): results[boundary.name] = list of dict per sweep (pos, level,
+    mean, stderr, offset, offset_stderr), table = rows in HEADER's order.
     """
     results, table = {}, []
-    gw = sweeps[0]["gw"]
+    gs, gw = sweeps[0]["gs"], sweeps[0]["gw"]
     for b in B.BOUNDARIES:
         per = []
         for s in sweeps:
-            gs_b, level = B.crossings(s["gs"], gw, s["fields"][b.field], b)
-            mean, err, _ = B.curve(gs_b)
-            per.append(dict(gs_b=gs_b, level=level, mean=mean, stderr=err))
-        rows = np.all([B.complete_rows(p["gs_b"]) for p in per], axis=0)
+            pos, level = B.crossings(gs, gw, s["fields"][b.field], b, k=s["k"])
+            mean, err, _ = B.curve(pos)
+            per.append(dict(pos=pos, level=level, mean=mean, stderr=err))
+        found = [B.complete_rows(p["pos"]) for p in per if B.complete_rows(p["pos"]).any()]
+        common = np.all(found, axis=0) if found else np.zeros(len(per[0]["mean"]), bool)
+        fixed = B.cut_axes(gs, gw, b)[1]
         for s, p in zip(sweeps, per):
-            value, err, n_rep, n_rows = B.offset(p["gs_b"], gw, b.line, rows)
+            rows = common if B.complete_rows(p["pos"]).any() else np.zeros_like(common)
+            line = B.resolve_line(b.line, s["d"], s["k"])
+            value, err, n_rep, n_rows = B.offset(p["pos"], fixed, line, rows, b.cut)
             p.update(offset=value, offset_stderr=err)
             table.append([s["d"], b.name, value, err, n_rep, p["level"], n_rows, b.line,
                           b.panel])
@@ -133,8 +148,9 @@ def make_figure(sweeps, results, fit_table, xkey):
     colours = [f"C{i}" for i in range(len(sweeps))]
     gs, gw = sweeps[0]["gs"], sweeps[0]["gw"]
     k = sweeps[0]["k"]
-    fig = Figure(figsize=(15, 9), layout="constrained")
-    axes = fig.subplots(2, 3).ravel()
+    fig = Figure(figsize=(20, 9), layout="constrained")
+    axes = fig.subplots(2, 4).ravel()
+    axes[7].axis("off")
     x = np.array([gs.min(), gs.max()])
     for ax, (panel, title) in zip(axes, PANELS):
         for label, a, b, c in B.paper_lines(sweeps[0]["d"], k):
@@ -150,22 +166,27 @@ def make_figure(sweeps, results, fit_table, xkey):
                 continue
             for s, col, p in zip(sweeps, colours, results[bnd.name]):
                 ok = np.isfinite(p["mean"])
-                ax.errorbar(p["mean"][ok], gw[ok], xerr=np.nan_to_num(p["stderr"][ok]),
-                            color=col, marker=STYLES[bnd.line], ms=4, lw=1.2, capsize=2)
+                err = np.nan_to_num(p["stderr"][ok])
+                if bnd.cut == "row":
+                    ax.errorbar(p["mean"][ok], gw[ok], xerr=err, color=col,
+                                marker=STYLES[bnd.line], ms=4, lw=1.2, capsize=2)
+                else:
+                    ax.errorbar(gs[ok], p["mean"][ok], yerr=err, color=col,
+                                marker=STYLES[bnd.line], ms=4, lw=1.2, capsize=2)
         ax.set_xlim(gs.min(), gs.max())
         ax.set_ylim(gw.min(), gw.max())
         ax.set_xlabel("$\\gamma_s$")
         ax.set_ylabel("$\\gamma_w$")
         levels = sorted({f"{p['level']:.3g}" for bnd in B.BOUNDARIES if bnd.panel == panel
                          for p in results[bnd.name] if math.isfinite(p["level"])})
-        what = "valley" if not levels else "level " + ", ".join(levels)
+        what = "valley" if panel == "extra" else "level " + (", ".join(levels) or "not crossed")
         ax.set_title(f"{panel} {title}: {what}", fontsize=9)
     for s, col in zip(sweeps, colours):
         axes[0].plot([], [], color=col, lw=2, label=f"d = {s['d']}")
     axes[0].plot([], [], color="0.4", lw=0.8, ls="-.", label="w = k (colour of d)")
     axes[0].legend(fontsize=7, loc="lower left")
 
-    ax = axes[4]
+    ax = axes[5]
     xlabel, fn = XVARS[xkey]
     d = np.array([s["d"] for s in sweeps], float)
     xs = fn(d)
@@ -174,7 +195,7 @@ def make_figure(sweeps, results, fit_table, xkey):
         per = results[bnd.name]
         y = np.array([p["offset"] for p in per])
         e = np.array([p["offset_stderr"] for p in per])
-        col = f"C{4 + i % 6}"  # C0.. are the d colours of the other panels
+        col = matplotlib.colormaps["Dark2"](i % 8)  # C0.. are the d colours elsewhere
         if not np.isfinite(y).any():
             continue
         ax.errorbar(xs, y, yerr=np.nan_to_num(e), color=col, marker=STYLES[bnd.line], ls="none",
@@ -186,11 +207,11 @@ def make_figure(sweeps, results, fit_table, xkey):
     ax.set_xlim(0, None)
     ax.set_xlabel(xlabel + "   (d = " + ", ".join(str(s["d"]) for s in sweeps) + ")")
     ax.set_ylabel("offset from the line ($a\\gamma_s + b\\gamma_w - c$)")
-    ax.set_title("(e) offsets, replica standard errors, straight-line fits to d -> inf",
+    ax.set_title("offsets, replica standard errors, straight-line fits to d -> inf",
                  fontsize=9)
     ax.legend(fontsize=7)
 
-    ax = axes[5]
+    ax = axes[6]
     ax.axis("off")
     lines = ["offset at d -> inf (chi2), fits against",
              f"{'':<24}{'1 / ln d':>23}{'1 / d':>23}"]
@@ -200,7 +221,7 @@ def make_figure(sweeps, results, fit_table, xkey):
             y0, y0_err, _, chi2, _ = fit_table[key][bnd.name]
             cells.append(f"{y0:+.3f}+-{y0_err:.3f} ({chi2:.2g})")
         lines.append(f"{bnd.name:<24}" + "".join(f"{c:>23}" for c in cells))
-    lines.append(f"panel (e) uses {xlabel}")
+    lines.append(f"the offsets panel uses {xlabel}")
     ax.text(0, 1, "\n".join(lines), family="monospace", fontsize=8, va="top")
     fig.suptitle(f"Boundaries at d = {', '.join(str(s['d']) for s in sweeps)}, k = {k}, "
                  f"{len(gs)} x {len(gw)} grid, replicas "
