@@ -99,6 +99,8 @@ def test_crossing_censored_and_undone():
     assert math.isnan(B.crossing(x, [0.6, 0.7, 0.8], 0.5))  # all above
     assert math.isnan(B.crossing(x, [0.1, math.nan, 0.8], 0.5))  # an undone task
     assert B.crossing(x, [0.0, 1.0, 1.0], 0.5) == pytest.approx(0.5)
+    assert math.isnan(B.crossing(x, [0.1, 0.8, 0.2], 0.5))  # a bump that comes back
+    assert math.isnan(B.crossing(x, [0.8, 0.1, 0.9], 0.5))  # starts above the level
     # Noise crossing back and forth: the length below the level, not the first crossing.
     assert B.crossing([0, 1, 2, 3], [0.0, 1.0, 0.0, 1.0], 0.5) == pytest.approx(1.5)
 
@@ -140,14 +142,134 @@ def test_midpoint_level_and_extrapolation():
     assert chi2 == pytest.approx(0, abs=1e-20) and y0_err > 0
 
 
+def named(name):
+    return next(b for b in B.BOUNDARIES if b.name == name)
+
+
+def plateau_step(lo, hi, a, b, c, width):
+    """A smooth step from lo to hi across a gs + b gw = c (rising with gamma_s): [n_s, n_w]."""
+    s, w = np.meshgrid(GS, GW, indexing="ij")
+    return lo + (hi - lo) / (1 + np.exp(-(a * s + b * w - c) / width))
+
+
+@pytest.mark.parametrize("shift", [-0.3, -0.1, 0.0])
+def test_a_halfway_level_recovers_the_line(shift):
+    """(a): plateaus 0.1 and 1.0, a step across gs + gw = 1 + shift: the level is measured
+    halfway (0.55) and the level set is the shifted line. (The plateaus must be reached at
+    the grid's ends: a line beyond gamma_s = 0 on row gamma_w = 1 would lower the lazy one.)"""
+    rng = np.random.default_rng(1)
+    field = plateau_step(0.1, 1.0, 1, 1, 1 + shift, 0.05)[..., None] \
+        + 0.02 * rng.standard_normal((25, 25, 3))
+    b = named("error-active-lazy")
+    pos, level = B.crossings(GS, GW, field, b, k=5)
+    assert level == pytest.approx(0.55, abs=0.02)
+    rows = B.row_window(GW, *b.window)
+    mean, stderr, n = B.curve(pos)
+    assert np.all(n[rows] == 3) and np.all(np.isnan(mean[~rows]))
+    assert np.max(np.abs(mean[rows] - (1 + shift - GW[rows]))) < SPACING
+    value, err, _, n_rows = B.offset(pos, GW, b.line)
+    assert n_rows == rows.sum()
+    assert abs(value - shift) < SPACING / 4 and 0 < err < SPACING / 4
+
+
+@pytest.mark.parametrize("shift", [-0.3, 0.25])
+def test_b_rank_k_plus_half_recovers_the_line(shift):
+    """(b): stable rank from 2 to 8 across 2 gs + gw = shift; k = 5, level 5.5 fixed. The
+    step's 5.5 contour sits 0.017 off the centre line (width 0.05), well inside the grid."""
+    rng = np.random.default_rng(2)
+    field = plateau_step(2, 8, 2, 1, shift, 0.05)[..., None] + 0.05 * rng.standard_normal(
+        (25, 25, 3))
+    b = named("rank-noise")
+    pos, level = B.crossings(GS, GW, field, b, k=5)
+    assert level == 5.5
+    rows = B.row_window(GW, *b.window)
+    truth = (shift - GW) / 2
+    assert np.max(np.abs(B.curve(pos)[0][rows] - truth[rows])) < SPACING
+    value, err, _, n_rows = B.offset(pos, GW, b.line)
+    assert n_rows == rows.sum() and abs(value - shift) < SPACING / 4 and err > 0
+    # A lazy plateau below k + 1/2 is never crossed: no boundary, not another level.
+    low = plateau_step(2, 5.2, 2, 1, shift, 0.05)[..., None] + np.zeros((1, 1, 3))
+    low[12, :, :] = 5.8  # a bump above the level that comes back down is no crossing
+    pos, _ = B.crossings(GS, GW, low, b, k=5)
+    assert np.all(np.isnan(pos))
+    assert math.isnan(B.offset(pos, GW, b.line)[0]) and B.offset(pos, GW, b.line)[3] == 0
+    with pytest.raises(ValueError, match="k"):
+        B.crossings(GS, GW, field, b)
+
+
+@pytest.mark.parametrize("d", [25, 50, 100, 200])
+def test_d_w_equals_k_edge_of_the_width_staircase(d):
+    """(d): the test error of a width-w network in the active region, E + (1 - E) (k - w) / k
+    for w = floor(d^gw) < k, E above: the column cuts find gamma_w = ln k / ln d within one
+    gamma_w grid spacing, and the level is E + (1 - E) / (2k)."""
+    k, e_act = 5, 0.2
+    w = np.floor(float(d) ** GW)
+    share = np.clip((k - w) / k, 0, 1)
+    rng = np.random.default_rng(d)
+    field = (e_act + (1 - e_act) * share)[None, :, None] + 0.005 * rng.standard_normal(
+        (25, 25, 3))
+    b = named("error-w-k")
+    pos, level = B.crossings(GS, GW, field, b, k=k)
+    assert level == pytest.approx(e_act + (1 - e_act) / (2 * k), abs=0.005)
+    cols = B.row_window(GS, *b.window)
+    mean, _, n = B.curve(pos)
+    assert np.all(n[cols] == 3) and np.all(np.isnan(mean[~cols]))
+    edge = math.log(k) / math.log(d)
+    gw_spacing = GW[1] - GW[0]
+    assert np.max(np.abs(mean[cols] - edge)) < gw_spacing
+    value, err, _, n_rows = B.offset(pos, GS, B.resolve_line(b.line, d, k), cut="column")
+    assert n_rows == cols.sum() and abs(value) < gw_spacing
+
+
+def test_column_offsets_and_error_bars_on_a_constructed_case():
+    """A field falling linearly along gamma_w through the level at 0.43 + delta_r in replica
+    r: the crossings are exact, the offset from w = k at (d, k) = (100, 5) is 0.43 +
+    mean(delta) - ln 5 / ln 100 and its error std(delta) / sqrt(3)."""
+    deltas = np.array([-0.02, 0.01, 0.04])
+    field = (0.5 - (GW[None, :, None] - 0.43 - deltas[None, None, :])) + np.zeros((25, 1, 1))
+    b = B.Boundary("t", "(d)", "x", "w = k", (-3.0, -2.0), 0.5, cut="column", span=(0, 1.0))
+    pos, _ = B.crossings(GS, GW, field, b)
+    cols = B.row_window(GS, -3, -2)
+    assert np.allclose(pos[:, cols], (0.43 + deltas)[:, None], atol=1e-12)
+    line = B.resolve_line("w = k", 100, 5)
+    assert line == (0.0, 1.0, pytest.approx(math.log(5) / math.log(100)))
+    value, err, n_rep, n_rows = B.offset(pos, GS, line, cut="column")
+    assert value == pytest.approx(0.43 + deltas.mean() - math.log(5) / math.log(100))
+    assert err == pytest.approx(np.std(deltas, ddof=1) / math.sqrt(3))
+    assert (n_rep, n_rows) == (3, cols.sum())
+
+
+def test_a_d_that_never_crosses_is_reported_not_found():
+    """finite_size.analyse: (b) at a d whose lazy rank plateau stays below k + 1/2 is
+    reported with offset nan and n_rows 0; the others average the same rows."""
+    import finite_size
+
+    rng = np.random.default_rng(4)
+    sweeps = []
+    for d, hi in ((25, 5.2), (50, 7.0), (100, 9.0)):
+        fields = {f: rng.normal(0, 0.01, (25, 25, 3)) for f in B.FIELDS}
+        fields["stable_rank"] = plateau_step(2, hi, 1, 1, 1, 0.05)[..., None] \
+            + 0.05 * rng.standard_normal((25, 25, 3))
+        sweeps.append(dict(gs=GS, gw=GW, fields=fields, d=d, k=5, replicas=3))
+    sweeps[2]["fields"]["stable_rank"][:, -1, 0] = np.nan  # an undone row at d = 100
+    _, table = finite_size.analyse(sweeps)
+    rank = {row[0]: row for row in table if row[1] == "rank-active-lazy"}
+    assert math.isnan(rank[25][2]) and rank[25][6] == 0
+    rows = B.row_window(GW, 2.0, 2.8).sum() - 1  # row 2.8 is out for d = 50 as well
+    for d, hi in ((50, 7.0), (100, 9.0)):
+        p = (5.5 - 2) / (hi - 2)  # the step's 5.5 contour, off its centre by width logit p
+        assert rank[d][6] == rows and rank[d][3] > 0
+        assert rank[d][2] == pytest.approx(0.05 * math.log(p / (1 - p)), abs=0.01)
+
+
 # ---- the script on real sweep files ----------------------------------------------------------
 
-TINY = ["--rank", "2", "--gs", "-3:0:7", "--gw", "1:2.8:4", "--max-iter", "60"]
+TINY = ["--rank", "2", "--gs", "-3:0:7", "--gw", "0:2.8:8", "--max-iter", "60"]
 
 
 @pytest.fixture(scope="module")
 def tiny_sweeps(tmp_path_factory):
-    """Engine sweeps at d = 8, 12, 16 on one 7 x 4 grid, 3 replicas."""
+    """Engine sweeps at d = 8, 12, 16 on one 7 x 8 grid, 3 replicas."""
     require_engine()
     where = tmp_path_factory.mktemp("finite")
     paths = []
@@ -179,20 +301,25 @@ def test_script_on_engine_sweeps(tiny_sweeps, tmp_path, x):
     assert all(r["n_replicas"] == "3" for r in rows)
     assert [r["d"] for r in rows[:3]] == ["8", "12", "16"]  # sorted by d
     # The same numbers as the library on the same files, row for row, averaged over the
-    # rows complete in every replica of every sweep.
+    # cuts complete in every replica of every sweep where the boundary is found.
     sweeps = [B.load_sweep(path) for path in tiny_sweeps]
     checked = 0
     for b in B.BOUNDARIES:
-        per = [B.crossings(s["gs"], s["gw"], s["fields"][b.field], b)[0] for s in sweeps]
-        common = np.all([B.complete_rows(gs_b) for gs_b in per], axis=0)
-        for s, gs_b in zip(sweeps, per):
+        per = [B.crossings(s["gs"], s["gw"], s["fields"][b.field], b, k=s["k"])[0]
+               for s in sweeps]
+        found = [B.complete_rows(pos) for pos in per if B.complete_rows(pos).any()]
+        common = np.all(found, axis=0) if found else None
+        for s, pos in zip(sweeps, per):
             r = next(r for r in rows if r["d"] == str(s["d"]) and r["boundary"] == b.name)
-            value, err, _, n_rows = B.offset(gs_b, s["gw"], b.line, common)
+            fixed = B.cut_axes(s["gs"], s["gw"], b)[1]
+            keep = common if B.complete_rows(pos).any() else np.zeros(len(fixed), bool)
+            line = B.resolve_line(b.line, s["d"], s["k"])
+            value, err, _, n_rows = B.offset(pos, fixed, line, keep, b.cut)
             assert int(r["n_rows"]) == n_rows
             assert float(r["offset"]) == pytest.approx(value, nan_ok=True)
             assert float(r["stderr"]) == pytest.approx(err, nan_ok=True)
             checked += n_rows > 0
-    assert checked >= 3 * 3  # most boundaries are found on this grid
+    assert checked >= 3 * 4  # most boundaries are found on this grid
     # Every d's table line is printed, and the extrapolations.
     assert p.stdout.count("error-active-lazy") >= 3 + 2
     assert "x chosen" in p.stdout if x == "auto" else "x chosen" not in p.stdout
