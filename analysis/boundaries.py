@@ -12,7 +12,8 @@ found on the piecewise-linear interpolant between grid points (see crossing()). 
 counts as crossing the level only when its two ends lie on the two sides (the two
 plateaus straddle the level); otherwise the cut has no crossing (nan) and is left out.
 
-The boundaries (BOUNDARIES below), as issue #14 lists them:
+The boundaries (BOUNDARIES below), as issue #14 lists them (the letters are the issue's,
+not Figure 2's panels, where the distance is (d) and the iterations (c)):
   (a) min test error halfway between its active and lazy plateaus, measured per sweep: the
       mean of the replica-mean error at the first gamma_s of the grid (-3, the active
       plateau) and at the last (0, the lazy/noisy plateau), each averaged over the rows
