@@ -180,6 +180,11 @@ def make_figure(sweeps, results, fit_table, xkey):
         levels = sorted({f"{p['level']:.3g}" for bnd in B.BOUNDARIES if bnd.panel == panel
                          for p in results[bnd.name] if math.isfinite(p["level"])})
         what = "valley" if panel == "extra" else "level " + (", ".join(levels) or "not crossed")
+        missing = [str(s["d"]) for i, s in enumerate(sweeps)
+                   if all(not np.isfinite(results[bnd.name][i]["mean"]).any()
+                          for bnd in B.BOUNDARIES if bnd.panel == panel)]
+        if missing:
+            what += f"; not crossed at d = {', '.join(missing)}"
         ax.set_title(f"{panel} {title}: {what}", fontsize=9)
     for s, col in zip(sweeps, colours):
         axes[0].plot([], [], color=col, lw=2, label=f"d = {s['d']}")
