@@ -49,7 +49,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # "unknown" outside a git checkout. build/git-commit changes only when the commit does.
 GIT_COMMIT := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
 
-.PHONY: all deps deps-check run check bench clean distclean install uninstall FORCE
+.PHONY: all deps deps-check run finite-size-demo check bench clean distclean install uninstall FORCE
 
 all: bin/phasesweep
 
@@ -81,6 +81,10 @@ deps-check:
 
 run: deps bin/phasesweep
 	@sh jobs/local-run.sh
+
+# Phase boundaries at d = 25, 50, 100 on all local cores, then their drift with d.
+finite-size-demo: deps bin/phasesweep
+	@sh jobs/finite-size-demo.sh
 
 check: deps-check
 	$(MAKE) --no-print-directory all $(TESTBIN)
