@@ -318,12 +318,13 @@ def load_sweep(path):
     """A sweep file as plain numpy arrays: dict(gs [n_s], gw [n_w], fields {name: float
     [n_s, n_w, R], nan where not done}, done bool [n_s, n_w, R], d, k, replicas).
 
-    The one place that knows the file layout: at the merge with the root-group layout
-    this becomes open_sweep(path) and .values of its variables.
+    The one place that knows the file: it reads through the package's open_sweep (layout 2,
+    not-done tasks already NaN); a file of another kind raises FileKindError (a ValueError).
     """
     import phasefile
 
-    sweep = phasefile.load(path)
-    fields = {name: sweep.results[name].filled(math.nan) for name in FIELDS}
-    return dict(gs=sweep.gamma_s, gw=sweep.gamma_w, fields=fields, done=sweep.done,
-                d=sweep.d, k=sweep.k, replicas=sweep.n_replicas)
+    ds = phasefile.open_sweep(path)
+    fields = {name: ds[name].values.astype(float) for name in FIELDS}
+    return dict(gs=ds["gamma_s"].values, gw=ds["gamma_w"].values, fields=fields,
+                done=ds["done"].values != 0, d=int(ds.attrs["d"]), k=int(ds.attrs["rank"]),
+                replicas=int(ds.sizes["replica"]))

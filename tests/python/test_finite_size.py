@@ -418,13 +418,13 @@ def test_demo_script_tiny(tmp_path):
     assert "error-active-lazy" in p.stdout and "d = 16" in p.stdout
     d8 = tmp_path / "demo" / "d8.h5"
     with h5py.File(d8, "r+") as f:
-        first = f["results/min_test_error"][...]
-        f["results/done"][1, 1, 1] = 0
+        first = f["min_test_error"][...]
+        f["done"][1, 1, 1] = 0
     p = subprocess.run(["sh", script], capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
     with h5py.File(d8, "r") as f:
-        assert f["results/done"][...].all()
-        assert (f["results/min_test_error"][...] == first).all()
+        assert f["done"][...].all()
+        assert (f["min_test_error"][...] == first).all()
 
 
 def test_script_on_partial_stand_ins(tmp_path):
