@@ -19,7 +19,10 @@
 
 #define RUN (1u << PS_CMD_RUN)
 #define TRACE (1u << PS_CMD_TRACE)
-#define SWEEP (1u << PS_CMD_SWEEP)
+#define SWEEP_ONLY (1u << PS_CMD_SWEEP)
+#define ESTIMATE (1u << PS_CMD_ESTIMATE)
+/* estimate takes every option of sweep (it plans that sweep) */
+#define SWEEP (SWEEP_ONLY | ESTIMATE)
 #define RT (RUN | TRACE)
 #define RTS (RUN | TRACE | SWEEP)
 #define OFF(field) offsetof(ps_options, field)
@@ -30,7 +33,7 @@
 #define TIB (GIB * KIB)
 #define PIB (TIB * KIB)
 
-static const char *const command_names[] = {"run", "trace", "sweep", "info"};
+static const char *const command_names[] = {"run", "trace", "sweep", "info", "estimate"};
 
 static const ps_option table[] = {
     /* Model */
@@ -97,15 +100,27 @@ static const ps_option table[] = {
      "Input and output", 0, 0},
     {"out", PS_OPT_STRING, OFF(out), 0, 0, TRACE | SWEEP, 0,
      "output HDF5 file (trace overwrites an existing one)", "Input and output", 0,
-     TRACE | SWEEP},
-    {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP, 0,
+     TRACE | SWEEP_ONLY},
+    {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP_ONLY, 0,
      "continue the unfinished tasks of an existing --out", "Input and output", 0, 0},
-    {"force", PS_OPT_FLAG, OFF(force), 0, 1, SWEEP, 0,
+    {"force", PS_OPT_FLAG, OFF(force), 0, 1, SWEEP_ONLY, 0,
      "overwrite an existing --out", "Input and output", 0, 0},
     {"json", PS_OPT_FLAG, OFF(json), 0, 1, RT, 0,
      "print the result as one JSON object (the default)", "Input and output", 0, 0},
     {"text", PS_OPT_FLAG, OFF(text), 0, 1, RT, 0,
      "print the result as aligned key value lines instead", "Input and output", 0, 0},
+    /* estimate */
+    {"ranks", PS_OPT_INT, OFF(est_ranks), 1, 1e7, ESTIMATE, 0,
+     "MPI ranks to plan for: prints the #SBATCH --time they need", "Estimate", 0, 0},
+    {"wall", PS_OPT_STRING, OFF(est_wall), 0, 0, ESTIMATE, 0,
+     "wall-clock limit HH:MM to plan for: prints the #SBATCH --ntasks it needs", "Estimate",
+     0, 0},
+    {"pilot", PS_OPT_INT, OFF(est_pilot), 0, 10000, ESTIMATE, 0,
+     "grid points of the pilot sweep that measures iteration counts (0: model only)",
+     "Estimate", 0, 0},
+    {"pilot-d", PS_OPT_INT, OFF(est_pilot_d), 0, 65536, ESTIMATE, 0,
+     "d of the pilot runs (0: min(d, 48)); more is closer to the sweep, and slower",
+     "Estimate", 0, 0},
 };
 #define N_OPTIONS (sizeof table / sizeof table[0])
 _Static_assert(N_OPTIONS <= 64, "ps_options.given has 64 bits");
@@ -160,6 +175,7 @@ void ps_options_default(ps_options *o)
     o->json = 1;
     o->group_size = 1;
     o->block = 64;
+    o->est_pilot = 12;
 }
 
 void ps_options_free(ps_options *o)
@@ -169,7 +185,8 @@ void ps_options_free(ps_options *o)
     free((void *)o->config);
     free((void *)o->info_file);
     free((void *)o->command_line);
-    o->out = o->load = o->config = o->info_file = o->command_line = NULL;
+    free((void *)o->est_wall);
+    o->out = o->load = o->config = o->info_file = o->command_line = o->est_wall = NULL;
 }
 
 static char *dup_str(const char *s)
@@ -570,14 +587,14 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
     if (!o->load && o->p.k > o->p.d)
         return seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,
                       o->p.d);
-    if (o->cmd == PS_CMD_SWEEP && o->gw_given) {
+    if ((o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) && o->gw_given) {
         double top = fmax(o->gw_range.a, o->gw_range.b);
         if (ps_width(o->p.d, top) < 0)
             return seterr(err, errlen,
                           "--gw: %.17g in '%.17g:%.17g:%d' gives d^gw = %d^%.17g beyond 2^53", top,
                           o->gw_range.a, o->gw_range.b, o->gw_range.n, o->p.d, top);
     }
-    if (o->cmd != PS_CMD_SWEEP && !o->load && o->gw_given && ps_width(o->p.d, o->p.gw) < 0)
+    if ((o->cmd == PS_CMD_RUN || o->cmd == PS_CMD_TRACE) && !o->load && o->gw_given && ps_width(o->p.d, o->p.gw) < 0)
         return seterr(err, errlen, "--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", o->p.gw,
                       o->p.d, o->p.gw);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
@@ -619,7 +636,7 @@ int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t er
     if (is_help(c) || !strcmp(c, "help")) return PS_CLI_HELP_ALL;
     if (!strcmp(c, "--version")) return PS_CLI_VERSION;
     int cmd = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < PS_N_COMMANDS; i++)
         if (!strcmp(c, command_names[i])) cmd = i;
     if (cmd < 0) {
         if (c[0] == '-')
@@ -714,6 +731,11 @@ static const struct {
      "Prints a sweep file's parameters, its completion and min/median/max of each metric;\n"
      "exits 0 when every task is done and 3 otherwise.",
      "phasesweep info fig2.h5"},
+    {"phasesweep estimate --gs A:B:N --gw A:B:N [sweep options] [--ranks N | --wall HH:MM]",
+     "Estimates what the same sweep would cost on this machine: the tasks, one iteration\n"
+     "timed here, an upper bound and an expected figure in core-hours (from a short pilot\n"
+     "sweep), and #SBATCH lines for --ranks or --wall. An estimate, not a measurement.",
+     "phasesweep estimate --config jobs/figure2.ini --wall 02:00"},
 };
 
 static const char *value_name(const ps_option *opt)
@@ -759,13 +781,13 @@ static void help_option(FILE *f, const ps_option *opt, const ps_options *def, un
 
 void ps_cli_help(FILE *f, int cmd)
 {
-    if (cmd < 0 || cmd > PS_CMD_INFO) {
+    if (cmd < 0 || cmd >= PS_N_COMMANDS) {
         fprintf(f, "usage: phasesweep COMMAND [options]\n"
                    "       phasesweep COMMAND --help | --help | --version\n\n"
                    "Phase diagram of two-layer linear networks between the lazy and the active\n"
                    "regime (Tu, Aranguri, Jacot, NeurIPS 2024).\n\nCommands:\n");
-        for (int i = 0; i <= PS_CMD_INFO; i++)
-            fprintf(f, "  %-6s %s\n", command_names[i], usages[i].usage);
+        for (int i = 0; i < PS_N_COMMANDS; i++)
+            fprintf(f, "  %-8s %s\n", command_names[i], usages[i].usage);
         fprintf(f, "\nExample:\n  %s\n", usages[PS_CMD_RUN].example);
         return;
     }
@@ -783,7 +805,7 @@ void ps_cli_help(FILE *f, int cmd)
         }
         help_option(f, opt, &def, bit);
     }
-    if (cmd == PS_CMD_SWEEP)
+    if (cmd == PS_CMD_SWEEP || cmd == PS_CMD_ESTIMATE)
         fprintf(f, "\nA --config file takes every option above as 'key = value' without the\n"
                    "dashes (e.g. 'gs = -3:0:30', 'no-theory = true'), optionally under [sweep].\n");
     fprintf(f, "\n  %-22s this help\n\nExample:\n  %s\n", "--help", usages[cmd].example);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blascheck.h"
 #include "check.h"
 #include "cli.h"
+#include "estimate.h"
 #include "farm.h"
 #include "group.h"
 #include "h5io.h"
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
         return rc == PS_CLI_ERROR ? PS_EXIT_USAGE : 0;
     }
     openblas_set_num_threads(o.p.threads);
+    if (rank == 0 && o.cmd != PS_CMD_INFO) ps_blas_warn(stderr); /* once; never fails */
 
     switch (o.cmd) {
     case PS_CMD_RUN:
@@ -179,6 +182,9 @@ int main(int argc, char **argv)
     case PS_CMD_SWEEP: status = ps_sweep_main(MPI_COMM_WORLD, &o); break;
     case PS_CMD_INFO:
         if (rank == 0) status = ps_info(o.info_file);
+        break;
+    case PS_CMD_ESTIMATE:
+        if (rank == 0) status = ps_estimate_main(&o);
         break;
     }
     ps_options_free(&o);
