@@ -175,7 +175,7 @@ void ps_options_default(ps_options *o)
     o->json = 1;
     o->group_size = 1;
     o->block = 64;
-    o->est_pilot = 12;
+    o->est_pilot = 25;
 }
 
 void ps_options_free(ps_options *o)

@@ -176,7 +176,7 @@ int ps_estimate_main(const ps_options *o)
     int S = o->est_pilot;
     int ns = S ? (int)fmin(o->gs_range.n, fmax(1, round(sqrt(S)))) : 0;
     int nw = S ? (int)fmin(o->gw_range.n, fmax(1, S / ns)) : 0;
-    double expected = 0, frac = 0, t0 = now();
+    double expected = 0, frac = 0, pilot_iters = 0, t0 = now();
     int runs = 0;
     if (S) {
         ps_teacher teach[4];
@@ -184,8 +184,10 @@ int ps_estimate_main(const ps_options *o)
         double sum = 0;
         for (int a = 0; a < ns; a++)
             for (int b = 0; b < nw; b++) {
-                int is = ns == 1 ? 0 : (int)lround((double)a * (o->gs_range.n - 1) / (ns - 1));
-                int iw = nw == 1 ? 0 : (int)lround((double)b * (o->gw_range.n - 1) / (nw - 1));
+                /* the centre of each of ns x nw equal blocks of the grid: each point stands
+                 * for as many tasks as the others (endpoints would over-weight the corners) */
+                int is = (int)((a + 0.5) * o->gs_range.n / ns);
+                int iw = (int)((b + 0.5) * o->gw_range.n / nw);
                 int r = (a * nw + b) % (R < 4 ? R : 4);
                 ps_params p = ps_task_params(o, ((int64_t)is * o->gw_range.n + iw) * R + r);
                 ps_params q = p;
@@ -200,6 +202,7 @@ int ps_estimate_main(const ps_options *o)
                 ps_result res;
                 ps_run_task(&q, &teach[r], &res, NULL, NULL, NULL);
                 double it = res.n_iter;
+                pilot_iters += it;
                 if (pd != d && it < p.max_iter)
                     it = fmin(p.max_iter, it * iter_model(&p, d) / iter_model(&p, pd));
                 sum += it * iter_seconds(&p, &c, scale);
@@ -210,10 +213,11 @@ int ps_estimate_main(const ps_options *o)
             if (have[r]) ps_teacher_free(&teach[r]);
         expected = sum / runs * (double)tasks;
         frac /= runs;
-        printf("pilot: %d grid points (an even %d x %d subgrid) run at d = %d in %.1f s: "
-               "%.0f%% of max-iter on average%s\n",
-               runs, ns, nw, pd, now() - t0, 100 * frac,
-               pd != d ? ", scaled to d by (1 + (1 - gs - gw)_+ ln d)" : "");
+        printf("pilot: %d grid points (centres of a %d x %d tiling of the grid) run at d = %d in "
+               "%.1f s: mean %.1f iterations", runs, ns, nw, pd, now() - t0, pilot_iters / runs);
+        if (pd != d)
+            printf("; scaled to d = %d by (1 + (1 - gs - gw)_+ ln d) / (same at d = %d)", d, pd);
+        printf("; %.0f%% of max-iter on average\n", 100 * frac);
         printf("expected: %.3g core-hours (basis: the pilot's iteration counts times the "
                "calibrated iteration; typically within ~30%%, see README)\n",
                expected * P / 3600);
