@@ -219,7 +219,7 @@ int ps_estimate_main(const ps_options *o)
             printf("; scaled to d = %d by (1 + (1 - gs - gw)_+ ln d) / (same at d = %d)", d, pd);
         printf("; %.0f%% of max-iter on average\n", 100 * frac);
         printf("expected: %.3g core-hours (basis: the pilot's iteration counts times the "
-               "calibrated iteration; typically within ~30%%, see README)\n",
+               "calibrated iteration; checked against real sweeps in the README)\n",
                expected * P / 3600);
     } else {
         for (int64_t t = 0; t < tasks; t += R) {

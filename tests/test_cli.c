@@ -96,7 +96,7 @@ static void test_identity(void **state)
         "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
-                                        "replica"};
+                                        "replica", "ranks", "wall", "pilot", "pilot-d"};
     size_t n, seen = 0;
     const ps_option *t = ps_option_table(&n);
     for (size_t i = 0; i < n; i++) {
