@@ -31,7 +31,7 @@ for bin in build/tests/test_*; do
         suite "$name" "$bin"
     fi
 done
-suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python
+suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python tests/readme
 suite slurm sh tests/slurm/test_slurm_requeue.sh
 
 [ -n "$failed" ] && echo "failed suites:$failed"
