@@ -722,11 +722,11 @@ static const struct {
     {"phasesweep trace --gs GAMMA_S --gw GAMMA_W --out FILE.h5 [options]",
      "Like run, and writes every iteration's errors and singular values of GD and of the\n"
      "theory to FILE.h5 (replacing an existing file).",
-     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --out fig1.h5"},
+     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n      --out fig1.h5"},
     {"phasesweep sweep --gs A:B:N --gw A:B:N --out FILE.h5 [options]",
      "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
      "HDF5 file; --resume continues an interrupted sweep.",
-     "mpirun -n 4 phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5"},
+     "mpirun -n $(nproc) phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5"},
     {"phasesweep info FILE.h5",
      "Prints a sweep file's parameters, its completion and min/median/max of each metric;\n"
      "exits 0 when every task is done and 3 otherwise.",

@@ -171,3 +171,16 @@ def test_ellipsis_lines():
     assert text_matches("a\n...\nz\n", "a\nz\n")
     assert not text_matches("a\nz\n", "a\nb\nz\n")
     assert not text_matches("a\n...\nz\n", "a\nb\n")
+
+
+def test_package_list_matches_deps_sh():
+    """The README names every Debian package tests/deps.sh installs (make run and make check)."""
+    deps = (ROOT / "tests" / "deps.sh").read_text()
+    names = set()
+    for m in re.finditer(r'PKGS="(?:\$PKGS )?([^"]*)"', deps):
+        names.update(m.group(1).split())
+    assert len(names) > 10, names
+    readme = README.read_text()
+    missing = sorted(n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])",
+                                                      readme))
+    assert not missing, f"README's package list lacks {missing}"
