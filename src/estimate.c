@@ -141,6 +141,8 @@ int ps_estimate_main(const ps_options *o)
     if (o->est_wall && (wall = ps_parse_wall(o->est_wall)) < 0)
         ps_usage_error("--wall: '%s' is not a time HH:MM or HH:MM:SS above zero (e.g. 02:30)",
                        o->est_wall);
+    if (o->est_pilot_d == 1)
+        ps_usage_error("--pilot-d: '1' is out of range: 0 (min(d, 48)) or [2, 65536]");
     const int d = o->p.d, R = o->replicas, P = o->group_size > 0 ? o->group_size : 1;
     const int64_t tasks = ps_task_count(o);
     printf("estimate: an estimate, not a measurement: what the sweep with these options would "
@@ -149,8 +151,9 @@ int ps_estimate_main(const ps_options *o)
            (long long)tasks, o->gs_range.n, o->gw_range.n, R, d, o->p.max_iter,
            o->p.stop_rules ? "" : ", --no-stop");
     const double gflops = ps_blas_dgemm_gflops(256, 3);
-    printf("blas: OpenBLAS kernel %s on a CPU with %s; dgemm %.1f GFLOP/s at n = 256, 1 thread\n",
-           ps_blas_core(), ps_cpu_best_isa(), gflops);
+    printf("blas: OpenBLAS kernel %s on a CPU with %s; dgemm %.1f GFLOP/s at n = 256, %d "
+           "thread%s\n", ps_blas_core(), ps_cpu_best_isa(), gflops, o->p.threads,
+           o->p.threads > 1 ? "s" : "");
     fflush(stdout);
 
     /* Time the sweep's d itself when that fits the budget; else a smaller d, scaled by d^3

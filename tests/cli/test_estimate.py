@@ -45,6 +45,7 @@ def core_hours(text):
     (GRID[:8] + ["--wall", "1:75"], ["--wall", "HH:MM"]),
     (GRID[:8] + ["--wall", "two hours"], ["--wall", "HH:MM"]),
     (GRID[:8] + ["--pilot", "-1"], ["--pilot", "[0, 10000]"]),
+    (GRID[:8] + ["--pilot-d", "1"], ["--pilot-d", "[2, 65536]"]),
     (GRID[:8] + ["--bogus"], ["--bogus"]),
     (GRID[:8] + ["--replica", "1"], ["--replica", "not an option of estimate"]),
 ])
