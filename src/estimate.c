@@ -62,8 +62,14 @@ typedef struct calib {
     double seconds;      /* the calibration's own time */
 } calib;
 
-/* Best of as many repetitions as fit in the budget (at least one, after a warm-up when the
- * step is short): the machine may be shared, and the best is the least disturbed. */
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of as many repetitions as fit in the budget (at least one, after a warm-up when
+ * the step is short), in CPU time: other jobs on the machine do not count. */
 static calib calibrate(int d, int k, double budget)
 {
     calib c = {d, 1e300, 1e300, 0};
@@ -83,7 +89,8 @@ static calib calibrate(int d, int k, double budget)
     ps_engine e = ps_engine_local(&t, &x, 1, 0);
     ps_record r;
     for (int kind = 0; kind < 2; kind++) {
-        double *best = kind ? &c.th_s : &c.gd_s, start = now();
+        double samples[50], start = now();
+        int n = 0;
         for (int rep = 0; rep < 50; rep++) {
             double s = cpu_now();
             if (kind) {
@@ -93,9 +100,13 @@ static calib calibrate(int d, int k, double budget)
                 e.ops->gd_step(&e, eta);
             }
             s = cpu_now() - s;
-            if (rep > 0 || s > 0.2) *best = fmin(*best, s); /* rep 0 warms up short steps */
-            if (now() - start > budget / 2 && *best < 1e300) break;
+            if (rep > 0 || s > 0.2) samples[n++] = s; /* rep 0 warms up short steps */
+            if (now() - start > budget / 2 && n > 0) break;
         }
+        /* the median: a sweep's steps share caches with other work, the fastest ones less */
+        qsort(samples, (size_t)n, sizeof *samples, by_value);
+        *(kind ? &c.th_s : &c.gd_s) = n % 2 ? samples[n / 2]
+                                           : 0.5 * (samples[n / 2 - 1] + samples[n / 2]);
     }
     e.ops->destroy(&e);
     ps_teacher_free(&t);
