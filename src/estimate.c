@@ -154,6 +154,7 @@ int ps_estimate_main(const ps_options *o)
                        o->est_wall);
     if (o->est_pilot_d == 1)
         ps_usage_error("--pilot-d: '1' is out of range: 0 (min(d, 48)) or [2, 65536]");
+    ps_blas_warn(stderr);
     const int d = o->p.d, R = o->replicas, P = o->group_size > 0 ? o->group_size : 1;
     const int64_t tasks = ps_task_count(o);
     printf("estimate: an estimate, not a measurement: what the sweep with these options would "

@@ -136,6 +136,8 @@ static int cmd_run(ps_options *o)
         else ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
         ps_loaded_free(&L);
     }
+    /* once, after every refusal (bad input stays one line); never fails */
+    if (rank == 0) ps_blas_warn(stderr);
     if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
     ps_run_coords(p, &t, &x, &res, trp, NULL, &g.maker);
     res.seconds = MPI_Wtime() - t0;
@@ -171,7 +173,6 @@ int main(int argc, char **argv)
         return rc == PS_CLI_ERROR ? PS_EXIT_USAGE : 0;
     }
     openblas_set_num_threads(o.p.threads);
-    if (rank == 0 && o.cmd != PS_CMD_INFO) ps_blas_warn(stderr); /* once; never fails */
 
     switch (o.cmd) {
     case PS_CMD_RUN:

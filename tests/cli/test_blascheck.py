@@ -119,3 +119,19 @@ def test_an_avx2_kernel_is_not_generic():
         pytest.skip("this OpenBLAS does not run its Haswell kernel on request")
     res = phasesweep(["run", *SMALL], env)
     assert res.returncode == 0 and warnings_in(res.stderr) == [], res.stderr
+
+
+@needs_avx2
+def test_bad_input_stays_one_line_under_a_generic_kernel(tmp_path):
+    """The warning comes after every refusal: a refused run or sweep prints only its error."""
+    env = dict(ENV, OPENBLAS_CORETYPE="Prescott")
+    res = phasesweep(["run", "--d", "200", "--gs", "-1", "--gw", "2.5", "--mode", "explicit",
+                      "--max-mem", "1M", "--no-theory"], env)
+    assert res.returncode == 2 and len(res.stderr.splitlines()) == 1, res.stderr
+    out = tmp_path / "exists.h5"
+    out.write_bytes(b"")
+    res = phasesweep(["sweep", "--d", "8", "--rank", "2", "--gs", "-1:0:2", "--gw", "1:2:2",
+                      "--out", str(out)], env, mpi=2)
+    assert res.returncode == 2, res.stderr
+    assert len([l for l in res.stderr.splitlines() if l.startswith("phasesweep")]) == 1, \
+        res.stderr
