@@ -274,9 +274,9 @@ int ps_estimate_main(const ps_options *o)
         human(exp_wall, a, sizeof a);
         human(up_wall, u, sizeof u);
         hms(exp_wall * MARGIN, b, sizeof b);
-        printf("plan: %d ranks: expected wall time %s (upper bound %s); with a %.0f%% margin, "
+        printf("plan: %d rank%s: expected wall time %s (upper bound %s); with a %.0f%% margin, "
                "paste:\n#SBATCH --ntasks=%d\n#SBATCH --time=%s\n",
-               N, a, u, 100 * (MARGIN - 1), N, b);
+               N, N > 1 ? "s" : "", a, u, 100 * (MARGIN - 1), N, b);
         if (wall > 0)
             printf("plan: --wall %s %s the expected %s\n", o->est_wall,
                    wall >= exp_wall * MARGIN ? "covers" : "is shorter than", b);
@@ -294,9 +294,9 @@ int ps_estimate_main(const ps_options *o)
             long N = (long)leaders * P;
             hms(wall, b, sizeof b);
             human(expected / (leaders * FARM_EFFICIENCY) + longest * frac, a, sizeof a);
-            printf("plan: %ld ranks finish in about %s, within --wall %s with a %.0f%% margin; "
+            printf("plan: %ld rank%s finish in about %s, within --wall %s with a %.0f%% margin; "
                    "paste:\n#SBATCH --ntasks=%ld\n#SBATCH --time=%s\n",
-                   N, a, o->est_wall, 100 * (MARGIN - 1), N, b);
+                   N, N > 1 ? "s" : "", a, o->est_wall, 100 * (MARGIN - 1), N, b);
         }
     }
     fflush(stdout);
