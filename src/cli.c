@@ -594,7 +594,8 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
                           "--gw: %.17g in '%.17g:%.17g:%d' gives d^gw = %d^%.17g beyond 2^53", top,
                           o->gw_range.a, o->gw_range.b, o->gw_range.n, o->p.d, top);
     }
-    if ((o->cmd == PS_CMD_RUN || o->cmd == PS_CMD_TRACE) && !o->load && o->gw_given && ps_width(o->p.d, o->p.gw) < 0)
+    if ((o->cmd == PS_CMD_RUN || o->cmd == PS_CMD_TRACE) && !o->load && o->gw_given &&
+        ps_width(o->p.d, o->p.gw) < 0)
         return seterr(err, errlen, "--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", o->p.gw,
                       o->p.d, o->p.gw);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
@@ -722,7 +723,8 @@ static const struct {
     {"phasesweep trace --gs GAMMA_S --gw GAMMA_W --out FILE.h5 [options]",
      "Like run, and writes every iteration's errors and singular values of GD and of the\n"
      "theory to FILE.h5 (replacing an existing file).",
-     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n      --out fig1.h5"},
+     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n"
+     "      --out fig1.h5"},
     {"phasesweep sweep --gs A:B:N --gw A:B:N --out FILE.h5 [options]",
      "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
      "HDF5 file; --resume continues an interrupted sweep.",

@@ -193,7 +193,8 @@ int ps_estimate_main(const ps_options *o)
         upper += s * R;
         longest = fmax(longest, s);
     }
-    printf("upper_bound: %.3g core-hours (every task runs all %d iterations; longest task %.3g s)\n",
+    printf("upper_bound: %.3g core-hours (every task runs all %d iterations; longest task "
+           "%.3g s)\n",
            upper * P / 3600, o->p.max_iter, longest);
 
     /* expected: iteration counts of a pilot sweep at a small d on an even subgrid */
