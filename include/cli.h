@@ -12,8 +12,9 @@
 
 #define PS_VERSION "0.1.0"
 
-enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO, PS_CMD_MERGE };
-#define PS_N_COMMANDS 5
+enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO, PS_CMD_MERGE,
+                  PS_CMD_ESTIMATE };
+#define PS_N_COMMANDS 6
 
 typedef struct ps_range { double a, b; int n; } ps_range; /* inclusive linear grid a:b:n */
 /* The i-th point: a + (b - a) * i / (n - 1), exactly this expression (a when n == 1). */
@@ -38,6 +39,8 @@ typedef struct ps_options {
     int resume, force, json, text;
     int group_size;         /* 0 = auto */
     int block;              /* ScaLAPACK NB */
+    int est_ranks, est_pilot, est_pilot_d; /* estimate: --ranks, --pilot, --pilot-d */
+    const char *est_wall;   /* estimate: --wall HH:MM */
     const char *command_line; /* argv joined, for the record */
     unsigned long long given; /* bit i: table row i was set (command line or --config) */
 } ps_options;

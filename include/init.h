@@ -1,7 +1,7 @@
 /* init: the teacher (A*, Y = A* + E) and the initial network, as column-major arrays.
  * The teacher depends on (seed, replica) only. The initial network is held in the reduced
- * coordinates of SCIENCE.md: W1 = Q U1, W2^T = Q U2 with U1, U2 of size m x d; explicit mode is
- * the same shape with m = w and Q = I (U1 = W1, U2 = W2^T literally). */
+ * coordinates of docs/PROTOCOL.md: W1 = Q U1, W2^T = Q U2 with U1, U2 of size m x d; explicit
+ * mode is the same shape with m = w and Q = I (U1 = W1, U2 = W2^T literally). */
 #ifndef PS_INIT_H
 #define PS_INIT_H
 

@@ -1,5 +1,5 @@
 /* run: one training run at one grid point -- GD and, optionally, the theory dynamics side by
- * side, recorded and stopped by the protocol of SCIENCE.md -- reduced to its four metrics.
+ * side, recorded and stopped by the protocol of docs/PROTOCOL.md -- reduced to its four metrics.
  * The result depends only on the params (and loaded arrays), never on the calling rank. */
 #ifndef PS_RUN_H
 #define PS_RUN_H
@@ -36,7 +36,7 @@ typedef struct ps_hooks {
     void *ctx;
 } ps_hooks;
 
-/* The stopping rules of SCIENCE.md on the series recorded so far (train[0..i], test[0..i]):
+/* The stopping rules of docs/PROTOCOL.md on the series recorded so far (train[0..i], test[0..i]):
  * returns 1 and sets *why when iteration i ends the run (max_iter aside). */
 int ps_should_stop(const ps_params *p, int i, const double *train, const double *test,
                    enum ps_stop *why);

@@ -19,7 +19,10 @@
 
 #define RUN (1u << PS_CMD_RUN)
 #define TRACE (1u << PS_CMD_TRACE)
-#define SWEEP (1u << PS_CMD_SWEEP)
+#define SWEEP_ONLY (1u << PS_CMD_SWEEP)
+#define ESTIMATE (1u << PS_CMD_ESTIMATE)
+/* estimate takes every option of sweep (it plans that sweep) */
+#define SWEEP (SWEEP_ONLY | ESTIMATE)
 #define RT (RUN | TRACE)
 #define RTS (RUN | TRACE | SWEEP)
 #define INFO (1u << PS_CMD_INFO)
@@ -31,7 +34,8 @@
 #define TIB (GIB * KIB)
 #define PIB (TIB * KIB)
 
-static const char *const command_names[] = {"run", "trace", "sweep", "info", "merge"};
+static const char *const command_names[] = {"run", "trace", "sweep", "info", "merge",
+                                            "estimate"};
 #define MERGE (1u << PS_CMD_MERGE)
 
 static const ps_option table[] = {
@@ -99,13 +103,13 @@ static const ps_option table[] = {
      "Input and output", 0, 0},
     {"out", PS_OPT_STRING, OFF(out), 0, 0, TRACE | SWEEP | MERGE, 0,
      "output HDF5 file (trace overwrites an existing one)", "Input and output", 0,
-     TRACE | SWEEP | MERGE},
+     TRACE | SWEEP_ONLY | MERGE},
     {"part", PS_OPT_STRING, OFF(part), 0, 0, SWEEP, 1,
      "I/N: compute only part I (0 .. N-1) of N cost-balanced shares (phasesweep merge joins them)",
      "Input and output", 0, 0},
-    {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP, 0,
+    {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP_ONLY, 0,
      "continue the unfinished tasks of an existing --out", "Input and output", 0, 0},
-    {"force", PS_OPT_FLAG, OFF(force), 0, 1, SWEEP | MERGE, 0,
+    {"force", PS_OPT_FLAG, OFF(force), 0, 1, SWEEP_ONLY | MERGE, 0,
      "overwrite an existing --out", "Input and output", 0, 0},
     {"partial", PS_OPT_FLAG, OFF(partial), 0, 1, MERGE, 0,
      "merge parts with tasks left (and parts missing); says how many tasks are missing",
@@ -117,6 +121,18 @@ static const ps_option table[] = {
     {"layout", PS_OPT_STRING, OFF(layout), 0, 0, INFO, 0,
      "print the sweep and trace file layouts (names, types, dims, units); no FILE",
      "Input and output", 0, 0},
+    /* estimate */
+    {"ranks", PS_OPT_INT, OFF(est_ranks), 1, 1e7, ESTIMATE, 0,
+     "MPI ranks to plan for: prints the #SBATCH --time they need", "Estimate", 0, 0},
+    {"wall", PS_OPT_STRING, OFF(est_wall), 0, 0, ESTIMATE, 0,
+     "wall-clock limit HH:MM to plan for: prints the #SBATCH --ntasks it needs", "Estimate",
+     0, 0},
+    {"pilot", PS_OPT_INT, OFF(est_pilot), 0, 10000, ESTIMATE, 0,
+     "grid points of the pilot sweep that measures iteration counts (0: model only)",
+     "Estimate", 0, 0},
+    {"pilot-d", PS_OPT_INT, OFF(est_pilot_d), 0, 65536, ESTIMATE, 0,
+     "d of the pilot runs (0: min(d, 48)); more is closer to the sweep, and slower",
+     "Estimate", 0, 0},
 };
 #define N_OPTIONS (sizeof table / sizeof table[0])
 _Static_assert(N_OPTIONS <= 64, "ps_options.given has 64 bits");
@@ -171,6 +187,7 @@ void ps_options_default(ps_options *o)
     o->json = 1;
     o->group_size = 1;
     o->block = 64;
+    o->est_pilot = 25;
 }
 
 void ps_options_free(ps_options *o)
@@ -184,7 +201,9 @@ void ps_options_free(ps_options *o)
     free((void *)o->part);
     for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
     free(o->merge_parts);
+    free((void *)o->est_wall);
     o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
+    o->est_wall = NULL;
     o->merge_parts = NULL;
     o->n_merge_parts = 0;
 }
@@ -625,14 +644,15 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
     if (!o->load && o->p.k > o->p.d)
         return seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,
                       o->p.d);
-    if (o->cmd == PS_CMD_SWEEP && o->gw_given) {
+    if ((o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) && o->gw_given) {
         double top = fmax(o->gw_range.a, o->gw_range.b);
         if (ps_width(o->p.d, top) < 0)
             return seterr(err, errlen,
                           "--gw: %.17g in '%.17g:%.17g:%d' gives d^gw = %d^%.17g beyond 2^53", top,
                           o->gw_range.a, o->gw_range.b, o->gw_range.n, o->p.d, top);
     }
-    if (o->cmd != PS_CMD_SWEEP && !o->load && o->gw_given && ps_width(o->p.d, o->p.gw) < 0)
+    if ((o->cmd == PS_CMD_RUN || o->cmd == PS_CMD_TRACE) && !o->load && o->gw_given &&
+        ps_width(o->p.d, o->p.gw) < 0)
         return seterr(err, errlen, "--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", o->p.gw,
                       o->p.d, o->p.gw);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
@@ -767,11 +787,12 @@ static const struct {
     {"phasesweep trace --gs GAMMA_S --gw GAMMA_W --out FILE.h5 [options]",
      "Like run, and writes every iteration's errors and singular values of GD and of the\n"
      "theory to FILE.h5 (replacing an existing file).",
-     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --out fig1.h5"},
+     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n"
+     "      --out fig1.h5"},
     {"phasesweep sweep --gs A:B:N --gw A:B:N --out FILE.h5 [options]",
      "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
      "HDF5 file; --resume continues an interrupted sweep.",
-     "mpirun -n 4 phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5"},
+     "mpirun -n $(nproc) phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5"},
     {"phasesweep info FILE.h5 | phasesweep info --layout json",
      "Prints a sweep file's parameters, its completion and min/median/max of each metric;\n"
      "exits 0 when every task is done and 3 otherwise. --layout json prints the layout of\n"
@@ -782,6 +803,11 @@ static const struct {
      "those of the whole sweep run at once; refuses parts of other sweeps, overlapping parts\n"
      "and unfinished ones (unless --partial).",
      "phasesweep merge --out fig2.h5 fig2.part0.h5 fig2.part1.h5 fig2.part2.h5"},
+    {"phasesweep estimate --gs A:B:N --gw A:B:N [sweep options] [--ranks N | --wall HH:MM]",
+     "Estimates what the same sweep would cost on this machine: the tasks, one iteration\n"
+     "timed here, an upper bound and an expected figure in core-hours (from a short pilot\n"
+     "sweep), and #SBATCH lines for --ranks or --wall. An estimate, not a measurement.",
+     "phasesweep estimate --config jobs/figure2.ini --wall 02:00"},
 };
 
 static const char *value_name(const ps_option *opt)
@@ -833,7 +859,7 @@ void ps_cli_help(FILE *f, int cmd)
                    "Phase diagram of two-layer linear networks between the lazy and the active\n"
                    "regime (Tu, Aranguri, Jacot, NeurIPS 2024).\n\nCommands:\n");
         for (int i = 0; i < PS_N_COMMANDS; i++)
-            fprintf(f, "  %-6s %s\n", command_names[i], usages[i].usage);
+            fprintf(f, "  %-8s %s\n", command_names[i], usages[i].usage);
         fprintf(f, "\nExample:\n  %s\n", usages[PS_CMD_RUN].example);
         return;
     }
@@ -851,7 +877,7 @@ void ps_cli_help(FILE *f, int cmd)
         }
         help_option(f, opt, &def, bit);
     }
-    if (cmd == PS_CMD_SWEEP)
+    if (cmd == PS_CMD_SWEEP || cmd == PS_CMD_ESTIMATE)
         fprintf(f, "\nA --config file takes every option above as 'key = value' without the\n"
                    "dashes (e.g. 'gs = -3:0:30', 'no-theory = true'), optionally under [sweep].\n");
     fprintf(f, "\n  %-22s this help\n\nExample:\n  %s\n", "--help", usages[cmd].example);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blascheck.h"
 #include "check.h"
 #include "group.h"
 #include "h5io.h"
@@ -331,6 +332,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     char lmsg[1024] = "";
     ps_lock *lock = ps_lock_claim(comm, o->out, lmsg, sizeof lmsg);
     ps_sweep_file *f = o->resume ? ps_sweep_resume(comm, o) : ps_sweep_create(comm, o);
+    if (rank == 0) ps_blas_warn(stderr); /* once, after every refusal; never fails */
     int64_t total = ps_task_count(o);
     uint8_t *done = ps_malloc((size_t)total, "done flags");
     ps_sweep_read_done(f, done);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blascheck.h"
 #include "check.h"
 #include "cli.h"
+#include "estimate.h"
 #include "farm.h"
 #include "group.h"
 #include "h5_errors.h"
@@ -145,6 +147,8 @@ static int cmd_run(ps_options *o)
         else ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
         ps_loaded_free(&L);
     }
+    /* once, after every refusal (bad input stays one line); never fails */
+    if (rank == 0) ps_blas_warn(stderr);
     if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
     ps_run_coords(p, &t, &x, &res, trp, NULL, &g.maker);
     res.seconds = MPI_Wtime() - t0;
@@ -197,6 +201,9 @@ int main(int argc, char **argv)
         break;
     case PS_CMD_MERGE:
         if (rank == 0) status = ps_merge_main(&o);
+        break;
+    case PS_CMD_ESTIMATE:
+        if (rank == 0) status = ps_estimate_main(&o);
         break;
     }
     ps_options_free(&o);

@@ -1,4 +1,4 @@
-/* run: the recording and stopping protocol of SCIENCE.md, written once over an engine. */
+/* run: the recording and stopping protocol of docs/PROTOCOL.md, written once over an engine. */
 #define _POSIX_C_SOURCE 200809L
 #include "run.h"
 

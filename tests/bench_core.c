@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "blascheck.h"
 #include "dynamics.h"
 #include "run.h"
 
@@ -88,7 +89,8 @@ static double sc_step_ms(int d, const ps_teacher *t, int reps)
 int main(void)
 {
     const int ds[] = {50, 100, 200, 400};
-    printf("phasesweep bench_core (1 BLAS thread)\n");
+    printf("phasesweep bench_core (1 BLAS thread; OpenBLAS kernel %s, CPU %s)\n", ps_blas_core(),
+           ps_cpu_best_isa());
     printf("%5s %12s %12s %12s %12s %9s\n", "d", "gd_ms/step", "gd_GFLOP/s", "dgemm_GFLOP/s",
            "theory_ms", "gd/dgemm");
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {

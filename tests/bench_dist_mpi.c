@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blascheck.h"
 #include "dist.h"
 #include "run.h"
 
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
     if (rank == 0) {
         printf("phasesweep bench_dist_mpi (1 BLAS thread per rank; m = 2d, theory on; nb = %d, "
                "P = %d grid %dx%d)\n", nb, P, prow, pcol);
+        printf("OpenBLAS kernel %s, CPU %s, dgemm %.1f GFLOP/s at n = 1024 on rank 0\n",
+               ps_blas_core(), ps_cpu_best_isa(), ps_blas_dgemm_gflops(1024, 2));
         printf("%6s %14s %14s %14s %14s %9s %9s\n", "d", "gd_ms P=1", "gd_ms P=2",
                "theory_ms P=1", "theory_ms P=2", "gd x", "theory x");
         fflush(stdout);

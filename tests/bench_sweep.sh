@@ -6,6 +6,7 @@ MPIRUN=${MPIRUN:-mpirun}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 echo "== sweep efficiency on 2 ranks"
+[ -x build/tests/bench_blas ] && build/tests/bench_blas short
 for spec in "40 8 1" "100 8 1" "40 8 2"; do
     set -- $spec
     printf 'd=%s, %sx%s grid, %s replica(s): ' "$1" "$2" "$2" "$3"

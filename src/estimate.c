@@ -1,0 +1,305 @@
+/* estimate: what a sweep will cost, from one timed iteration and a pilot sweep. */
+#define _POSIX_C_SOURCE 200809L
+#include "estimate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blascheck.h"
+#include "check.h"
+#include "engine.h"
+#include "run.h"
+#include "tasks.h"
+
+#define CALIB_BUDGET 3.0 /* predicted seconds of the calibration at most, roughly */
+#define FARM_EFFICIENCY 0.95 /* `make bench`: 97-98% on 2 ranks with >= 32 tasks per rank */
+#define MARGIN 1.25          /* on the expected wall time, in the #SBATCH --time we print */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The process's CPU time: the core-seconds a step costs, whether or not other jobs share the
+ * cores (wall time under a load of 10 on 2 cores measured 3-5x more). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double ps_parse_wall(const char *s)
+{
+    long f[3];
+    int n = 0;
+    const char *c = s;
+    while (n < 3) {
+        if (*c < '0' || *c > '9') return -1;
+        long v = 0;
+        for (int digits = 0; *c >= '0' && *c <= '9'; c++)
+            if (++digits > 6) return -1;
+            else v = 10 * v + (*c - '0');
+        f[n++] = v;
+        if (!*c || *c != ':') break;
+        c++;
+    }
+    if (*c || n < 2 || f[1] > 59 || (n == 3 && f[2] > 59)) return -1;
+    double t = 3600.0 * f[0] + 60.0 * f[1] + (n == 3 ? f[2] : 0);
+    return t > 0 ? t : -1;
+}
+
+/* ---- one iteration, timed ---- */
+
+typedef struct calib {
+    int d;               /* where it was measured */
+    double gd_s, th_s;   /* seconds of (measure + GD step) and of one theory step, at m = 2d */
+    double seconds;      /* the calibration's own time */
+} calib;
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of as many repetitions as fit in the budget (at least one, after a warm-up when
+ * the step is short), in CPU time: other jobs on the machine do not count. */
+static calib calibrate(int d, int k, double budget)
+{
+    calib c = {d, 1e300, 1e300, 0};
+    double t0 = now();
+    ps_params p;
+    ps_params_default(&p);
+    p.d = d;
+    p.k = k < d ? k : d;
+    p.gs = -1.5;
+    p.gw = 2.0; /* w = d^2 >= 2d: m = 2d, the most a reduced run costs */
+    ps_teacher t;
+    ps_teacher_generate(&t, &p);
+    int64_t w = ps_width(d, p.gw);
+    double s2 = ps_sigma2(d, p.gs), eta = 1e-12; /* tiny: timing must not run into overflow */
+    ps_coords x;
+    ps_coords_draw(&x, &p, w, s2);
+    ps_engine e = ps_engine_local(&t, &x, 1, 0);
+    ps_record r;
+    for (int kind = 0; kind < 2; kind++) {
+        double samples[50], start = now();
+        int n = 0;
+        for (int rep = 0; rep < 50; rep++) {
+            double s = cpu_now();
+            if (kind) {
+                e.ops->sc_step(&e, eta, s2 * (double)w);
+            } else {
+                e.ops->measure(&e, &r);
+                e.ops->gd_step(&e, eta);
+            }
+            s = cpu_now() - s;
+            if (rep > 0 || s > 0.2) samples[n++] = s; /* rep 0 warms up short steps */
+            if (now() - start > budget / 2 && n > 0) break;
+        }
+        /* the median: a sweep's steps share caches with other work, the fastest ones less */
+        qsort(samples, (size_t)n, sizeof *samples, by_value);
+        *(kind ? &c.th_s : &c.gd_s) = n % 2 ? samples[n / 2]
+                                           : 0.5 * (samples[n / 2 - 1] + samples[n / 2]);
+    }
+    e.ops->destroy(&e);
+    ps_teacher_free(&t);
+    c.seconds = now() - t0;
+    return c;
+}
+
+/* Seconds of one iteration of a task at the sweep's d: the GD part scales with the reduced
+ * rank m (tasks.c's flop model: d^2 (6m + 2d), against 14 d^3 at m = 2d). */
+static double iter_seconds(const ps_params *p, const calib *c, double scale)
+{
+    double d = p->d;
+    int64_t w = ps_width(p->d, p->gw);
+    double m = p->mode == PS_MODE_EXPLICIT ? (double)w : ps_reduced_rank(p->d, w);
+    double gd = c->gd_s * scale * (6.0 * m + 2.0 * d) / (14.0 * d);
+    return gd + (p->theory ? c->th_s * scale : 0.0);
+}
+
+/* tasks.c's model of how the iteration count grows with d: ~c (1 + (1 - gs - gw)_+ ln d). */
+static double iter_model(const ps_params *p, double d)
+{
+    return 1.0 + fmax(0.0, 1.0 - p->gs - p->gw) * log(d);
+}
+
+static void hms(double s, char *buf, size_t len)
+{
+    long t = (long)ceil(s / 60.0) * 60; /* whole minutes, rounded up */
+    if (t < 60) t = 60;
+    snprintf(buf, len, "%02ld:%02ld:00", t / 3600, t / 60 % 60);
+    if (t >= 360000) snprintf(buf, len, "%ld:%02ld:00", t / 3600, t / 60 % 60);
+}
+
+static void human(double s, char *buf, size_t len)
+{
+    if (s < 120) snprintf(buf, len, "%.0f s", s);
+    else if (s < 7200) snprintf(buf, len, "%.1f min", s / 60);
+    else snprintf(buf, len, "%.1f h", s / 3600);
+}
+
+int ps_estimate_main(const ps_options *o)
+{
+    double wall = -1;
+    if (o->est_wall && (wall = ps_parse_wall(o->est_wall)) < 0)
+        ps_usage_error("--wall: '%s' is not a time HH:MM or HH:MM:SS above zero (e.g. 02:30)",
+                       o->est_wall);
+    if (o->est_pilot_d == 1)
+        ps_usage_error("--pilot-d: '1' is out of range: 0 (min(d, 48)) or [2, 65536]");
+    ps_blas_warn(stderr);
+    const int d = o->p.d, R = o->replicas, P = o->group_size > 0 ? o->group_size : 1;
+    const int64_t tasks = ps_task_count(o);
+    printf("estimate: an estimate, not a measurement: what the sweep with these options would "
+           "cost on this machine\n");
+    printf("tasks: %lld (%d gamma_s x %d gamma_w x %d replicas) at d = %d, max-iter = %d%s\n",
+           (long long)tasks, o->gs_range.n, o->gw_range.n, R, d, o->p.max_iter,
+           o->p.stop_rules ? "" : ", --no-stop");
+    const double gflops = ps_blas_dgemm_gflops(256, 3);
+    printf("blas: OpenBLAS kernel %s on a CPU with %s; dgemm %.1f GFLOP/s at n = 256, %d "
+           "thread%s\n", ps_blas_core(), ps_cpu_best_isa(), gflops, o->p.threads,
+           o->p.threads > 1 ? "s" : "");
+    fflush(stdout);
+
+    /* Time the sweep's d itself when that fits the budget; else a smaller d, scaled by d^3
+     * (both steps are O(d^3): products and one symmetric eigendecomposition). */
+    double pred = 50.0 * pow(d, 3) / (gflops * 1e9 + 1.0); /* ~14 d^3 GD + ~36 d^3 theory */
+    int dc = d;
+    if (pred > CALIB_BUDGET) {
+        dc = (int)(d * cbrt(CALIB_BUDGET / pred)) / 16 * 16;
+        if (dc < 64) dc = d < 64 ? d : 64;
+    }
+    calib c = calibrate(dc, o->p.k, CALIB_BUDGET);
+    double scale = pow((double)d / dc, 3);
+    printf("calibration: one iteration at d = %d, m = 2d: %.3g ms GD only, %.3g ms with the "
+           "theory (CPU time, measured here in %.1f s, %d BLAS thread%s",
+           d, 1e3 * c.gd_s * scale, 1e3 * (c.gd_s + c.th_s) * scale, c.seconds, o->p.threads,
+           o->p.threads > 1 ? "s" : "");
+    if (dc != d) printf("; timed at d = %d and scaled by (%d/%d)^3", dc, d, dc);
+    printf(")\n");
+
+    /* upper bound: every task runs max-iter iterations */
+    double upper = 0, longest = 0;
+    for (int64_t t = 0; t < tasks; t += R) {
+        ps_params p = ps_task_params(o, t);
+        double s = iter_seconds(&p, &c, scale) * o->p.max_iter;
+        upper += s * R;
+        longest = fmax(longest, s);
+    }
+    printf("upper_bound: %.3g core-hours (every task runs all %d iterations; longest task "
+           "%.3g s)\n",
+           upper * P / 3600, o->p.max_iter, longest);
+
+    /* expected: iteration counts of a pilot sweep at a small d on an even subgrid */
+    int pd = o->est_pilot_d ? o->est_pilot_d : (d < 48 ? d : 48);
+    int S = o->est_pilot;
+    int ns = S ? (int)fmin(o->gs_range.n, fmax(1, round(sqrt(S)))) : 0;
+    int nw = S ? (int)fmin(o->gw_range.n, fmax(1, S / ns)) : 0;
+    double expected = 0, frac = 0, pilot_iters = 0, t0 = now();
+    int runs = 0;
+    if (S) {
+        ps_teacher teach[4];
+        int have[4] = {0, 0, 0, 0};
+        double sum = 0;
+        for (int a = 0; a < ns; a++)
+            for (int b = 0; b < nw; b++) {
+                /* the centre of each of ns x nw equal blocks of the grid: each point stands
+                 * for as many tasks as the others (endpoints would over-weight the corners) */
+                int is = (int)((a + 0.5) * o->gs_range.n / ns);
+                int iw = (int)((b + 0.5) * o->gw_range.n / nw);
+                int r = (a * nw + b) % (R < 4 ? R : 4);
+                ps_params p = ps_task_params(o, ((int64_t)is * o->gw_range.n + iw) * R + r);
+                ps_params q = p;
+                q.d = pd;
+                q.k = p.k < pd ? p.k : pd;
+                q.mode = PS_MODE_REDUCED; /* same law, cost independent of w */
+                q.max_mem = 1e300;
+                if (!have[r]) {
+                    ps_teacher_generate(&teach[r], &q);
+                    have[r] = 1;
+                }
+                ps_result res;
+                ps_run_task(&q, &teach[r], &res, NULL, NULL, NULL);
+                double it = res.n_iter;
+                pilot_iters += it;
+                if (pd != d && it < p.max_iter)
+                    it = fmin(p.max_iter, it * iter_model(&p, d) / iter_model(&p, pd));
+                sum += it * iter_seconds(&p, &c, scale);
+                frac += it / p.max_iter;
+                runs++;
+            }
+        for (int r = 0; r < 4; r++)
+            if (have[r]) ps_teacher_free(&teach[r]);
+        expected = sum / runs * (double)tasks;
+        frac /= runs;
+        printf("pilot: %d grid points (centres of a %d x %d tiling of the grid) run at d = %d in "
+               "%.1f s: mean %.1f iterations", runs, ns, nw, pd, now() - t0, pilot_iters / runs);
+        if (pd != d)
+            printf("; scaled to d = %d by (1 + (1 - gs - gw)_+ ln d) / (same at d = %d)", d, pd);
+        printf("; %.0f%% of max-iter on average\n", 100 * frac);
+        printf("expected: %.3g core-hours (basis: the pilot's iteration counts times the "
+               "calibrated iteration; checked against real sweeps in the README)\n",
+               expected * P / 3600);
+    } else {
+        for (int64_t t = 0; t < tasks; t += R) {
+            ps_params p = ps_task_params(o, t);
+            double it = fmin(p.max_iter, p.lr_scale * iter_model(&p, d));
+            if (!p.stop_rules) it = p.max_iter;
+            expected += R * it * iter_seconds(&p, &c, scale);
+            frac += R * it / p.max_iter;
+        }
+        frac /= (double)tasks;
+        printf("expected: %.3g core-hours (basis: a model, c (1 + (1 - gs - gw)_+ ln d) "
+               "iterations per task, no pilot; rough)\n", expected * P / 3600);
+    }
+    if (P > 1)
+        printf("groups: with --group-size %d the figures count %d cores per task at one "
+               "rank's speed; groups are slower than that (README, Large d): a lower bound\n",
+               P, P);
+
+    /* plans */
+    char a[32], b[32], u[32];
+    if (o->est_ranks) {
+        int N = o->est_ranks;
+        double leaders = N / P > 0 ? N / P : 1;
+        if (leaders > tasks) leaders = (double)tasks; /* the rest would idle */
+        double exp_wall = expected / (leaders * FARM_EFFICIENCY) + longest * frac;
+        double up_wall = upper / (leaders * FARM_EFFICIENCY) + longest;
+        human(exp_wall, a, sizeof a);
+        human(up_wall, u, sizeof u);
+        hms(exp_wall * MARGIN, b, sizeof b);
+        printf("plan: %d rank%s: expected wall time %s (upper bound %s); with a %.0f%% margin, "
+               "paste:\n#SBATCH --ntasks=%d\n#SBATCH --time=%s\n",
+               N, N > 1 ? "s" : "", a, u, 100 * (MARGIN - 1), N, b);
+        if (wall > 0)
+            printf("plan: --wall %s %s the expected %s\n", o->est_wall,
+                   wall >= exp_wall * MARGIN ? "covers" : "is shorter than", b);
+    } else if (wall > 0) {
+        double usable = wall / MARGIN - longest * frac;
+        if (usable <= 0) {
+            human(longest * frac * MARGIN, a, sizeof a);
+            printf("plan: --wall %s is too short: one task alone is expected to take %s; "
+                   "the sweep resumes across jobs (--resume), but ask for more\n",
+                   o->est_wall, a);
+        } else {
+            double leaders = ceil(expected / (usable * FARM_EFFICIENCY));
+            if (leaders > tasks) leaders = (double)tasks;
+            if (leaders < 1) leaders = 1;
+            long N = (long)leaders * P;
+            hms(wall, b, sizeof b);
+            human(expected / (leaders * FARM_EFFICIENCY) + longest * frac, a, sizeof a);
+            printf("plan: %ld rank%s finish in about %s, within --wall %s with a %.0f%% margin; "
+                   "paste:\n#SBATCH --ntasks=%ld\n#SBATCH --time=%s\n",
+                   N, N > 1 ? "s" : "", a, o->est_wall, 100 * (MARGIN - 1), N, b);
+        }
+    }
+    fflush(stdout);
+    return 0;
+}
