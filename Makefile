@@ -63,7 +63,9 @@ build/tests/%: tests/%.c $(LIBOBJ) | build/tests
 	$(MPICC) -std=c11 $(CPPFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIBOBJ) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
 
 build/git-commit: FORCE | build
-	@echo '$(GIT_COMMIT)' > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+	@# a user who cannot write build/ (make install by another user) keeps the stamp as is
+	@if echo '$(GIT_COMMIT)' > $@.tmp 2>/dev/null; then cmp -s $@.tmp $@ || mv $@.tmp $@; fi; \
+	rm -f $@.tmp 2>/dev/null; true
 
 build/provenance.o: build/git-commit
 build/provenance.o: CPPFLAGS += -DPS_GIT_COMMIT='"$(GIT_COMMIT)"'

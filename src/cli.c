@@ -660,7 +660,9 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
                       "--no-theory is not valid for trace (a trace records the theory dynamics)");
     if (o->resume && o->force)
         return seterr(err, errlen, "--resume and --force exclude each other");
-    if (o->cmd == PS_CMD_SWEEP && o->part && check_part(o, err, errlen)) return -1;
+    if ((o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) && o->part &&
+        check_part(o, err, errlen))
+        return -1;
     if (ps_option_given(o, "json") && ps_option_given(o, "text"))
         return seterr(err, errlen, "--json and --text exclude each other");
     if (o->text) o->json = 0;
@@ -799,7 +801,7 @@ static const struct {
      "sweep and trace files instead (layout_version 2).",
      "phasesweep info fig2.h5"},
     {"phasesweep merge --out FILE.h5 PART.h5...",
-     "Joins the part files of one sweep (sweep --part I/N) into one file whose results equal\n"
+     "Joins the part files of one sweep (sweep ... --part=I/N) into one file whose results equal\n"
      "those of the whole sweep run at once; refuses parts of other sweeps, overlapping parts\n"
      "and unfinished ones (unless --partial).",
      "phasesweep merge --out fig2.h5 fig2.part0.h5 fig2.part1.h5 fig2.part2.h5"},

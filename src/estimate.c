@@ -185,14 +185,32 @@ int ps_estimate_main(const ps_options *o)
     if (dc != d) printf("; timed at d = %d and scaled by (%d/%d)^3", dc, d, dc);
     printf(")\n");
 
-    /* upper bound: every task runs max-iter iterations */
-    double upper = 0, longest = 0;
-    for (int64_t t = 0; t < tasks; t += R) {
+    /* upper bound: every task runs max-iter iterations; with --part I/N, the part's share of
+     * the whole sweep's (the same dealing as the sweep's, so the same tasks) */
+    double upper = 0, longest = 0, upper_part = 0;
+    int *part_of = NULL;
+    int64_t tasks_part = tasks;
+    if (o->part_count > 0) {
+        part_of = ps_malloc(sizeof *part_of * (size_t)(tasks ? tasks : 1), "estimate parts");
+        ps_tasks_partition(o, o->part_count, part_of);
+        tasks_part = 0;
+    }
+    for (int64_t t = 0; t < tasks; t++) {
         ps_params p = ps_task_params(o, t);
         double s = iter_seconds(&p, &c, scale) * o->p.max_iter;
-        upper += s * R;
+        upper += s;
+        if (part_of && part_of[t] != o->part_index) continue;
+        upper_part += s;
+        tasks_part++;
         longest = fmax(longest, s);
     }
+    free(part_of);
+    const double share = upper > 0 ? upper_part / upper : 1.0;
+    if (o->part_count > 0)
+        printf("part: %d/%d: %lld of the %lld tasks, %.1f%% of the sweep's cost; the figures "
+               "below are this part's\n", o->part_index, o->part_count, (long long)tasks_part,
+               (long long)tasks, 100 * share);
+    upper = upper_part;
     printf("upper_bound: %.3g core-hours (every task runs all %d iterations; longest task "
            "%.3g s)\n",
            upper * P / 3600, o->p.max_iter, longest);
@@ -237,7 +255,7 @@ int ps_estimate_main(const ps_options *o)
             }
         for (int r = 0; r < 4; r++)
             if (have[r]) ps_teacher_free(&teach[r]);
-        expected = sum / runs * (double)tasks;
+        expected = sum / runs * (double)tasks * share;
         frac /= runs;
         printf("pilot: %d grid points (centres of a %d x %d tiling of the grid) run at d = %d in "
                "%.1f s: mean %.1f iterations", runs, ns, nw, pd, now() - t0, pilot_iters / runs);
@@ -256,6 +274,7 @@ int ps_estimate_main(const ps_options *o)
             frac += R * it / p.max_iter;
         }
         frac /= (double)tasks;
+        expected *= share;
         printf("expected: %.3g core-hours (basis: a model, c (1 + (1 - gs - gw)_+ ln d) "
                "iterations per task, no pilot; rough)\n", expected * P / 3600);
     }
@@ -269,7 +288,7 @@ int ps_estimate_main(const ps_options *o)
     if (o->est_ranks) {
         int N = o->est_ranks;
         double leaders = N / P > 0 ? N / P : 1;
-        if (leaders > tasks) leaders = (double)tasks; /* the rest would idle */
+        if (leaders > tasks_part) leaders = (double)tasks_part; /* the rest would idle */
         double exp_wall = expected / (leaders * FARM_EFFICIENCY) + longest * frac;
         double up_wall = upper / (leaders * FARM_EFFICIENCY) + longest;
         human(exp_wall, a, sizeof a);
@@ -290,7 +309,7 @@ int ps_estimate_main(const ps_options *o)
                    o->est_wall, a);
         } else {
             double leaders = ceil(expected / (usable * FARM_EFFICIENCY));
-            if (leaders > tasks) leaders = (double)tasks;
+            if (leaders > tasks_part) leaders = (double)tasks_part;
             if (leaders < 1) leaders = 1;
             long N = (long)leaders * P;
             hms(wall, b, sizeof b);

@@ -40,6 +40,10 @@ PY = os.environ.get("PYTHON", "/usr/bin/python3")
 TIMEOUT = int(os.environ.get("README_TEST_TIMEOUT", "300"))
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            FIG1_D=os.environ.get("FIG1_D", "100"))
+# a reader types the examples in a shell, not inside `make check`: make's own variables would
+# make a nested make print "Entering directory" lines
+for _var in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"):
+    ENV.pop(_var, None)
 
 FENCE = re.compile(r"^```(\S*)\s*$")
 SKIP = re.compile(r"^<!--\s*readme-test:\s*skip\s+(\S.*?)\s*-->\s*$")
