@@ -433,16 +433,6 @@ ps_engine ps_engine_dist(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int
     return ps_engine_dist_grid(group, t, x0, theory, trace, nb, prow, pcol);
 }
 
-int ps_group_auto_size(int d, int nranks)
-{
-    if (d < 512 || nranks <= 1) return 1;
-    double cap = pow((double)d / 256.0, 3.0);
-    int best = 1;
-    for (int P = 1; P <= nranks; P++)
-        if (nranks % P == 0 && P <= cap) best = P;
-    return best;
-}
-
 double ps_dist_run_bytes(int d, int64_t m, int P, int theory)
 {
     /* blocks of U1, U2 and of A, R, A_best, A*, Y; with the theory also of B, G, Q, H, K, T1,
