@@ -43,7 +43,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-.PHONY: all deps deps-check run check bench clean distclean
+.PHONY: all deps deps-check run check bench figure2-paper clean distclean
 
 all: bin/phasesweep
 
@@ -77,6 +77,11 @@ check: deps-check
 bench: deps-check
 	$(MAKE) --no-print-directory all $(BENCHBIN)
 	@sh tests/run_bench.sh
+
+# The paper-size Figure 2 on all local cores, timed (a benchmark, not part of check); a
+# reduced grid: make figure2-paper GS=-3:0:3 GW=0:2.8:3 MAX_ITER=50
+figure2-paper: deps all
+	@sh jobs/figure2-paper.sh
 
 clean:
 	rm -rf build bin
