@@ -30,6 +30,13 @@ ps_engine ps_engine_dist(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int
 ps_engine ps_engine_dist_grid(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
                               int trace, int nb, int prow, int pcol);
 
+/* The theory's eigensolver: AUTO is ELPA 1-stage when the build has it (elpa_eigh.h), else
+ * pdsyevd; the others force one (ELPA in a build without it dies with one line). */
+enum ps_group_eig { PS_GROUP_EIG_AUTO = 0, PS_GROUP_EIG_ELPA = 1, PS_GROUP_EIG_PDSYEVD = 2 };
+ps_engine ps_engine_dist_solver(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
+                                int trace, int nb, int prow, int pcol,
+                                enum ps_group_eig solver);
+
 /* The grid as square as P allows, prow <= pcol (2 -> 1x2, 6 -> 2x3, 7 -> 1x7).
  * Returns 0, or -1 (and 0x0) when P < 1. */
 int ps_dist_grid_shape(int P, int *prow, int *pcol);

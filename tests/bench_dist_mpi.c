@@ -1,7 +1,10 @@
-/* bench_dist_mpi: ms per GD step (measure + gd_step) and per theory step at d = 1024, 2048 for
- * the local engine on one rank (P = 1) and the ScaLAPACK engine on a group of 2 (P = 2), and
- * the speedup (best of a few steps each). Printed, never asserted. Run as `mpirun -n 2` with
- * OPENBLAS_NUM_THREADS=1 (it also sets one BLAS thread itself).
+/* bench_dist_mpi: ms per GD step (measure + gd_step) and per theory step for the local engine
+ * on one rank (P = 1) and the ScaLAPACK engine on a group of 2 (P = 2) with its default
+ * eigensolver (ELPA 1-stage when built with it) and with pdsyevd, the speedups (best of a few
+ * steps each), and the crossover: the smallest d of the ladder from which on a 2-rank group's
+ * iteration (GD + theory step) beats one rank's -- what --group-size auto's
+ * PS_GROUP_CROSSOVER_D should be on this machine. Printed, never asserted. Run as
+ * `mpirun -n 2` with OPENBLAS_NUM_THREADS=1 (it also sets one BLAS thread itself).
  * While rank 0 times P = 1, rank 1 sleeps in an MPI_Iprobe + nanosleep loop: an MPI_Recv or
  * MPI_Barrier would spin and take the core rank 0's BLAS is meant to have to itself.
  * Optional arguments: d values (e.g. `bench_dist_mpi 512 1024`), then nb=N, grid=RxC. */
@@ -14,6 +17,8 @@
 #include <time.h>
 
 #include "dist.h"
+#include "elpa_eigh.h"
+#include "group.h"
 #include "run.h"
 
 enum { TAG_DONE = 7 };
@@ -73,18 +78,19 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     openblas_set_num_threads(1); /* one core per rank, as in a sweep */
-    int rank, size, nb = PS_DIST_NB, prow = 0, pcol = 0, nd = 0, ds[8];
+    int rank, size, nb = PS_DIST_NB, prow = 0, pcol = 0, nd = 0, ds[16];
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "nb=", 3) == 0) nb = atoi(argv[i] + 3);
         else if (strncmp(argv[i], "grid=", 5) == 0) sscanf(argv[i] + 5, "%dx%d", &prow, &pcol);
-        else if (nd < 8) ds[nd++] = atoi(argv[i]);
+        else if (nd < 16) ds[nd++] = atoi(argv[i]);
     }
     if (nd == 0) {
-        ds[nd++] = 1024;
-        ds[nd++] = 2048;
+        static const int ladder[] = {384, 512, 768, 1024, 1536, 2048};
+        for (size_t i = 0; i < sizeof ladder / sizeof ladder[0]; i++) ds[nd++] = ladder[i];
     }
+    double speedup[16];
     /* ranks 0 and 1 are the group; any further rank only waits */
     MPI_Comm group;
     MPI_Comm_split(MPI_COMM_WORLD, rank < 2 ? 0 : MPI_UNDEFINED, rank, &group);
@@ -97,9 +103,11 @@ int main(int argc, char **argv)
     if (prow * pcol != P) ps_dist_grid_shape(P, &prow, &pcol);
     if (rank == 0) {
         printf("phasesweep bench_dist_mpi (1 BLAS thread per rank; m = 2d, theory on; nb = %d, "
-               "P = %d grid %dx%d)\n", nb, P, prow, pcol);
-        printf("%6s %14s %14s %14s %14s %9s %9s\n", "d", "gd_ms P=1", "gd_ms P=2",
-               "theory_ms P=1", "theory_ms P=2", "gd x", "theory x");
+               "P = %d grid %dx%d; group eigensolver %s, and pdsyevd)\n", nb, P, prow, pcol,
+               ps_elpa_available() ? "ELPA 1-stage" : "pdsyevd");
+        printf("%6s %11s %11s %11s %11s %11s %7s %7s %7s %7s\n", "d", "gd_ms P=1",
+               "gd_ms P=2", "th_ms P=1", "th_ms P=2", "th_ms evd", "gd x", "th x", "evd x",
+               "iter x");
         fflush(stdout);
     }
     for (int k = 0; k < nd; k++) {
@@ -127,14 +135,35 @@ int main(int argc, char **argv)
         }
         ps_coords_draw(&x, &p, w, s2);
         ps_engine e = ps_engine_dist_grid(group, &t, &x, 1, 0, nb, prow, pcol);
-        ps_teacher_free(&t);
         two = time_engine(&e, group, reps, c);
         e.ops->destroy(&e);
+        timing evd = two;
+        if (ps_elpa_available()) {
+            ps_coords_draw(&x, &p, w, s2);
+            e = ps_engine_dist_solver(group, &t, &x, 1, 0, nb, prow, pcol, PS_GROUP_EIG_PDSYEVD);
+            evd = time_engine(&e, group, reps, c);
+            e.ops->destroy(&e);
+        }
+        ps_teacher_free(&t);
+        speedup[k] = (one.gd_ms + one.th_ms) / (two.gd_ms + two.th_ms);
         if (rank == 0) {
-            printf("%6d %14.1f %14.1f %14.1f %14.1f %9.2f %9.2f\n", d, one.gd_ms, two.gd_ms,
-                   one.th_ms, two.th_ms, one.gd_ms / two.gd_ms, one.th_ms / two.th_ms);
+            printf("%6d %11.1f %11.1f %11.1f %11.1f %11.1f %6.2fx %6.2fx %6.2fx %6.2fx\n", d,
+                   one.gd_ms, two.gd_ms, one.th_ms, two.th_ms, evd.th_ms, one.gd_ms / two.gd_ms,
+                   one.th_ms / two.th_ms, one.th_ms / evd.th_ms, speedup[k]);
             fflush(stdout);
         }
+    }
+    if (rank == 0) {
+        /* the smallest d from which on every larger d of the list also gains */
+        int cross = -1;
+        for (int k = nd - 1; k >= 0 && speedup[k] > 1.0; k--) cross = ds[k];
+        if (cross > 0)
+            printf("crossover: a 2-rank group's iteration beats one rank's from d = %d on "
+                   "(of the d measured); --group-size auto uses d >= %d\n", cross,
+                   PS_GROUP_CROSSOVER_D);
+        else
+            printf("crossover: no gain up to d = %d; --group-size auto uses d >= %d\n",
+                   ds[nd - 1], PS_GROUP_CROSSOVER_D);
     }
     MPI_Comm_free(&group);
     MPI_Finalize();

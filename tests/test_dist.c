@@ -15,6 +15,7 @@
 #include <cblas.h>
 
 #include "dist.h"
+#include "elpa_eigh.h"
 #include "group.h"
 #include "run.h"
 
@@ -94,6 +95,9 @@ static ps_params case_params(const run_case *c)
     return p;
 }
 
+/* The group eigensolver of the dist runs below (AUTO: ELPA when built with it). */
+static enum ps_group_eig solver_under_test = PS_GROUP_EIG_AUTO;
+
 /* One whole run with the local engine (comm == MPI_COMM_NULL) or the dist engine. */
 static void run_one(const run_case *c, MPI_Comm comm, int nb, int prow, int pcol, run_out *out)
 {
@@ -108,7 +112,8 @@ static void run_one(const run_case *c, MPI_Comm comm, int nb, int prow, int pcol
     if (comm == MPI_COMM_NULL) {
         r.inner = ps_engine_local(&t, &x, p.theory, 0);
     } else {
-        r.inner = ps_engine_dist_grid(comm, &t, &x, p.theory, 0, nb, prow, pcol);
+        r.inner = ps_engine_dist_solver(comm, &t, &x, p.theory, 0, nb, prow, pcol,
+                                        solver_under_test);
         assert_null(x.U1); /* taken over */
         ps_teacher_free(&t); /* the engine keeps its own blocks */
     }
@@ -191,8 +196,10 @@ static void compare_case(const ctx *g, const run_case *c, int prow, int pcol)
     int rank;
     MPI_Comm_rank(g->comm, &rank);
     if (rank == 0)
-        print_message("d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g at %d,"
-                      " stable rank %.6g; largest relative difference %.1e\n", c->d, c->nb,
+        print_message("[%s] d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g at %d,"
+                      " stable rank %.6g; largest relative difference %.1e\n",
+                      solver_under_test == PS_GROUP_EIG_PDSYEVD ? "pdsyevd"
+                      : solver_under_test == PS_GROUP_EIG_ELPA ? "elpa" : "auto", c->d, c->nb,
                       prow, pcol, c->theory, loc.res.n_iter, ps_stop_name(loc.res.stop),
                       loc.res.min_test_error, loc.res.iterations, loc.res.stable_rank, worst);
     free(loc.recs);
@@ -328,6 +335,25 @@ static void test_many_small_engines(void **state)
     }
 }
 
+/* Both group eigensolvers forced, whatever the default: pdsyevd (the fallback without ELPA
+ * and for grids ELPA cannot take) and ELPA 1-stage (skipped in a build without it). */
+static void test_pdsyevd_forced(void **state)
+{
+    run_case c = {.d = 150, .nb = 32, .gs = -1.5, .gw = 2.0, .theory = 1, .max_iter = 300};
+    solver_under_test = PS_GROUP_EIG_PDSYEVD;
+    compare_both_grids(state, &c);
+    solver_under_test = PS_GROUP_EIG_AUTO;
+}
+
+static void test_elpa_forced(void **state)
+{
+    if (!ps_elpa_available()) skip();
+    run_case c = {.d = 100, .nb = 16, .gs = -1.2, .gw = 1.6, .theory = 1, .max_iter = 300};
+    solver_under_test = PS_GROUP_EIG_ELPA;
+    compare_both_grids(state, &c);
+    solver_under_test = PS_GROUP_EIG_AUTO;
+}
+
 static void test_grid_shape(void **state)
 {
     static const int P[] = {1, 2, 3, 4, 6, 7, 8, 12, 16};
@@ -419,6 +445,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(test_without_theory, &g),
         cmocka_unit_test_prestate(test_singular_values, &g),
         cmocka_unit_test_prestate(test_many_small_engines, &g),
+        cmocka_unit_test_prestate(test_pdsyevd_forced, &g),
+        cmocka_unit_test_prestate(test_elpa_forced, &g),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (size >= 3) {
