@@ -54,9 +54,8 @@ static int64_t widest_m(const ps_options *o)
 int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len)
 {
     int64_t ntasks = o->cmd == PS_CMD_SWEEP ? ps_task_count(o) : 1;
-    int P = o->group_size ? o->group_size
-                          : ps_group_auto_size(o->p.d, nranks, ntasks, widest_m(o), o->p.theory,
-                                               o->p.max_mem);
+    int P = o->group_size;
+    if (!P) P = ps_group_auto_size(o->p.d, nranks, ntasks, widest_m(o), o->p.theory, o->p.max_mem);
     if (P > nranks) {
         snprintf(msg, len, "--group-size: %d exceeds the %d MPI rank%s of this job (accepted: "
                  "auto or [1, %d])", P, nranks, nranks == 1 ? "" : "s", nranks);

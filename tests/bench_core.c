@@ -165,7 +165,8 @@ int main(void)
     }
 
     /* the theory step's eigensolver, chosen by this table: dsyevd (used) vs dsyevr */
-    printf("\ntheory eigensolver on B^T B (median ms; max |Q^T Q - I|); theory step ms with each\n");
+    printf("\ntheory eigensolver on B^T B (median ms; max |Q^T Q - I|); theory step ms with "
+           "each\n");
     printf("%5s %10s %10s %10s %10s %9s %12s %12s\n", "d", "dsyevd_ms", "dsyevr_ms", "dsyevd_orth",
            "dsyevr_orth", "evr/evd", "step_evd_ms", "step_evr_ms");
     {

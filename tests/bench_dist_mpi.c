@@ -45,17 +45,17 @@ static double barrier_time(MPI_Comm comm)
     return MPI_Wtime();
 }
 
-/* Best of reps GD steps and of reps theory steps (after one of each to warm up): the machine
+/* Best of gd_reps GD steps and of reps theory steps (after one of each to warm up): the machine
  * may be shared, and the best is the one least disturbed. comm is the group, for a barrier
  * around each timed step (MPI_COMM_NULL for the local engine). */
-static timing time_engine(ps_engine *e, MPI_Comm comm, int reps, double c)
+static timing time_engine(ps_engine *e, MPI_Comm comm, int gd_reps, int reps, double c)
 {
     const double eta = 1e-12; /* tiny: timing must not run into overflow */
     ps_record r;
     timing best = {1e300, 1e300};
     e->ops->measure(e, &r);
     e->ops->gd_step(e, eta);
-    for (int i = 0; i < reps; i++) {
+    for (int i = 0; i < gd_reps; i++) {
         double t0 = barrier_time(comm);
         e->ops->measure(e, &r);
         e->ops->gd_step(e, eta);
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
         if (rank == 0) {
             ps_coords_draw(&x, &p, w, s2);
             ps_engine e = ps_engine_local(&t, &x, 1, 0);
-            one = time_engine(&e, MPI_COMM_NULL, reps, c);
+            one = time_engine(&e, MPI_COMM_NULL, reps, reps, c);
             e.ops->destroy(&e);
             int token = 1;
             for (int r = 1; r < P; r++) MPI_Send(&token, 1, MPI_INT, r, TAG_DONE, group);
@@ -135,13 +135,13 @@ int main(int argc, char **argv)
         }
         ps_coords_draw(&x, &p, w, s2);
         ps_engine e = ps_engine_dist_grid(group, &t, &x, 1, 0, nb, prow, pcol);
-        two = time_engine(&e, group, reps, c);
+        two = time_engine(&e, group, reps, reps, c);
         e.ops->destroy(&e);
         timing evd = two;
         if (ps_elpa_available()) {
             ps_coords_draw(&x, &p, w, s2);
             e = ps_engine_dist_solver(group, &t, &x, 1, 0, nb, prow, pcol, PS_GROUP_EIG_PDSYEVD);
-            evd = time_engine(&e, group, reps, c);
+            evd = time_engine(&e, group, 0, reps, c); /* theory only */
             e.ops->destroy(&e);
         }
         ps_teacher_free(&t);

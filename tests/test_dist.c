@@ -196,8 +196,8 @@ static void compare_case(const ctx *g, const run_case *c, int prow, int pcol)
     int rank;
     MPI_Comm_rank(g->comm, &rank);
     if (rank == 0)
-        print_message("[%s] d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g at %d,"
-                      " stable rank %.6g; largest relative difference %.1e\n",
+        print_message("[%s] d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g"
+                      " at %d, stable rank %.6g; largest relative difference %.1e\n",
                       solver_under_test == PS_GROUP_EIG_PDSYEVD ? "pdsyevd"
                       : solver_under_test == PS_GROUP_EIG_ELPA ? "elpa" : "auto", c->d, c->nb,
                       prow, pcol, c->theory, loc.res.n_iter, ps_stop_name(loc.res.stop),
