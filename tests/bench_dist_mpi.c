@@ -7,7 +7,10 @@
  * `mpirun -n 2` with OPENBLAS_NUM_THREADS=1 (it also sets one BLAS thread itself).
  * While rank 0 times P = 1, rank 1 sleeps in an MPI_Iprobe + nanosleep loop: an MPI_Recv or
  * MPI_Barrier would spin and take the core rank 0's BLAS is meant to have to itself.
- * Optional arguments: d values (e.g. `bench_dist_mpi 512 1024`), then nb=N, grid=RxC. */
+ * Optional arguments: d values (e.g. `bench_dist_mpi 512 1024`), then nb=N, grid=RxC.
+ * `bench_dist_mpi solvers D...` instead compares the group's theory-step variants at each D in
+ * one process, interleaved step by step so that all see the same load (median of 5 each):
+ * ELPA 1-stage and pdsyevd on the 1x2 and 2x1 grids, nb = 64 and 128. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <mpi.h>
@@ -74,6 +77,72 @@ static timing time_engine(ps_engine *e, MPI_Comm comm, int gd_reps, int reps, do
     return best;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The `solvers` mode: see the head of the file. */
+static void compare_solvers(MPI_Comm group, int rank, const int *ds, int nd)
+{
+    enum { NV = 6, REPS = 5 };
+    static const struct { enum ps_group_eig solver; int prow, pcol, nb; const char *name; }
+    v[NV] = {{PS_GROUP_EIG_ELPA, 1, 2, 64, "elpa 1x2 nb64"},
+             {PS_GROUP_EIG_ELPA, 2, 1, 64, "elpa 2x1 nb64"},
+             {PS_GROUP_EIG_ELPA, 1, 2, 128, "elpa 1x2 nb128"},
+             {PS_GROUP_EIG_PDSYEVD, 1, 2, 64, "pdsyevd 1x2 nb64"},
+             {PS_GROUP_EIG_PDSYEVD, 2, 1, 64, "pdsyevd 2x1 nb64"},
+             {PS_GROUP_EIG_PDSYEVD, 1, 2, 128, "pdsyevd 1x2 nb128"}};
+    int nv = ps_elpa_available() ? NV : 0;
+    if (rank == 0) {
+        printf("group theory step, 2 ranks, interleaved (median ms of %d; x = vs %s)\n", REPS,
+               nv ? v[3].name : "none: no ELPA in this build");
+        fflush(stdout);
+    }
+    for (int k = 0; k < nd && nv; k++) {
+        int d = ds[k];
+        ps_params p;
+        ps_params_default(&p);
+        p.d = d;
+        p.gs = -1.5;
+        p.gw = 2.0;
+        ps_teacher t;
+        ps_teacher_generate(&t, &p);
+        int64_t w = ps_width(d, p.gw);
+        double s2 = ps_sigma2(d, p.gs), c = s2 * (double)w, ms[NV][REPS];
+        ps_engine e[NV];
+        ps_record r;
+        for (int i = 0; i < nv; i++) {
+            ps_coords x;
+            ps_coords_draw(&x, &p, w, s2);
+            e[i] = ps_engine_dist_solver(group, &t, &x, 1, 0, v[i].nb, v[i].prow, v[i].pcol,
+                                         v[i].solver);
+            e[i].ops->measure(&e[i], &r);
+            e[i].ops->sc_step(&e[i], 1e-12, c); /* warm-up */
+        }
+        ps_teacher_free(&t);
+        for (int j = 0; j < REPS; j++)
+            for (int i = 0; i < nv; i++) {
+                double t0 = barrier_time(group);
+                e[i].ops->sc_step(&e[i], 1e-12, c);
+                ms[i][j] = 1e3 * (barrier_time(group) - t0);
+            }
+        double med[NV];
+        for (int i = 0; i < nv; i++) {
+            qsort(ms[i], REPS, sizeof(double), cmp_double);
+            med[i] = ms[i][REPS / 2];
+            e[i].ops->destroy(&e[i]);
+        }
+        if (rank == 0) {
+            for (int i = 0; i < nv; i++)
+                printf("  d = %5d  %-18s %10.1f ms  %5.2fx\n", d, v[i].name, med[i],
+                       med[3] / med[i]);
+            fflush(stdout);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -81,11 +150,14 @@ int main(int argc, char **argv)
     int rank, size, nb = PS_DIST_NB, prow = 0, pcol = 0, nd = 0, ds[16];
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int solvers = 0;
     for (int i = 1; i < argc; i++) {
-        if (strncmp(argv[i], "nb=", 3) == 0) nb = atoi(argv[i] + 3);
+        if (strcmp(argv[i], "solvers") == 0) solvers = 1;
+        else if (strncmp(argv[i], "nb=", 3) == 0) nb = atoi(argv[i] + 3);
         else if (strncmp(argv[i], "grid=", 5) == 0) sscanf(argv[i] + 5, "%dx%d", &prow, &pcol);
         else if (nd < 16) ds[nd++] = atoi(argv[i]);
     }
+    if (nd == 0 && solvers) ds[nd++] = 1024;
     if (nd == 0) {
         static const int ladder[] = {384, 512, 768, 1024, 1536, 2048};
         for (size_t i = 0; i < sizeof ladder / sizeof ladder[0]; i++) ds[nd++] = ladder[i];
@@ -100,6 +172,12 @@ int main(int argc, char **argv)
     }
     int P;
     MPI_Comm_size(group, &P);
+    if (solvers) {
+        if (P == 2) compare_solvers(group, rank, ds, nd);
+        MPI_Comm_free(&group);
+        MPI_Finalize();
+        return 0;
+    }
     if (prow * pcol != P) ps_dist_grid_shape(P, &prow, &pcol);
     if (rank == 0) {
         printf("phasesweep bench_dist_mpi (1 BLAS thread per rank; m = 2d, theory on; nb = %d, "
