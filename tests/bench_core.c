@@ -82,33 +82,43 @@ static double gd_step_ms(const ps_params *pp, const ps_teacher *t, int reps)
     return 1e3 * t0 / reps;
 }
 
-static double sc_step_ms_with(int d, const ps_teacher *t, int reps, enum ps_eig_solver solver)
+/* Median ms per theory step with each of nsolv solvers, interleaved step by step so that all
+ * see the same load. */
+static void sc_steps_ms(int d, const ps_teacher *t, int reps, int nsolv,
+                        const enum ps_eig_solver *solvers, double *med)
 {
-    ps_sc_work w;
-    ps_sc_work_alloc_solver(&w, d, solver);
+    ps_sc_work w[2];
     double *B = malloc(sizeof(double) * d * d), *G = malloc(sizeof(double) * d * d);
+    double *ms = malloc(sizeof(double) * reps * nsolv);
     for (int i = 0; i < d * d; i++) {
         B[i] = t->Y[i];
         G[i] = 1e-3 * t->Y[i];
     }
-    sc_step(d, B, G, 1e-9, 3.0, &w);
-    double *ms = malloc(sizeof(double) * reps);
-    for (int i = 0; i < reps; i++) {
-        double t0 = now();
-        sc_step(d, B, G, 1e-9, 3.0, &w);
-        ms[i] = 1e3 * (now() - t0);
+    for (int k = 0; k < nsolv; k++) {
+        ps_sc_work_alloc_solver(&w[k], d, solvers[k]);
+        sc_step(d, B, G, 1e-9, 3.0, &w[k]);
     }
-    double med = median(ms, reps);
+    for (int i = 0; i < reps; i++)
+        for (int k = 0; k < nsolv; k++) {
+            double t0 = now();
+            sc_step(d, B, G, 1e-9, 3.0, &w[k]);
+            ms[k * reps + i] = 1e3 * (now() - t0);
+        }
+    for (int k = 0; k < nsolv; k++) {
+        med[k] = median(ms + k * reps, reps);
+        ps_sc_work_free(&w[k]);
+    }
     free(ms);
-    ps_sc_work_free(&w);
     free(B);
     free(G);
-    return med;
 }
 
 static double sc_step_ms(int d, const ps_teacher *t, int reps)
 {
-    return sc_step_ms_with(d, t, reps, PS_EIG_DSYEVD);
+    const enum ps_eig_solver evd = PS_EIG_DSYEVD;
+    double med;
+    sc_steps_ms(d, t, reps, 1, &evd, &med);
+    return med;
 }
 
 /* Both eigensolvers on the theory's own matrix B^T B (B = Y, a rank-5 teacher plus noise),
@@ -179,8 +189,10 @@ int main(void)
             double ms[2], o[2];
             eig_bench(d, &t, reps, ms, o);
             double ms_d = ms[0], ms_r = ms[1], o_d = o[0], o_r = o[1];
-            double st_d = d <= 400 ? sc_step_ms_with(d, &t, reps, PS_EIG_DSYEVD) : NAN;
-            double st_r = d <= 400 ? sc_step_ms_with(d, &t, reps, PS_EIG_DSYEVR) : NAN;
+            const enum ps_eig_solver both[2] = {PS_EIG_DSYEVD, PS_EIG_DSYEVR};
+            double st[2] = {NAN, NAN};
+            if (d <= 400) sc_steps_ms(d, &t, reps, 2, both, st);
+            double st_d = st[0], st_r = st[1];
             printf("%5d %10.2f %10.2f %10.1e %10.1e %8.2fx %12.2f %12.2f\n", d, ms_d, ms_r,
                    o_d, o_r, ms_r / ms_d, st_d, st_r);
             fflush(stdout);
