@@ -162,3 +162,18 @@ def test_group_size_auto_groups_only_when_memory_needs_it(tmp_path, max_mem, uni
                   "--out", str(out)])
     assert unit in first_line(p.stderr)[-1], p.stderr
     assert read_results(out)["done"].all()
+
+
+def test_sweep_with_groups_bitwise_on_2_and_4_ranks(tmp_path):
+    """For a given group size the results do not depend on the rank count, bit for bit: one
+    group of 2 (-n 2) and two groups of 2 (-n 4), with the groups' eigensolver (ELPA when
+    built with it: --block 16 gives every rank blocks at d = 64)."""
+    args = ["--d", "64", "--rank", "3", "--gs", "-2:-0.5:2", "--gw", "1.5:2.5:2",
+            "--max-iter", "60", "--seed", "5", "--group-size", "2", "--block", "16"]
+    a, b = tmp_path / "two.h5", tmp_path / "four.h5"
+    sweep(2, [*args, "--out", str(a)])
+    sweep(4, [*args, "--out", str(b)])
+    ra, rb = read_results(a), read_results(b)
+    assert ra["done"].all() and rb["done"].all()
+    for name in (*FLOATS, *INTS):
+        assert np.array_equal(ra[name], rb[name], equal_nan=True), name
