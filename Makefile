@@ -23,6 +23,10 @@ HDF5_LIBS        ?= $(or $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(call pc,--libs hdf
 RNG_CFLAGS       ?=
 INIH_CFLAGS      ?= $(call pc,--cflags inih)
 INIH_LIBS        ?= $(call pc,--libs inih)
+# ELPA (1-stage) for the groups' eigensolver when pkg-config finds it; make ELPA=0 uses pdsyevd
+ELPA             ?= $(shell $(PKG_CONFIG) --exists elpa 2>/dev/null && echo 1 || echo 0)
+ELPA_CFLAGS      ?= $(if $(filter 1,$(ELPA)),-DPS_HAVE_ELPA $(call pc,--cflags elpa))
+ELPA_LIBS        ?= $(if $(filter 1,$(ELPA)),-lelpa)
 CMOCKA_CFLAGS    ?= $(call pc,--cflags cmocka)
 CMOCKA_LIBS      ?= $(call pc,--libs cmocka)
 
@@ -30,8 +34,8 @@ OPTFLAGS ?= -O2 -march=x86-64-v2
 CFLAGS   ?= $(OPTFLAGS) -g
 WARN     ?= -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS += -Iinclude $(BLAS_CFLAGS) $(LAPACK_CFLAGS) $(SCALAPACK_CFLAGS) $(HDF5_CFLAGS) \
-            $(RNG_CFLAGS) $(INIH_CFLAGS)
-LDLIBS   += $(HDF5_LIBS) $(SCALAPACK_LIBS) $(LAPACK_LIBS) $(BLAS_LIBS) $(INIH_LIBS) -lm
+            $(RNG_CFLAGS) $(INIH_CFLAGS) $(ELPA_CFLAGS)
+LDLIBS   += $(HDF5_LIBS) $(ELPA_LIBS) $(SCALAPACK_LIBS) $(LAPACK_LIBS) $(BLAS_LIBS) $(INIH_LIBS) -lm
 
 SRC      := $(wildcard src/*.c)
 OBJ      := $(patsubst src/%.c,build/%.o,$(SRC))
@@ -49,7 +53,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # "unknown" outside a git checkout. build/git-commit changes only when the commit does.
 GIT_COMMIT := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
 
-.PHONY: all deps deps-check run finite-size-demo check bench clean distclean install uninstall FORCE
+.PHONY: all deps deps-check run finite-size-demo check bench figure2-paper clean distclean install uninstall FORCE
 
 all: bin/phasesweep
 
@@ -104,6 +108,11 @@ install: bin/phasesweep
 
 uninstall:
 	@sh tools/install.sh uninstall "$(PREFIX)" "$(DESTDIR)"
+
+# The paper-size Figure 2 on all local cores, timed (a benchmark, not part of check); a
+# reduced grid: make figure2-paper GS=-3:0:3 GW=0:2.8:3 MAX_ITER=50
+figure2-paper: deps all
+	@sh jobs/figure2-paper.sh
 
 clean:
 	rm -rf build bin

@@ -30,15 +30,16 @@ ps_engine ps_engine_dist(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int
 ps_engine ps_engine_dist_grid(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
                               int trace, int nb, int prow, int pcol);
 
+/* The theory's eigensolver: AUTO is ELPA 1-stage when the build has it (elpa_eigh.h), else
+ * pdsyevd; the others force one (ELPA in a build without it dies with one line). */
+enum ps_group_eig { PS_GROUP_EIG_AUTO = 0, PS_GROUP_EIG_ELPA = 1, PS_GROUP_EIG_PDSYEVD = 2 };
+ps_engine ps_engine_dist_solver(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
+                                int trace, int nb, int prow, int pcol,
+                                enum ps_group_eig solver);
+
 /* The grid as square as P allows, prow <= pcol (2 -> 1x2, 6 -> 2x3, 7 -> 1x7).
  * Returns 0, or -1 (and 0x0) when P < 1. */
 int ps_dist_grid_shape(int P, int *prow, int *pcol);
-
-/* Group size for --group-size auto: 1 when d < 512 (a rank does a run faster alone than a
- * group does, and the farm keeps every rank busy with its own task); otherwise the largest
- * divisor P of nranks with d^3 / P >= 256^3, i.e. each rank keeps at least a 256^3-flop share
- * of every GD step, below which communication outweighs the split. */
-int ps_group_auto_size(int d, int nranks);
 
 /* Bytes one rank of a P-rank group allocates in steady state, without tracing (its blocks
  * of the coordinates, of the d x d matrices and of the eigensolver's workspace); for the

@@ -9,6 +9,7 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "cli.h"
 #include "run.h"
 
@@ -19,8 +20,24 @@ typedef struct ps_group {
     ps_engine_maker maker;  /* local (make == NULL) when size == 1 */
 } ps_group;
 
-/* --group-size resolved against nranks (0 = auto: ps_group_auto_size): P, or 0 with a
- * one-line complaint in msg when P exceeds nranks. */
+/* --group-size auto. Task parallelism is 97-99% efficient while there are at least as many
+ * tasks as ranks, and a group of P is slower than P ranks on P tasks, so:
+ *  - P = the smallest divisor of nranks whose per-rank share (ps_group_run_bytes at the
+ *    widest m) fits max_mem -- 1 whenever a run fits one rank;
+ *  - and only when there are fewer tasks than ranks and d >= PS_GROUP_CROSSOVER_D, possibly
+ *    more: the largest divisor P of nranks with P <= nranks / ntasks (the tasks still run at
+ *    once) and d^3 / P >= PS_GROUP_CROSSOVER_D^3 / 2 (each rank keeps the share a 2-rank
+ *    group has at the crossover).
+ * PS_GROUP_CROSSOVER_D: a 2-rank group lost to one rank at d = 1024 (GD 0.84x, theory 0.69x)
+ * and won at d = 2048 (1.98x, 1.70x) on the quiet 2-core test machine; bench_dist_mpi (`make
+ * bench`) measures the crossover on a ladder of d and prints it next to this constant. */
+#define PS_GROUP_CROSSOVER_D 1536
+int ps_group_auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory,
+                       double max_mem);
+
+/* --group-size resolved against nranks (0 = auto: ps_group_auto_size with the command's task
+ * count -- 1 for run/trace -- and its widest run): P, or 0 with a one-line complaint in msg
+ * when P exceeds nranks. */
 int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len);
 /* Collective over comm. */
 void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g);

@@ -91,7 +91,8 @@ static const ps_option table[] = {
     {"threads", PS_OPT_INT, OFF(p.threads), 1, 1024, RTS, 0,
      "BLAS threads per rank", "Resources", 0, 0},
     {"group-size", PS_OPT_GROUP, OFF(group_size), 1, 2147483647.0, RTS, 0,
-     "ranks per run (ScaLAPACK group), or auto", "Resources", 0, 0},
+     "ranks per run (ScaLAPACK group), or auto (1 unless memory or fewer tasks than ranks "
+     "at large d need more)", "Resources", 0, 0},
     {"block", PS_OPT_INT, OFF(block), 1, 4096, RTS, 0,
      "ScaLAPACK block size NB", "Resources", 0, 0},
     /* Input and output */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "elpa_eigh.h"
 
 /* Debian's libscalapack-openmpi ships no C header: BLACS' C interface, and the Fortran
  * symbols with their hidden character lengths (PBLAS routines are C and have none). */
@@ -32,6 +33,9 @@ void pdsymm_(const char *side, const char *uplo, const int *m, const int *n,
              const double *alpha, const double *a, const int *ia, const int *ja,
              const int *desca, const double *b, const int *ib, const int *jb, const int *descb,
              const double *beta, double *c, const int *ic, const int *jc, const int *descc);
+void pdtran_(const int *m, const int *n, const double *alpha, const double *a, const int *ia,
+             const int *ja, const int *desca, const double *beta, double *c, const int *ic,
+             const int *jc, const int *descc);
 void pdsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
               const int *ia, const int *ja, const int *desca, const double *vl,
               const double *vu, const int *il, const int *iu, int *m, int *nz, double *w,
@@ -84,6 +88,7 @@ typedef struct dist_engine {
     dmat S;               /* tracing only: the copy pdgesvd destroys */
     double *ev, *work, *sv_work, *sums;
     int *iwork, lwork, liwork, sv_lwork;
+    ps_elpa *elpa; /* the theory's eigensolver when ELPA is used, else pdsyevd */
 } dist_engine;
 
 static void dmat_init(dist_engine *s, dmat *M, int rows, int cols, const char *what)
@@ -194,8 +199,10 @@ static void dist_gd_step(ps_engine *e, double eta)
 }
 
 /* All eigenpairs of the symmetric H (upper triangle; destroyed): vectors into Q, values
- * (ascending, replicated on every rank) into ev; lwork = -1 queries the workspace.
- * Divide and conquer (pdsyevd), not MRRR (pdsyevr): pdsyevr reduces to tridiagonal form on a
+ * (ascending, replicated on every rank) into ev; lwork = -1 queries pdsyevd's workspace.
+ * ELPA 1-stage when the engine has a handle: it reads both triangles, so the lower one is
+ * first filled from H^T (one transpose, d^2 / P words, Q as its scratch). Otherwise divide
+ * and conquer (pdsyevd), not MRRR (pdsyevr): pdsyevr reduces to tridiagonal form on a
  * floor(sqrt(P))^2 subgrid -- one rank when P = 2 or 3 -- while pdsyevd's pdsytrd uses the
  * whole grid; a theory step on 2 ranks took 2.9 s with pdsyevd, 3.3-3.4 s with pdsyevr at
  * d = 2048 (0.42 vs 0.50-0.56 s at d = 1024). */
@@ -203,8 +210,30 @@ static void eigen_all(dist_engine *s, dmat *H, dmat *Q, double *work, int lwork,
                       int liwork)
 {
     int info;
+    if (s->elpa && lwork != -1) {
+        const double one = 1.0, zero = 0.0;
+        pdtran_(&s->d, &s->d, &one, H->a, &ONE, &ONE, H->desc, &zero, Q->a, &ONE, &ONE,
+                Q->desc);
+        for (int jl = 0; jl < H->nloc; jl++) {
+            int jg = global_index(jl, s->nb, s->mycol, s->pcol);
+            size_t off = (size_t)jl * H->mloc;
+            for (int il = 0; il < H->mloc; il++)
+                if (global_index(il, s->nb, s->myrow, s->prow) > jg)
+                    H->a[off + il] = Q->a[off + il];
+        }
+        ps_elpa_eigh(s->elpa, H->a, s->ev, Q->a);
+        return;
+    }
     PS_SCALAPACK(pdsyevd_("V", "U", &s->d, H->a, &ONE, &ONE, H->desc, s->ev, Q->a, &ONE, &ONE,
                           Q->desc, work, &lwork, iwork, &liwork, &info, 1, 1), info);
+}
+
+/* ELPA 1-stage stopped with "solve step encountered an error" when a rank owned no block
+ * column (d = 64, nb = 64 on 1x2); pdsyevd takes such small grids. */
+static int elpa_fits(const dist_engine *s)
+{
+    int blocks = (s->d + s->nb - 1) / s->nb;
+    return blocks >= s->prow && blocks >= s->pcol;
 }
 
 /* pdsyevd's query undercounts what its back-transformation (PDORMTR) needs on a rank that
@@ -323,6 +352,7 @@ static void dist_destroy(ps_engine *e)
                    &s->G, &s->Q, &s->H, &s->K, &s->T1, &s->T2, &s->S};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]->a);
     free(s->ev); free(s->work); free(s->iwork); free(s->sv_work); free(s->sums);
+    ps_elpa_free(s->elpa);
     Cblacs_gridexit(s->ctxt);
     Cfree_blacs_system_handle(s->sys);
     PS_MPI(MPI_Comm_free(&s->comm));
@@ -343,6 +373,13 @@ static const ps_engine_ops dist_ops = {
 
 ps_engine ps_engine_dist_grid(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
                               int trace, int nb, int prow, int pcol)
+{
+    return ps_engine_dist_solver(group, t, x0, theory, trace, nb, prow, pcol, PS_GROUP_EIG_AUTO);
+}
+
+ps_engine ps_engine_dist_solver(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
+                                int trace, int nb, int prow, int pcol,
+                                enum ps_group_eig solver)
 {
     dist_engine *s = ps_calloc(1, sizeof *s, "dist engine");
     int d = t->d, info;
@@ -391,13 +428,20 @@ ps_engine ps_engine_dist_grid(MPI_Comm group, const ps_teacher *t, ps_coords *x0
         dmat_init(s, &s->T1, d, d, "T1 blocks");
         dmat_init(s, &s->T2, d, d, "T2 blocks");
         pgemm('T', 'N', d, d, s->m, 1.0, &s->U2, &s->U1, 0.0, &s->B); /* B(0) = A(0) */
-        double wq;
-        int iq;
-        eigen_all(s, &s->H, &s->Q, &wq, -1, &iq, -1);
-        s->lwork = eigen_all_lwork(s, wq);
-        s->liwork = iq;
-        s->work = ps_malloc(sizeof(double) * (size_t)s->lwork, "pdsyevd work");
-        s->iwork = ps_malloc(sizeof(int) * (size_t)s->liwork, "pdsyevd iwork");
+        if (solver == PS_GROUP_EIG_ELPA && !ps_elpa_available())
+            ps_fail(PS_EXIT_FAIL, "ps_engine_dist", "ELPA asked for, but this build has none");
+        if (solver != PS_GROUP_EIG_PDSYEVD && elpa_fits(s))
+            s->elpa = ps_elpa_create(s->comm, s->ctxt, d, s->nb, s->H.mloc, s->H.nloc,
+                                     s->myrow, s->mycol);
+        if (!s->elpa) {
+            double wq;
+            int iq;
+            eigen_all(s, &s->H, &s->Q, &wq, -1, &iq, -1);
+            s->lwork = eigen_all_lwork(s, wq);
+            s->liwork = iq;
+            s->work = ps_malloc(sizeof(double) * (size_t)s->lwork, "pdsyevd work");
+            s->iwork = ps_malloc(sizeof(int) * (size_t)s->liwork, "pdsyevd iwork");
+        }
     }
     if (trace) {
         double wq;
@@ -431,16 +475,6 @@ ps_engine ps_engine_dist(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int
     PS_MPI(MPI_Comm_size(group, &P));
     ps_dist_grid_shape(P, &prow, &pcol);
     return ps_engine_dist_grid(group, t, x0, theory, trace, nb, prow, pcol);
-}
-
-int ps_group_auto_size(int d, int nranks)
-{
-    if (d < 512 || nranks <= 1) return 1;
-    double cap = pow((double)d / 256.0, 3.0);
-    int best = 1;
-    for (int P = 1; P <= nranks; P++)
-        if (nranks % P == 0 && P <= cap) best = P;
-    return best;
 }
 
 double ps_dist_run_bytes(int d, int64_t m, int P, int theory)

@@ -22,24 +22,51 @@ static double *dmat(int d, const char *what)
     return ps_malloc(sizeof(double) * (size_t)d * d, what);
 }
 
-void ps_sc_work_alloc(ps_sc_work *w, int d)
+void ps_sc_work_alloc_solver(ps_sc_work *w, int d, enum ps_eig_solver solver)
 {
     w->d = d;
+    w->solver = solver;
     w->Q = dmat(d, "theory Q");
     w->H = dmat(d, "theory H");
     w->K = dmat(d, "theory K");
     w->T1 = dmat(d, "theory T1");
     w->T2 = dmat(d, "theory T2");
     w->ev = ps_malloc(sizeof(double) * (size_t)d, "theory eigenvalues");
-    w->isuppz = ps_malloc(sizeof(lapack_int) * 2 * (size_t)d, "dsyevr isuppz");
+    w->isuppz = NULL;
     double wq;
     lapack_int iq, found;
-    PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, w->H, d, 0.0, 0.0, 0, 0, 0.0,
-                                  &found, w->ev, w->Q, d, w->isuppz, &wq, -1, &iq, -1));
+    if (solver == PS_EIG_DSYEVR) {
+        w->isuppz = ps_malloc(sizeof(lapack_int) * 2 * (size_t)d, "dsyevr isuppz");
+        PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, w->H, d, 0.0, 0.0, 0,
+                                      0, 0.0, &found, w->ev, w->Q, d, w->isuppz, &wq, -1, &iq,
+                                      -1));
+    } else {
+        PS_LAPACK(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, w->Q, d, w->ev, &wq, -1,
+                                      &iq, -1));
+    }
     w->lwork = (lapack_int)wq;
     w->liwork = iq;
-    w->work = ps_malloc(sizeof(double) * (size_t)w->lwork, "dsyevr work");
-    w->iwork = ps_malloc(sizeof(lapack_int) * (size_t)w->liwork, "dsyevr iwork");
+    w->work = ps_malloc(sizeof(double) * (size_t)w->lwork, "eigensolver work");
+    w->iwork = ps_malloc(sizeof(lapack_int) * (size_t)w->liwork, "eigensolver iwork");
+}
+
+void ps_sc_work_alloc(ps_sc_work *w, int d) { ps_sc_work_alloc_solver(w, d, PS_EIG_DSYEVD); }
+
+/* dsyevd overwrites its input with the vectors: H is copied into Q first (d^2 copies, noise
+ * next to the d^3 solve), so both solvers leave H as scratch and the vectors in Q. */
+void ps_sc_eigh(ps_sc_work *w, double *H)
+{
+    int d = w->d;
+    if (w->solver == PS_EIG_DSYEVR) {
+        lapack_int found;
+        PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, H, d, 0.0, 0.0, 0, 0,
+                                      0.0, &found, w->ev, w->Q, d, w->isuppz, w->work, w->lwork,
+                                      w->iwork, w->liwork));
+        return;
+    }
+    if (H != w->Q) memcpy(w->Q, H, sizeof(double) * (size_t)d * d);
+    PS_LAPACK(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, w->Q, d, w->ev, w->work,
+                                  w->lwork, w->iwork, w->liwork));
 }
 
 void ps_sc_work_free(ps_sc_work *w)
@@ -58,12 +85,10 @@ void ps_sc_work_free(ps_sc_work *w)
 void sc_step(int d, double *B, const double *G, double eta, double c, ps_sc_work *w)
 {
     size_t n = (size_t)d * d;
-    lapack_int found;
-    /* MRRR (dsyevr) measured faster than divide and conquer (dsyevd) at d = 200 */
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, B, d, 0.0, w->H, d);
-    PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, w->H, d, 0.0, 0.0, 0, 0,
-                                  0.0, &found, w->ev, w->Q, d, w->isuppz, w->work, w->lwork,
-                                  w->iwork, w->liwork));
+    /* B^T B straight into Q: dsyevd then works in place, no copy */
+    double *gram = w->solver == PS_EIG_DSYEVD ? w->Q : w->H;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, B, d, 0.0, gram, d);
+    ps_sc_eigh(w, gram);
     for (int j = 0; j < d; j++) {
         double s2 = w->ev[j] > 0.0 ? w->ev[j] : 0.0; /* rounding can make S^2 slightly < 0 */
         double h = 1.0 / (hypot(sqrt(s2), c) + c);

@@ -2,16 +2,60 @@
 #include "group.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "check.h"
 #include "dist.h"
 #include "init.h"
 #include "signals.h"
+#include "tasks.h"
+
+/* The smallest divisor of nranks that is >= want (nranks itself when none is). */
+static int divisor_at_least(int nranks, int want)
+{
+    for (int P = want > 1 ? want : 1; P < nranks; P++)
+        if (nranks % P == 0) return P;
+    return nranks;
+}
+
+int ps_group_auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory,
+                       double max_mem)
+{
+    if (nranks <= 1) return 1;
+    /* memory: the smallest group whose per-rank share fits (the largest when none does: the
+     * --max-mem check then refuses with that P's figure) */
+    int P_mem = 1;
+    while (P_mem < nranks && ps_group_run_bytes(d, m, P_mem, theory) > max_mem)
+        P_mem = divisor_at_least(nranks, P_mem + 1);
+    if (ntasks >= nranks || d < PS_GROUP_CROSSOVER_D) return P_mem;
+    /* fewer tasks than ranks, above the crossover: spread the tasks over all ranks, each
+     * rank keeping at least the d^3 share a 2-rank group has at the crossover */
+    double x = PS_GROUP_CROSSOVER_D, share_min = x * x * x / 2.0, dd = d;
+    int64_t per_task = ntasks > 0 ? nranks / ntasks : nranks;
+    int P_split = 1;
+    for (int P = 2; P <= nranks; P++)
+        if (nranks % P == 0 && P <= per_task && dd * dd * dd / P >= share_min) P_split = P;
+    return P_split > P_mem ? P_split : P_mem;
+}
+
+/* The widest run of the command: a sweep's largest gw (ps_width grows with gw), else --gw. */
+static int64_t widest_m(const ps_options *o)
+{
+    const ps_params *p = &o->p;
+    double gw = p->gw;
+    if (o->cmd == PS_CMD_SWEEP)
+        gw = fmax(ps_range_at(&o->gw_range, 0), ps_range_at(&o->gw_range, o->gw_range.n - 1));
+    int64_t w = ps_width(p->d, gw);
+    if (w < 1) w = 1;
+    return p->mode == PS_MODE_EXPLICIT ? w : ps_reduced_rank(p->d, w);
+}
 
 int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len)
 {
-    int P = o->group_size ? o->group_size : ps_group_auto_size(o->p.d, nranks);
+    int64_t ntasks = o->cmd == PS_CMD_SWEEP ? ps_task_count(o) : 1;
+    int P = o->group_size;
+    if (!P) P = ps_group_auto_size(o->p.d, nranks, ntasks, widest_m(o), o->p.theory, o->p.max_mem);
     if (P > nranks) {
         snprintf(msg, len, "--group-size: %d exceeds the %d MPI rank%s of this job (accepted: "
                  "auto or [1, %d])", P, nranks, nranks == 1 ? "" : "s", nranks);

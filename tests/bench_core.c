@@ -1,10 +1,14 @@
 /* bench_core: per-step cost of the local engine, printed, never asserted.
  *   GD step (A = U2^T U1, R, both updates: 12 d^3 flops at m = 2d) vs OpenBLAS dgemm's rate,
- *   theory step, reduced vs explicit at d = 100, and a full 750-iteration run at d = 200. */
+ *   theory step (and its ratio to a GD step), the theory's eigensolvers side by side (time,
+ *   orthogonality), reduced vs explicit at d = 100, and a full 750-iteration run at d = 200.
+ * Times are medians of repeats: the machine may be shared. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "blascheck.h"
@@ -16,6 +20,18 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
 static int reps_for(int d) { return d <= 100 ? 200 : d <= 200 ? 60 : 12; }
@@ -67,23 +83,76 @@ static double gd_step_ms(const ps_params *pp, const ps_teacher *t, int reps)
     return 1e3 * t0 / reps;
 }
 
-static double sc_step_ms(int d, const ps_teacher *t, int reps)
+/* Median ms per theory step with each of nsolv solvers, interleaved step by step so that all
+ * see the same load. */
+static void sc_steps_ms(int d, const ps_teacher *t, int reps, int nsolv,
+                        const enum ps_eig_solver *solvers, double *med)
 {
-    ps_sc_work w;
-    ps_sc_work_alloc(&w, d);
+    ps_sc_work w[2];
     double *B = malloc(sizeof(double) * d * d), *G = malloc(sizeof(double) * d * d);
+    double *ms = malloc(sizeof(double) * reps * nsolv);
     for (int i = 0; i < d * d; i++) {
         B[i] = t->Y[i];
         G[i] = 1e-3 * t->Y[i];
     }
-    sc_step(d, B, G, 1e-9, 3.0, &w);
-    double t0 = now();
-    for (int i = 0; i < reps; i++) sc_step(d, B, G, 1e-9, 3.0, &w);
-    t0 = now() - t0;
-    ps_sc_work_free(&w);
+    for (int k = 0; k < nsolv; k++) {
+        ps_sc_work_alloc_solver(&w[k], d, solvers[k]);
+        sc_step(d, B, G, 1e-9, 3.0, &w[k]);
+    }
+    for (int i = 0; i < reps; i++)
+        for (int k = 0; k < nsolv; k++) {
+            double t0 = now();
+            sc_step(d, B, G, 1e-9, 3.0, &w[k]);
+            ms[k * reps + i] = 1e3 * (now() - t0);
+        }
+    for (int k = 0; k < nsolv; k++) {
+        med[k] = median(ms + k * reps, reps);
+        ps_sc_work_free(&w[k]);
+    }
+    free(ms);
     free(B);
     free(G);
-    return 1e3 * t0 / reps;
+}
+
+static double sc_step_ms(int d, const ps_teacher *t, int reps)
+{
+    const enum ps_eig_solver evd = PS_EIG_DSYEVD;
+    double med;
+    sc_steps_ms(d, t, reps, 1, &evd, &med);
+    return med;
+}
+
+/* Both eigensolvers on the theory's own matrix B^T B (B = Y, a rank-5 teacher plus noise),
+ * interleaved so that both see the same load: median ms of reps solves each (workspace
+ * allocated once, outside the timing) and max |Q^T Q - I|. */
+static void eig_bench(int d, const ps_teacher *t, int reps, double ms[2], double orth[2])
+{
+    const enum ps_eig_solver solvers[2] = {PS_EIG_DSYEVD, PS_EIG_DSYEVR};
+    ps_sc_work w[2];
+    double *gram = malloc(sizeof(double) * d * d), *QtQ = malloc(sizeof(double) * d * d);
+    double *tm[2] = {malloc(sizeof(double) * reps), malloc(sizeof(double) * reps)};
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, t->Y, d, 0.0, gram, d);
+    for (int k = 0; k < 2; k++) ps_sc_work_alloc_solver(&w[k], d, solvers[k]);
+    for (int i = 0; i <= reps; i++)
+        for (int k = 0; k < 2; k++) {
+            memcpy(w[k].H, gram, sizeof(double) * d * d);
+            double t0 = now();
+            ps_sc_eigh(&w[k], w[k].H);
+            if (i > 0) tm[k][i - 1] = 1e3 * (now() - t0); /* the first one warms up */
+        }
+    for (int k = 0; k < 2; k++) {
+        ms[k] = median(tm[k], reps);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, d, 1.0, w[k].Q, d, w[k].Q, d,
+                    0.0, QtQ, d);
+        double e = 0.0;
+        for (int j = 0; j < d; j++)
+            for (int i = 0; i < d; i++) e = fmax(e, fabs(QtQ[i + (size_t)j * d] - (i == j)));
+        orth[k] = e;
+        ps_sc_work_free(&w[k]);
+        free(tm[k]);
+    }
+    free(gram);
+    free(QtQ);
 }
 
 int main(void)
@@ -91,8 +160,8 @@ int main(void)
     const int ds[] = {50, 100, 200, 400};
     printf("phasesweep bench_core (1 BLAS thread; OpenBLAS kernel %s, CPU %s)\n", ps_blas_core(),
            ps_cpu_best_isa());
-    printf("%5s %12s %12s %12s %12s %9s\n", "d", "gd_ms/step", "gd_GFLOP/s", "dgemm_GFLOP/s",
-           "theory_ms", "gd/dgemm");
+    printf("%5s %12s %12s %12s %12s %9s %10s\n", "d", "gd_ms/step", "gd_GFLOP/s",
+           "dgemm_GFLOP/s", "theory_ms", "gd/dgemm", "theory/gd");
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
         int d = ds[i];
         ps_params p = params_at(d, -1.5, 2.0, PS_MODE_REDUCED); /* w = d^2 >= 2d: m = 2d */
@@ -102,8 +171,35 @@ int main(void)
         double ms = gd_step_ms(&p, &t, reps_for(d));
         double gf = 12.0 * d * d * (double)d / (ms * 1e-3) * 1e-9, ref = dgemm_gflops(d);
         double th = sc_step_ms(d, &t, reps_for(d) / 2);
-        printf("%5d %12.3f %12.2f %12.2f %12.3f %8.0f%%\n", d, ms, gf, ref, th, 100 * gf / ref);
+        printf("%5d %12.3f %12.2f %12.2f %12.3f %8.0f%% %9.2fx\n", d, ms, gf, ref, th,
+               100 * gf / ref, th / ms);
         ps_teacher_free(&t);
+    }
+
+    /* the theory step's eigensolver, chosen by this table: dsyevd (used) vs dsyevr */
+    printf("\ntheory eigensolver on B^T B (median ms; max |Q^T Q - I|); theory step ms with "
+           "each\n");
+    printf("%5s %10s %10s %10s %10s %9s %12s %12s\n", "d", "dsyevd_ms", "dsyevr_ms", "dsyevd_orth",
+           "dsyevr_orth", "evr/evd", "step_evd_ms", "step_evr_ms");
+    {
+        const int eds[] = {200, 400, 1000};
+        for (size_t i = 0; i < sizeof eds / sizeof eds[0]; i++) {
+            int d = eds[i], reps = d <= 200 ? 21 : d <= 400 ? 9 : 5;
+            ps_params p = params_at(d, -1.5, 2.0, PS_MODE_REDUCED);
+            ps_teacher t;
+            ps_teacher_generate(&t, &p);
+            double ms[2], o[2];
+            eig_bench(d, &t, reps, ms, o);
+            double ms_d = ms[0], ms_r = ms[1], o_d = o[0], o_r = o[1];
+            const enum ps_eig_solver both[2] = {PS_EIG_DSYEVD, PS_EIG_DSYEVR};
+            double st[2] = {NAN, NAN};
+            if (d <= 400) sc_steps_ms(d, &t, reps, 2, both, st);
+            double st_d = st[0], st_r = st[1];
+            printf("%5d %10.2f %10.2f %10.1e %10.1e %8.2fx %12.2f %12.2f\n", d, ms_d, ms_r,
+                   o_d, o_r, ms_r / ms_d, st_d, st_r);
+            fflush(stdout);
+            ps_teacher_free(&t);
+        }
     }
 
     printf("\nreduced vs explicit at d = 100 (ms per GD step)\n%10s %12s %12s\n", "w", "reduced",

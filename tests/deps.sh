@@ -3,9 +3,9 @@
 #   deps.sh        build, run and analysis (make run)
 #   deps.sh check  the same plus the test tools: cmocka, pytest, Slurm and munge (make check)
 PKGS="make gcc pkg-config libopenmpi-dev openmpi-bin libopenblas-dev liblapacke-dev
-libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools librandom123-dev libinih-dev
-python3 python3-h5py python3-numpy python3-scipy python3-matplotlib python3-xarray python3-pandas
-python3-h5netcdf python3-netcdf4"
+libscalapack-openmpi-dev libelpa-dev libhdf5-openmpi-dev hdf5-tools librandom123-dev
+libinih-dev python3 python3-h5py python3-numpy python3-scipy python3-matplotlib python3-xarray
+python3-pandas python3-h5netcdf python3-netcdf4"
 [ "${1:-}" = check ] && PKGS="$PKGS libcmocka-dev python3-pytest slurmctld slurmd slurm-client munge"
 missing=""
 for p in $PKGS; do

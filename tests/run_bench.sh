@@ -6,7 +6,9 @@ for b in build/tests/bench_*; do
     [ -x "$b" ] || continue
     echo "== $(basename "$b")"
     case "$b" in
-    *_mpi*) mpirun --oversubscribe -n 2 "$b" ;;
+    *_mpi*) mpirun --oversubscribe -n 2 "$b"
+            # the group eigensolver and its grid/block, compared in one process
+            mpirun --oversubscribe -n 2 "$b" solvers 1024 ;;
     *) "$b" ;;
     esac
 done

@@ -15,6 +15,8 @@
 #include <cblas.h>
 
 #include "dist.h"
+#include "elpa_eigh.h"
+#include "group.h"
 #include "run.h"
 
 typedef struct ctx {
@@ -93,6 +95,9 @@ static ps_params case_params(const run_case *c)
     return p;
 }
 
+/* The group eigensolver of the dist runs below (AUTO: ELPA when built with it). */
+static enum ps_group_eig solver_under_test = PS_GROUP_EIG_AUTO;
+
 /* One whole run with the local engine (comm == MPI_COMM_NULL) or the dist engine. */
 static void run_one(const run_case *c, MPI_Comm comm, int nb, int prow, int pcol, run_out *out)
 {
@@ -107,7 +112,8 @@ static void run_one(const run_case *c, MPI_Comm comm, int nb, int prow, int pcol
     if (comm == MPI_COMM_NULL) {
         r.inner = ps_engine_local(&t, &x, p.theory, 0);
     } else {
-        r.inner = ps_engine_dist_grid(comm, &t, &x, p.theory, 0, nb, prow, pcol);
+        r.inner = ps_engine_dist_solver(comm, &t, &x, p.theory, 0, nb, prow, pcol,
+                                        solver_under_test);
         assert_null(x.U1); /* taken over */
         ps_teacher_free(&t); /* the engine keeps its own blocks */
     }
@@ -190,8 +196,10 @@ static void compare_case(const ctx *g, const run_case *c, int prow, int pcol)
     int rank;
     MPI_Comm_rank(g->comm, &rank);
     if (rank == 0)
-        print_message("d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g at %d,"
-                      " stable rank %.6g; largest relative difference %.1e\n", c->d, c->nb,
+        print_message("[%s] d=%d nb=%d grid %dx%d theory=%d: %d iterations (%s), min test %.6g"
+                      " at %d, stable rank %.6g; largest relative difference %.1e\n",
+                      solver_under_test == PS_GROUP_EIG_PDSYEVD ? "pdsyevd"
+                      : solver_under_test == PS_GROUP_EIG_ELPA ? "elpa" : "auto", c->d, c->nb,
                       prow, pcol, c->theory, loc.res.n_iter, ps_stop_name(loc.res.stop),
                       loc.res.min_test_error, loc.res.iterations, loc.res.stable_rank, worst);
     free(loc.recs);
@@ -327,6 +335,25 @@ static void test_many_small_engines(void **state)
     }
 }
 
+/* Both group eigensolvers forced, whatever the default: pdsyevd (the fallback without ELPA
+ * and for grids ELPA cannot take) and ELPA 1-stage (skipped in a build without it). */
+static void test_pdsyevd_forced(void **state)
+{
+    run_case c = {.d = 150, .nb = 32, .gs = -1.5, .gw = 2.0, .theory = 1, .max_iter = 300};
+    solver_under_test = PS_GROUP_EIG_PDSYEVD;
+    compare_both_grids(state, &c);
+    solver_under_test = PS_GROUP_EIG_AUTO;
+}
+
+static void test_elpa_forced(void **state)
+{
+    if (!ps_elpa_available()) skip();
+    run_case c = {.d = 100, .nb = 16, .gs = -1.2, .gw = 1.6, .theory = 1, .max_iter = 300};
+    solver_under_test = PS_GROUP_EIG_ELPA;
+    compare_both_grids(state, &c);
+    solver_under_test = PS_GROUP_EIG_AUTO;
+}
+
 static void test_grid_shape(void **state)
 {
     static const int P[] = {1, 2, 3, 4, 6, 7, 8, 12, 16};
@@ -341,16 +368,42 @@ static void test_grid_shape(void **state)
     assert_int_equal(ps_dist_grid_shape(0, &r, &c), -1);
 }
 
+/* --group-size auto (ps_group_auto_size): P = 1 while tasks >= ranks and a run fits; groups
+ * only for memory or, above the crossover d, for fewer tasks than ranks. */
 static void test_group_auto_size(void **state)
 {
-    assert_int_equal(ps_group_auto_size(200, 8), 1);   /* small d: one rank per run */
-    assert_int_equal(ps_group_auto_size(511, 2), 1);
-    assert_int_equal(ps_group_auto_size(512, 2), 2);
-    assert_int_equal(ps_group_auto_size(512, 16), 8);  /* 512^3 / 8 = 256^3 */
-    assert_int_equal(ps_group_auto_size(2048, 2), 2);
-    assert_int_equal(ps_group_auto_size(600, 7), 7);   /* (600/256)^3 = 12.9 */
-    assert_int_equal(ps_group_auto_size(600, 26), 2);  /* divisors 1, 2, 13, 26: 13 > 12.9 */
-    assert_int_equal(ps_group_auto_size(4096, 1), 1);
+    const double big = 1e18;
+    const int dx = PS_GROUP_CROSSOVER_D;
+    /* many tasks, runs that fit: one rank per task, whatever d */
+    assert_int_equal(ps_group_auto_size(200, 8, 900, 400, 1, big), 1);
+    assert_int_equal(ps_group_auto_size(1024, 2, 2, 2048, 1, big), 1);
+    assert_int_equal(ps_group_auto_size(4 * dx, 16, 16, 8 * dx, 1, big), 1);
+    assert_int_equal(ps_group_auto_size(4096, 1, 1, 8192, 1, big), 1);
+    /* fewer tasks than ranks below the crossover: still 1 (a group would be slower) */
+    assert_int_equal(ps_group_auto_size(dx - 1, 2, 1, 2 * dx, 1, big), 1);
+    assert_int_equal(ps_group_auto_size(200, 64, 1, 400, 1, big), 1);
+    /* fewer tasks than ranks at and above it: the tasks spread over all ranks */
+    assert_int_equal(ps_group_auto_size(dx, 2, 1, 2 * dx, 1, big), 2);
+    assert_int_equal(ps_group_auto_size(dx, 8, 4, 2 * dx, 1, big), 2);   /* 8 / 4 tasks */
+    assert_int_equal(ps_group_auto_size(dx, 8, 3, 2 * dx, 1, big), 2);   /* floor(8 / 3) */
+    assert_int_equal(ps_group_auto_size(dx, 6, 1, 2 * dx, 1, big), 2);   /* d^3/3 < X^3/2 */
+    assert_int_equal(ps_group_auto_size(2 * dx, 16, 1, 4 * dx, 1, big), 16); /* 8 X^3/16 */
+    assert_int_equal(ps_group_auto_size(2 * dx, 32, 1, 4 * dx, 1, big), 16); /* not 32 */
+    assert_int_equal(ps_group_auto_size(2 * dx, 6, 1, 4 * dx, 1, big), 6);
+    assert_int_equal(ps_group_auto_size(2 * dx, 7, 1, 4 * dx, 1, big), 7); /* prime: all or 1 */
+    /* memory: the smallest divisor whose share fits, even with many tasks and small d */
+    double one = ps_group_run_bytes(400, 800, 1, 1), two = ps_group_run_bytes(400, 800, 2, 1);
+    double three = ps_group_run_bytes(400, 800, 3, 1);
+    assert_true(two < one && three < two);
+    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, one), 1);
+    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, 0.99 * one), 2);
+    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, 0.99 * two), 3);
+    assert_int_equal(ps_group_auto_size(400, 5, 1000, 800, 1, 0.99 * one), 5); /* 5 is prime */
+    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, 1.0), 6); /* nothing fits */
+    /* memory and the split together: the larger of the two */
+    double mem2 = ps_group_run_bytes(2 * dx, 4 * dx, 2, 1);
+    assert_int_equal(ps_group_auto_size(2 * dx, 4, 2, 4 * dx, 1, mem2), 2);
+    assert_int_equal(ps_group_auto_size(2 * dx, 4, 1, 4 * dx, 1, mem2), 4);
 }
 
 static void test_memory_share(void **state)
@@ -392,6 +445,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_prestate(test_without_theory, &g),
         cmocka_unit_test_prestate(test_singular_values, &g),
         cmocka_unit_test_prestate(test_many_small_engines, &g),
+        cmocka_unit_test_prestate(test_pdsyevd_forced, &g),
+        cmocka_unit_test_prestate(test_elpa_forced, &g),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (size >= 3) {

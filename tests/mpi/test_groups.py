@@ -150,3 +150,30 @@ def test_max_mem_is_checked_per_rank_of_a_group():
     lines = first_line(p.stderr)
     assert len(lines) == 1 and "--max-mem" in lines[0] and "per rank in groups of 2" in lines[0]
     assert p.stdout == ""
+
+
+@pytest.mark.parametrize("max_mem, unit", [("4G", "on 2 ranks"), ("3M", "on 1 group")])
+def test_group_size_auto_groups_only_when_memory_needs_it(tmp_path, max_mem, unit):
+    """4 tasks on 2 ranks at d = 150 (m = 300): auto keeps one rank per task while a run fits
+    (3.26 MB at P = 1), and forms a group of 2 (2.75 MB per rank) when --max-mem is 3 MiB."""
+    out = tmp_path / "auto.h5"
+    p = sweep(2, ["--d", "150", "--rank", "2", "--max-iter", "4", "--gs", "-1.2:-1.1:2",
+                  "--gw", "1.5:1.6:2", "--group-size", "auto", "--max-mem", max_mem,
+                  "--out", str(out)])
+    assert unit in first_line(p.stderr)[-1], p.stderr
+    assert read_results(out)["done"].all()
+
+
+def test_sweep_with_groups_bitwise_on_2_and_4_ranks(tmp_path):
+    """For a given group size the results do not depend on the rank count, bit for bit: one
+    group of 2 (-n 2) and two groups of 2 (-n 4), with the groups' eigensolver (ELPA when
+    built with it: --block 16 gives every rank blocks at d = 64)."""
+    args = ["--d", "64", "--rank", "3", "--gs", "-2:-0.5:2", "--gw", "1.5:2.5:2",
+            "--max-iter", "60", "--seed", "5", "--group-size", "2", "--block", "16"]
+    a, b = tmp_path / "two.h5", tmp_path / "four.h5"
+    sweep(2, [*args, "--out", str(a)])
+    sweep(4, [*args, "--out", str(b)])
+    ra, rb = read_results(a), read_results(b)
+    assert ra["done"].all() and rb["done"].all()
+    for name in (*FLOATS, *INTS):
+        assert np.array_equal(ra[name], rb[name], equal_nan=True), name
