@@ -41,9 +41,10 @@ F1 = ["--d", "50", "--gs", "-2.5:-0.5:6", "--gw", "0.5:2.5:6", "--replicas", "2"
 # F1's second form: a file larger than the free space of a 200 KiB disk, no filler
 BIG = ["--d", "20", "--gs", "-2.5:-0.5:6", "--gw", "0.5:2.5:6", "--replicas", "150",
        "--max-iter", "5"]
-# lasts long enough (tens of seconds) for other commands to be tried against it
+# lasts long enough (minutes: every task runs all its iterations) for other commands to be
+# tried against it, however fast the machine; the tests end it with SIGUSR1
 SLOW = ["--d", "30", "--rank", "2", "--gs", "-2.5:-0.5:8", "--gw", "0.5:2.5:8", "--replicas",
-        "8", "--max-iter", "400", "--seed", "3"]
+        "8", "--max-iter", "2000", "--no-stop", "--seed", "3"]
 
 
 def cmd(n, args):
