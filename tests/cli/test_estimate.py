@@ -116,25 +116,23 @@ def test_config_file_and_once_under_mpirun():
 
 
 def test_part_estimates_its_share_of_the_sweep():
-    """--part I/N (as sweep takes it): the part's tasks, its share of the upper bound, and
-    shares that add up to the whole sweep's bound (the same dealing as the sweep's)."""
-    whole = keyed(phasesweep("estimate", *GRID, "--pilot", "0").stdout)
-    total = core_hours(whole["upper_bound"])
+    """--part I/N (as sweep takes it): the part's tasks (the same dealing as the sweep's, so
+    the parts' counts add up to the sweep's) and its share of the cost (adding up to 100%)."""
     shares, counts = 0.0, 0
     for i in range(3):
         res = phasesweep("estimate", *GRID, "--pilot", "0", "--part", f"{i}/3")
         assert res.returncode == 0, res.stderr
         k = keyed(res.stdout)
-        m = re.match(r"(\d)/3: (\d+) of the (\d+) tasks", k["part"])
+        m = re.match(r"(\d)/3: (\d+) of the (\d+) tasks, ([0-9.]+)% of the sweep's cost",
+                     k["part"])
         assert m and int(m.group(1)) == i and int(m.group(3)) == 9, k["part"]
         counts += int(m.group(2))
-        part = core_hours(k["upper_bound"])
-        assert 0 < part < total
-        assert core_hours(k["expected"]) <= part * (1 + 1e-9)
-        shares += part
+        shares += float(m.group(4))
+        assert core_hours(k["expected"]) <= core_hours(k["upper_bound"]) * (1 + 1e-9)
     assert counts == 9
-    # calibrations are separate timings: the parts' sum matches the whole to their noise
-    assert shares == pytest.approx(total, rel=0.5)
+    # each share is a ratio of the same calibration; rounding to 0.1% and the timing noise
+    # in the GD/theory balance move it a little
+    assert shares == pytest.approx(100, abs=3)
 
 
 def test_part_out_of_range_is_refused():
