@@ -28,10 +28,12 @@ typedef struct ps_group {
  *    more: the largest divisor P of nranks with P <= nranks / ntasks (the tasks still run at
  *    once) and d^3 / P >= PS_GROUP_CROSSOVER_D^3 / 2 (each rank keeps the share a 2-rank
  *    group has at the crossover).
- * PS_GROUP_CROSSOVER_D: a 2-rank group lost to one rank at d = 1024 (GD 0.84x, theory 0.69x)
- * and won at d = 2048 (1.98x, 1.70x) on the quiet 2-core test machine; bench_dist_mpi (`make
- * bench`) measures the crossover on a ladder of d and prints it next to this constant. */
-#define PS_GROUP_CROSSOVER_D 1536
+ * PS_GROUP_CROSSOVER_D: with the dsyevd/ELPA theory step, `make bench` on the quiet 2-core
+ * test machine (AMD EPYC, OpenBLAS Haswell kernel) had a 2-rank group's whole iteration at
+ * 1.19x one rank's at d = 384, 1.26x at 512, 1.50x at 1024, 1.72x at 2048 (the old
+ * dsyevr/pdsyevd step lost at 1024: 0.84x / 0.69x). 512 keeps a margin above the smallest d
+ * measured; bench_dist_mpi prints the crossover of the machine at hand next to this constant. */
+#define PS_GROUP_CROSSOVER_D 512
 int ps_group_auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory,
                        double max_mem);
 
