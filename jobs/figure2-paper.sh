@@ -36,9 +36,8 @@ import h5py
 import numpy as np
 path, t0, t1, np_ = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 with h5py.File(path, "r") as f:
-    r = f["results"]
-    done = r["done"][...].astype(bool)
-    total = int(np.sum(r["n_iter"][...][done]))
+    done = f["done"][...].astype(bool)  # layout 2: every variable in the root group
+    total = int(np.sum(f["n_iter"][...][done]))
     tasks = int(done.sum())
 wall = t1 - t0
 print(f"figure2-paper: {tasks} tasks, wall {wall:.1f} s on {np_} rank(s), "
