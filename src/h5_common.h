@@ -14,26 +14,6 @@
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
-/* ---- layouts (h5_layout.c) ---- */
-hid_t ps_h5_var_mem_type(const ps_layout_var *v);
-H5T_class_t ps_h5_var_class(const ps_layout_var *v);
-/* A file creation property list tracking link and attribute creation order (netCDF-C). */
-hid_t ps_h5_file_create_plist(void);
-/* Creates every variable of L in loc (dims sized by name), its attributes and scales; the
- * open datasets in dsets[L->n_vars], in the table's order. */
-void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_names,
-                         const hsize_t *dim_sizes, int n_dims, hid_t *dsets);
-/* The first variable of L missing in loc or not of its type and shape, as a line in why;
- * "" when none. dim_sizes NULL: any shape of the right rank. */
-void ps_h5_layout_problem(hid_t loc, const ps_layout *L, const char *const *dim_names,
-                          const hsize_t *dim_sizes, int n_dims, char *why, size_t len);
-/* The root attributes layout_version (0 when missing) and file_kind ("" when missing). */
-int ps_h5_file_layout(hid_t f, char *kind, size_t len);
-/* NULL when f is a file of this layout version and of kind want_kind, else why it is not
- * ("a phasesweep file of the older layout 1 ...", "a phasesweep trace file, not a sweep
- * file", ...), written into why. */
-const char *ps_h5_not_this_layout(hid_t f, const char *want_kind, char *why, size_t len);
-
 #endif
 
 #define PS_H5_MSG 4096 /* room for a one-line message listing every difference */
