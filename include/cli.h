@@ -74,6 +74,9 @@ void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size
 enum { PS_CLI_OK = 0, PS_CLI_ERROR = -1, PS_CLI_HELP = 1, PS_CLI_HELP_ALL = 2,
        PS_CLI_VERSION = 3 };
 int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t errlen);
+/* o->part "I/N" against o's grid: 0 and o->part made canonical with part_index/part_count set,
+ * or PS_CLI_ERROR with one line in err (the command line and merge's part files share it). */
+int ps_cli_check_part(ps_options *o, char *err, size_t errlen);
 /* Usage of one command (every option, default, range, help), or of the program (cmd < 0). */
 void ps_cli_help(FILE *f, int cmd);
 void ps_options_default(ps_options *o);

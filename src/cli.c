@@ -585,7 +585,7 @@ static int read_config(ps_options *o, unsigned long long cmdline, char *err, siz
 
 /* --part I/N: 0 <= I < N <= the number of tasks; stored back as the canonical "I/N", so that
  * --resume compares parts as numbers ("01/3" is "1/3"). */
-static int check_part(ps_options *o, char *err, size_t errlen)
+int ps_cli_check_part(ps_options *o, char *err, size_t errlen)
 {
     const char *text = o->part, *slash = strchr(text, '/');
     long long tasks = (long long)o->gs_range.n * o->gw_range.n * o->replicas, i, n;
@@ -662,7 +662,7 @@ static int cross_checks(ps_options *o, char *err, size_t errlen)
     if (o->resume && o->force)
         return seterr(err, errlen, "--resume and --force exclude each other");
     if ((o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) && o->part &&
-        check_part(o, err, errlen))
+        ps_cli_check_part(o, err, errlen))
         return -1;
     if (ps_option_given(o, "json") && ps_option_given(o, "text"))
         return seterr(err, errlen, "--json and --text exclude each other");

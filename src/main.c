@@ -1,6 +1,6 @@
-/* main: MPI set-up, the options, and the dispatch to run, trace, sweep, info and merge. run and trace
- * compute on the first --group-size ranks together (one rank by default); rank 0 prints and
- * writes; further ranks only take part in MPI_Init/Finalize. */
+/* main: MPI set-up, the options, and the dispatch to the commands (run, trace, sweep, info,
+ * merge, estimate). run and trace compute on the first --group-size ranks together (one rank
+ * by default); rank 0 prints and writes; further ranks only take part in MPI_Init/Finalize. */
 #include <cblas.h>
 #include <math.h>
 #include <mpi.h>

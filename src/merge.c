@@ -121,15 +121,8 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
             return 1;
         }
     }
-    if (o->part && o->part[0]) {
-        int i, c, end = 0;
-        if (sscanf(o->part, "%d/%d%n", &i, &c, &end) != 2 || o->part[end] || c < 1 || i < 0 ||
-            i >= c) {
-            snprintf(why, len, "attribute part is '%s', not I/N", o->part);
-            return 1;
-        }
-        o->part_index = i, o->part_count = c;
-    }
+    /* the attribute is checked as the command line's --part is */
+    if (o->part && o->part[0] && ps_cli_check_part(o, why, len)) return 1;
     return 0;
 }
 
@@ -199,25 +192,25 @@ static noreturn void refuse(const char *fmt, ...)
     ps_usage_error("merge: %s", line);
 }
 
-/* Opens path's dataset name, which must be [n_s, n_w, R]; returns it and its file type. */
-static hid_t open_dataset(const part *p, const char *name, const hsize_t *dims, hid_t *type)
+/* Opens a dataset of a file that passed the layout check (check_layout); returns it and its
+ * file type. */
+static hid_t open_dataset(const part *p, const char *name, hid_t *type)
 {
-    ps_h5_errors saved;
-    ps_h5_quiet(&saved);
-    hid_t d = H5Dopen2(p->f, name, H5P_DEFAULT);
-    ps_h5_loud(&saved);
-    if (d < 0) refuse("%s: dataset %s is missing (not a phasesweep sweep file)", p->path, name);
-    hid_t space = (hid_t)PS_H5(H5Dget_space(d));
-    hsize_t got[3] = {0, 0, 0};
-    int ok = PS_H5(H5Sget_simple_extent_ndims(space)) == 3;
-    if (ok) PS_H5(H5Sget_simple_extent_dims(space, got, NULL));
-    PS_H5(H5Sclose(space));
-    if (!ok || got[0] != dims[0] || got[1] != dims[1] || got[2] != dims[2])
-        refuse("%s: dataset %s is not of shape [%llu, %llu, %llu] as its options say", p->path,
-               name, (unsigned long long)dims[0], (unsigned long long)dims[1],
-               (unsigned long long)dims[2]);
+    hid_t d = (hid_t)PS_H5(H5Dopen2(p->f, name, H5P_DEFAULT));
     *type = (hid_t)PS_H5(H5Dget_type(d));
     return d;
+}
+
+/* A part must be a sweep file of this layout whose variables have the shape its options say:
+ * the layer's own checks (h5_layout.c), as --resume runs them. */
+static void check_layout(const part *p)
+{
+    static const char *const dim_names[3] = {"gamma_s", "gamma_w", "replica"};
+    const hsize_t shape[3] = {(hsize_t)p->o.gs_range.n, (hsize_t)p->o.gw_range.n,
+                              (hsize_t)p->o.replicas};
+    char why[PS_H5_MSG] = "";
+    ps_h5_layout_problem(p->f, ps_layout_sweep(), dim_names, shape, 3, why, sizeof why);
+    if (why[0]) refuse("%s: %s", p->path, why);
 }
 
 /* Where the missing tasks belong, by the dealing: "parts 2, 5 of 8 not given; b.h5 (part
@@ -290,8 +283,11 @@ int ps_merge_main(const ps_options *o)
         if (same_file(p[i].path, o->out))
             ps_usage_error("--out: %s is one of the parts", o->out);
         p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", NULL, 0);
+        if (ps_h5_not_this_layout(p[i].f, "sweep", why, sizeof why))
+            refuse("%s is %s", p[i].path, why);
         if (ps_sweep_options_read(p[i].f, &p[i].o, why, sizeof why))
             refuse("%s: %s", p[i].path, why);
+        check_layout(&p[i]);
         if (p[i].o.part_count < 1)
             refuse("%s is not a part (made without --part I/N); merge takes parts only",
                    p[i].path);
@@ -324,13 +320,11 @@ int ps_merge_main(const ps_options *o)
     /* which part holds each task */
     const ps_options *so = &p[0].o;
     const int64_t total = ps_task_count(so);
-    const hsize_t dims[3] = {(hsize_t)so->gs_range.n, (hsize_t)so->gw_range.n,
-                             (hsize_t)so->replicas};
     int *from = ps_malloc(sizeof *from * (size_t)(total ? total : 1), "merge sources");
     for (int64_t t = 0; t < total; t++) from[t] = -1;
     for (int i = 0; i < n; i++) {
         hid_t type;
-        hid_t d = open_dataset(&p[i], DONE_DATASET, dims, &type);
+        hid_t d = open_dataset(&p[i], DONE_DATASET, &type);
         p[i].done = ps_malloc((size_t)(total ? total : 1), "done flags");
         PS_H5(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, p[i].done));
         PS_H5(H5Tclose(type));
@@ -384,14 +378,14 @@ int ps_merge_main(const ps_options *o)
     for (size_t k = 0; k < n_merged; k++) {
         part target = {.path = tmp, .f = fo};
         hid_t type;
-        hid_t d = open_dataset(&target, merged_dataset[k], dims, &type);
+        hid_t d = open_dataset(&target, merged_dataset[k], &type);
         const size_t size = H5Tget_size(type);
         unsigned char *buf = ps_malloc(size * (count ? count : 1), "merge buffer");
         unsigned char *in = ps_malloc(size * (count ? count : 1), "merge buffer");
         PS_H5(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)); /* the fill values */
         for (int i = 0; i < n; i++) {
             hid_t ptype;
-            hid_t pd = open_dataset(&p[i], merged_dataset[k], dims, &ptype);
+            hid_t pd = open_dataset(&p[i], merged_dataset[k], &ptype);
             if (PS_H5(H5Tequal(ptype, type)) <= 0)
                 refuse("%s: dataset %s is not of the type a sweep writes", p[i].path,
                        merged_dataset[k]);

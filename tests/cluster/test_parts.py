@@ -9,6 +9,7 @@ missing); info tells which part of which sweep a file is and exits 0 when the pa
 
 import os
 import signal
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -148,6 +149,24 @@ def test_merge_refuses_parts_of_another_sweep(small, tmp_path):
     p = phasesweep("merge", "--out", str(tmp_path / "m.h5"), str(small / "p0.h5"), str(other),
                    str(small / "p2.h5"))
     refused(p, "different sweeps", "seed=7", "8", "other.h5")
+    assert not (tmp_path / "m.h5").exists()
+
+
+def test_merge_refuses_files_of_another_kind_or_shape(small, tmp_path):
+    """A trace file, and a part whose variables do not have the shape its options say, are
+    refused by the file layer's own layout checks."""
+    trace = tmp_path / "t.h5"
+    phasesweep("trace", "--d", "8", "--rank", "2", "--gs", "-1", "--gw", "1", "--max-iter", "3",
+               "--out", str(trace)).check_returncode()
+    p = phasesweep("merge", "--out", str(tmp_path / "m.h5"), str(small / "p0.h5"), str(trace))
+    refused(p, "t.h5", "trace file, not a sweep file")
+    bad = tmp_path / "p1.h5"
+    shutil.copy(small / "p1.h5", bad)
+    with h5py.File(bad, "r+") as f:
+        del f["stable_rank"]
+    p = phasesweep("merge", "--out", str(tmp_path / "m.h5"), str(small / "p0.h5"), str(bad),
+                   str(small / "p2.h5"))
+    refused(p, "p1.h5", "stable_rank")
     assert not (tmp_path / "m.h5").exists()
 
 
