@@ -21,6 +21,7 @@
 #include "h5io.h"
 #include "layout.h"
 #include "lock.h"
+#include "outpath.h"
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
@@ -270,12 +271,12 @@ int ps_merge_main(const ps_options *o)
     struct stat st;
     char why[PS_H5_MSG];
     char lmsg[1024] = "";
-    /* one writer per output, as for sweep and trace; merge runs on one rank */
+    /* the path first (a directory, /proc, too long for the temporaries), then one writer per
+     * output, as for sweep and trace; merge runs on one rank */
+    ps_outpath_problem(o->out, PS_OUT_MERGE, lmsg, sizeof lmsg);
     ps_lock *lock = ps_lock_claim(MPI_COMM_SELF, o->out, lmsg, sizeof lmsg);
     if (stat(o->out, &st) == 0 && !o->force)
         ps_usage_error("--out: %s exists; --force overwrites it", o->out);
-    ps_h5_out_dir_problem(o->out, why, sizeof why);
-    if (why[0]) ps_usage_error("--out: %s: %s", o->out, why);
 
     part *p = ps_calloc((size_t)n, sizeof *p, "merge parts");
     for (int i = 0; i < n; i++) {
