@@ -20,7 +20,10 @@ typedef struct ps_loaded {
     double *Astar, *E;    /* d x d */
     double *W1, *W2T;     /* w x d each, or NULL */
 } ps_loaded;
-void ps_h5_load(const char *path, ps_loaded *L);
+/* Refuses (exit 2, one line) before reading: datasets whose declared sizes exceed max_mem
+ * bytes; after reading: non-finite entries, an all-zero A_star, W1 and W2 both all zero; a
+ * damaged file (any failing HDF5 read) is bad input too. */
+void ps_h5_load(const char *path, double max_mem, ps_loaded *L);
 void ps_loaded_free(ps_loaded *L);
 
 /* Writes the trace of one run to path (via a temporary file renamed at the end). */

@@ -161,7 +161,7 @@ def good(tmp_path_factory):
         rc, _, err = ps("sweep", *TINY, "--part", f"{i}/2", "--out", d / f"part{i}.h5")
         assert rc == 0, err
     rng = np.random.default_rng(0)
-    with h5py.File(d / "load.h5", "w") as f:
+    with h5py.File(d / "load.h5", "w", libver="latest") as f:  # v2 (checksummed) headers
         f["A_star"] = rng.normal(size=(8, 8))
         f["noise"] = rng.normal(size=(8, 8))
         f["W1"] = rng.normal(0, 0.1, size=(8, 8))
