@@ -8,6 +8,7 @@
 #ifndef PS_H5IO_H
 #define PS_H5IO_H
 
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
 #include "cli.h"
@@ -48,6 +49,9 @@ void ps_sweep_close(ps_sweep_file *f);
  * on rank 0): 0 when the sweep can be continued, else 1 with one line in msg, e.g. "--resume:
  * F was made with other parameters: d=200 (file) vs 100 (now); gs=... (file) vs ... (now)". */
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len);
+/* "" or why the grid variables of the open sweep file (gamma_s, gamma_w, replica, sigma2,
+ * width) differ, bit for bit, from those a sweep of o writes. */
+void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len);
 
 /* `phasesweep info FILE`: parameters, completion, min/median/max per metric on stdout.
  * Returns 0 when every task is done, 3 when some are not (for scripts). */

@@ -20,6 +20,7 @@
 
 #include "check.h"
 #include "h5_common.h"
+#include "h5_errors.h"
 #include "h5io.h"
 #include "merge.h"
 #include "outpath.h"
@@ -186,6 +187,38 @@ static int grid_index(const char *name)
     for (int g = 0; g < 5; g++)
         if (!strcmp(name, grid_names[g])) return g;
     return -1;
+}
+
+void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len)
+{
+    const size_t n[5] = {(size_t)o->gs_range.n, (size_t)o->gw_range.n, (size_t)o->replicas,
+                         (size_t)o->gs_range.n, (size_t)o->gw_range.n};
+    void *grid[5];
+    why[0] = 0;
+    make_grid(o, grid);
+    for (int g = 0; g < 5 && !why[0]; g++) {
+        const ps_layout_var *v = ps_layout_find(ps_layout_sweep(), grid_names[g]);
+        hid_t d = (hid_t)PS_H5(H5Dopen2(file, grid_names[g], H5P_DEFAULT));
+        unsigned char *got = ps_malloc(8 * (n[g] ? n[g] : 1), "grid");
+        PS_H5(H5Dread(d, ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT, got));
+        PS_H5(H5Dclose(d));
+        /* bit for bit: the values a sweep of these options writes */
+        for (size_t i = 0; i < n[g] && !why[0]; i++)
+            if (memcmp(got + 8 * i, (unsigned char *)grid[g] + 8 * i, 8)) {
+                double x, y;
+                int64_t a, b;
+                if (v->type == PS_VAR_F64) {
+                    memcpy(&x, got + 8 * i, 8), memcpy(&y, (double *)grid[g] + i, 8);
+                } else {
+                    memcpy(&a, got + 8 * i, 8), memcpy(&b, (int64_t *)grid[g] + i, 8);
+                    x = (double)a, y = (double)b;
+                }
+                snprintf(why, len, "variable %s[%zu] is %.17g, but the options give %.17g "
+                         "(an altered grid)", grid_names[g], i, x, y);
+            }
+        free(got);
+    }
+    free_grid(grid);
 }
 
 /* Rank 0 alone builds the whole file serially (no MPI-IO, no collective inside HDF5) under
@@ -358,6 +391,9 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
     }
     hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "--resume", msg, len);
     if (f < 0) return 1;
+    /* everything is checked before anything is written; a read that fails is the file's
+     * fault (exit 2) */
+    ps_h5_input("--resume", path);
     if (access(path, W_OK) != 0) {
         snprintf(msg, len, "--resume: %s is not writable", path);
     } else if (ps_h5_not_this_layout(f, "sweep", why, sizeof why)) {
@@ -368,11 +404,14 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
             snprintf(msg, len, "--resume: %s was made with other parameters: %s", path, why);
         } else {
             layout_problem(f, o, why, sizeof why);
+            if (!why[0]) ps_sweep_grid_problem(f, o, why, sizeof why);
+            if (!why[0]) ps_provenance_problem(f, why, sizeof why);
             if (why[0]) snprintf(msg, len, "--resume: %s is not a sweep file of these "
                                  "parameters: %s", path, why);
         }
     }
     PS_H5(H5Fclose(f));
+    ps_h5_input(NULL, NULL);
     return msg[0] != 0;
 }
 

@@ -13,6 +13,7 @@ cases need root (mount); they are skipped otherwise.
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -92,8 +93,13 @@ def ps(*args, n=1, limit=LIMIT, cwd=None):
     return finish(start(cmd(n, [str(a) for a in args]), cwd=cwd), limit)
 
 
+PROGRESS = re.compile(r"^phasesweep: (sweep of \d+ tasks|\d+ of \d+ tasks|stopped)")
+
+
 def ps_lines(stderr):
-    return [x for x in stderr.splitlines() if x.startswith("phasesweep:") and " tasks" not in x]
+    """The phasesweep lines of stderr but a sweep's progress lines."""
+    return [x for x in stderr.splitlines() if x.startswith("phasesweep:") and
+            not PROGRESS.match(x)]
 
 
 def one_line(res, status, *words):
