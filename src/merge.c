@@ -23,6 +23,7 @@
 #include "layout.h"
 #include "lock.h"
 #include "outpath.h"
+#include "signals.h"
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
@@ -259,6 +260,20 @@ static void missing_parts(const ps_options *so, const part *p, int n, const int 
 
 static void remove_path(void *path) { remove((const char *)path); }
 
+/* A signal during the merge: the temporary and the lock removed, one line, then the signal
+ * ends the process (the parts were only read). */
+static noreturn void stopped(const char *tmp, ps_lock *lock)
+{
+    fprintf(stderr, "phasesweep: merge: stopped by signal %d; nothing written\n",
+            ps_signal_caught());
+    fflush(stderr);
+    ps_set_cleanup(NULL, NULL);
+    remove(tmp);
+    ps_lock_release(lock);
+    ps_signals_default();
+    exit(PS_EXIT_FAIL); /* not reached: the signal's default action ends the process */
+}
+
 /* Same file (inode), for refusing --out among the parts. */
 static int same_file(const char *a, const char *b)
 {
@@ -432,8 +447,10 @@ int ps_merge_main(const ps_options *o)
         free(in);
         PS_H5(H5Tclose(type));
         PS_H5(H5Dclose(d));
+        if (ps_signal_caught()) stopped(tmp, lock);
     }
     PS_H5(H5Fclose(fo));
+    if (ps_signal_caught()) stopped(tmp, lock);
     if (rename(tmp, o->out) != 0)
         ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, o->out, strerror(errno));
     ps_set_cleanup(NULL, NULL);
