@@ -21,6 +21,10 @@ noreturn void ps_fail(int status, const char *call, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "phasesweep: <fmt>" on stderr, exit status 2. */
 noreturn void ps_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Bad input met by one rank (a damaged input file) while the others may wait in a
+ * collective: the line (unless quiet), the cleanup, then exit status 2 on every rank
+ * (MPI_Abort when several run, exit() on one). */
+noreturn void ps_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Ranks other than 0 call this with 1: they meet the same bad input and exit 2 silently. */
 void ps_usage_quiet(int quiet);
 /* One function run by ps_fail/ps_usage_error before exit (NULL to clear). */

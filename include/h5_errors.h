@@ -9,4 +9,10 @@
 
 void ps_h5_errors_init(void);
 
+/* Marks what follows as reading an untrusted input file (a --load file, the file to resume,
+ * a part to merge, a file for info): until ps_h5_input(NULL, NULL), any failing PS_H5 call is
+ * that file's fault, reported as bad input (exit status 2, ps_bad_input) in one line
+ * "<what>: <path>: damaged or not as phasesweep writes it: CALL failed: reason". */
+void ps_h5_input(const char *what, const char *path);
+
 #endif

@@ -8,6 +8,7 @@
 #ifndef PS_H5IO_H
 #define PS_H5IO_H
 
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
 #include "cli.h"
@@ -20,7 +21,10 @@ typedef struct ps_loaded {
     double *Astar, *E;    /* d x d */
     double *W1, *W2T;     /* w x d each, or NULL */
 } ps_loaded;
-void ps_h5_load(const char *path, ps_loaded *L);
+/* Refuses (exit 2, one line) before reading: datasets whose declared sizes exceed max_mem
+ * bytes; after reading: non-finite entries, an all-zero A_star, W1 and W2 both all zero; a
+ * damaged file (any failing HDF5 read) is bad input too. */
+void ps_h5_load(const char *path, double max_mem, ps_loaded *L);
 void ps_loaded_free(ps_loaded *L);
 
 /* Writes the trace of one run to path (via a temporary file renamed at the end). */
@@ -45,6 +49,9 @@ void ps_sweep_close(ps_sweep_file *f);
  * on rank 0): 0 when the sweep can be continued, else 1 with one line in msg, e.g. "--resume:
  * F was made with other parameters: d=200 (file) vs 100 (now); gs=... (file) vs ... (now)". */
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len);
+/* "" or why the grid variables of the open sweep file (gamma_s, gamma_w, replica, sigma2,
+ * width) differ, bit for bit, from those a sweep of o writes. */
+void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len);
 
 /* `phasesweep info FILE`: parameters, completion, min/median/max per metric on stdout.
  * Returns 0 when every task is done, 3 when some are not (for scripts). */

@@ -14,18 +14,22 @@ typedef struct ps_lock ps_lock;
 /* Serial. 0: taken (*lock set); 1: held by another process, msg "--out: OUT is being written
  * by pid P on host H since T (lock file OUT.lock) ..."; 2: no lock file can be made here (the
  * directory is missing or not writable: the caller's own checks say so); 3: the filesystem
- * has no POSIX locks. On 2 and 3, *lock = NULL and msg says why. */
+ * has no POSIX locks; 4: OUT.lock is a symbolic link, a directory, a FIFO or another
+ * non-regular file, a file of another user or with several links: never followed, opened
+ * for writing or written (O_NOFOLLOW | O_NONBLOCK, then fstat). On 2, 3 and 4, *lock = NULL
+ * and msg says why. Holding the lock, the temporaries OUT.tmp.PID, OUT.merge.PID and
+ * OUT.merge.PID.tmp.PID that killed writers left are removed (regular files of this user). */
 int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len);
 /* Removes the lock file and drops the lock (NULL: nothing). */
 void ps_lock_release(ps_lock *lock);
 
-/* "" or why --out cannot be written, as a one-line usage message: it is a directory or not
- * a regular file, its directory is missing or not writable. */
+/* "" or why --out cannot be written, as a one-line usage message: outpath.h's checks for a
+ * serial writer (trace). */
 void ps_out_problem(const char *out, char *msg, size_t len);
 
 /* Collective over comm: rank 0 takes the lock of out unless msg (rank 0's) already holds a
- * refusal; every rank learns the verdict, and on a refusal rank 0 prints the line and every
- * rank exits with status 2. A filesystem without locks gets a one-line warning on stderr and
+ * refusal; every rank learns the verdict, and on a refusal (msg given, a lock held by another
+ * process, a hostile lock path) rank 0 prints the line and every rank exits with status 2. A filesystem without locks gets a one-line warning on stderr and
  * the run goes on unlocked. Returns the lock on rank 0, NULL elsewhere. */
 ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len);
 

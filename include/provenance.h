@@ -31,6 +31,9 @@ void ps_provenance_write(hid_t loc, const ps_provenance *pv);
  * resumed sweep's wall time is the sum over its sessions) and counts provenance_sessions.
  * Collective over comm when loc is in a parallel file; rank 0's clock is the one used. */
 void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv);
+/* "" or why loc's attributes that ps_provenance_finish overwrites in place are not of the
+ * types it writes (float64 and integer scalars, a 20-byte string); absent ones are fine. */
+void ps_provenance_problem(hid_t loc, char *why, size_t len);
 
 /* 1 for an option that steers the run without changing its results (stored as run_NAME). */
 int ps_option_is_steering(const ps_option *opt);

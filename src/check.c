@@ -107,6 +107,28 @@ void ps_usage_error(const char *fmt, ...)
     exit(PS_EXIT_USAGE);
 }
 
+void ps_bad_input(const char *fmt, ...)
+{
+    char line[2048] = "phasesweep: ";
+    va_list ap;
+    int rank, size = world(&rank);
+    va_start(ap, fmt);
+    vsnprintf(line + 12, sizeof line - 13, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(line);
+    line[n++] = '\n';
+    fflush(stderr);
+    if (!usage_quiet && write(2, line, n) < 0) (void)0;
+    run_cleanup();
+    if (size > 1) {
+        if (abort_hook) abort_hook();
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 2);
+        MPI_Abort(MPI_COMM_WORLD, PS_EXIT_USAGE);
+    }
+    exit(PS_EXIT_USAGE);
+}
+
 void *ps_malloc(size_t bytes, const char *what)
 {
     void *p = malloc(bytes ? bytes : 1);

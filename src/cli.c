@@ -13,9 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <ini.h>
-
 #include "check.h"
+#include "ini_read.h"
 
 #define RUN (1u << PS_CMD_RUN)
 #define TRACE (1u << PS_CMD_TRACE)
@@ -502,44 +501,24 @@ static void mark_given(ps_options *o, const ps_option *opt)
 /* ---- --config ---- */
 
 typedef struct ini_ctx {
-    FILE *f;
-    int line;         /* of the text the parser handles now */
-    int at_line_start;
     ps_options *o;
     unsigned long long cmdline; /* rows set on the command line: they win */
     ps_options *scratch;        /* where overridden keys are still checked */
-    int err_line;     /* of the first error; 0 = none */
-    char msg[600];
+    char msg[600];              /* the handler's error */
 } ini_ctx;
 
-/* fgets that counts lines, so that a key's error names its line; a line longer than the
- * parser's buffer is an error of its own (the parser would split it). */
-static char *ini_reader_fn(char *str, int num, void *stream)
-{
-    ini_ctx *c = stream;
-    if (!fgets(str, num, c->f)) return NULL;
-    if (c->at_line_start) c->line++;
-    size_t n = strlen(str);
-    c->at_line_start = n > 0 && str[n - 1] == '\n';
-    if (!c->at_line_start && !feof(c->f) && !c->err_line) {
-        c->err_line = c->line;
-        snprintf(c->msg, sizeof c->msg, "line longer than %d characters", num - 3);
-    }
-    return str;
-}
-
-static int ini_handler_fn(void *user, const char *section, const char *name,
+static int ini_handler_fn(void *user, int line, const char *section, const char *name,
                           const char *value)
 {
     ini_ctx *c = user;
-    char why[sizeof c->msg];
     const ps_option *opt = NULL;
+    (void)line;
     if (*section && strcmp(section, "sweep"))
-        snprintf(why, sizeof why, "section [%s] is not [sweep]", section);
+        snprintf(c->msg, sizeof c->msg, "section [%s] is not [sweep]", section);
     else if (!strcmp(name, "config"))
-        snprintf(why, sizeof why, "key 'config' cannot appear in a config file");
+        snprintf(c->msg, sizeof c->msg, "key 'config' cannot appear in a config file");
     else if (!(opt = ps_option_find(name, PS_CMD_SWEEP)))
-        snprintf(why, sizeof why, "key '%s' is %s", name,
+        snprintf(c->msg, sizeof c->msg, "key '%s' is %s", name,
                  known_name(name, strlen(name)) ? "not an option of sweep"
                                                 : "not an option of phasesweep");
     else {
@@ -547,38 +526,26 @@ static int ini_handler_fn(void *user, const char *section, const char *name,
         char e[256];
         if (!set_value(opt, value, dst, e, sizeof e)) {
             mark_given(dst, opt);
-            return 1;
+            return 0;
         }
-        snprintf(why, sizeof why, "%s: %s", name, e);
+        snprintf(c->msg, sizeof c->msg, "%s: %s", name, e);
     }
-    if (!c->err_line) {
-        c->err_line = c->line;
-        snprintf(c->msg, sizeof c->msg, "%s", why);
-    }
-    return 0;
+    return 1;
 }
 
+/* The file through ini_read.h (bounded, regular files only, no continuation lines or
+ * duplicate keys); the first problem as "FILE:LINE: why". */
 static int read_config(ps_options *o, unsigned long long cmdline, char *err, size_t errlen)
 {
     ps_options scratch;
     ps_options_default(&scratch);
-    ini_ctx c = {.line = 0, .at_line_start = 1, .o = o, .cmdline = cmdline,
-                 .scratch = &scratch};
-    c.f = fopen(o->config, "r");
-    if (!c.f)
-        return seterr(err, errlen, "--config: cannot open %s: %s", o->config, strerror(errno));
-    int rc = ini_parse_stream(ini_reader_fn, &c, ini_handler_fn, &c);
-    int read_error = ferror(c.f);
-    fclose(c.f);
+    ini_ctx c = {.o = o, .cmdline = cmdline, .scratch = &scratch};
+    char why[1200];
+    int rc = ps_ini_read(o->config, ini_handler_fn, &c, why, sizeof why);
     ps_options_free(&scratch);
-    if (read_error) return seterr(err, errlen, "--config: cannot read %s", o->config);
-    if (rc == 0 && !c.err_line) return 0;
-    if (c.err_line && (rc <= 0 || c.err_line <= rc))
-        return seterr(err, errlen, "%s:%d: %s", o->config, c.err_line, c.msg);
-    if (rc > 0)
-        return seterr(err, errlen, "%s:%d: not a 'key = value' line or [section]", o->config,
-                      rc);
-    return seterr(err, errlen, "--config: cannot parse %s", o->config);
+    if (rc == 0) return 0;
+    if (rc < 0) return seterr(err, errlen, "%s", why);
+    return seterr(err, errlen, "%s:%d: %s", o->config, rc, why[0] ? why : c.msg);
 }
 
 /* ---- checks across options ---- */

@@ -28,6 +28,7 @@
 #include "h5io.h"
 #include "init.h"
 #include "lock.h"
+#include "outpath.h"
 #include "progress.h"
 #include "run.h"
 #include "signals.h"
@@ -330,6 +331,9 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
 
     /* one writer per --out, from before the existence checks to after the close */
     char lmsg[1024] = "";
+    /* the path before the lock (a symlinked lock, /proc, a name too long for MPI-IO) */
+    if (rank == 0 && o->out)
+        ps_outpath_problem(o->out, o->resume ? PS_OUT_RESUME : PS_OUT_SWEEP, lmsg, sizeof lmsg);
     ps_lock *lock = ps_lock_claim(comm, o->out, lmsg, sizeof lmsg);
     ps_sweep_file *f = o->resume ? ps_sweep_resume(comm, o) : ps_sweep_create(comm, o);
     if (rank == 0) ps_blas_warn(stderr); /* once, after every refusal; never fails */

@@ -122,6 +122,14 @@ static int probe_write(const char *path)
     return err;
 }
 
+static const char *input_what, *input_path;
+
+void ps_h5_input(const char *what, const char *path)
+{
+    input_what = what;
+    input_path = path;
+}
+
 long long ps_h5_check_(long long rc, const char *call, const char *file, int line)
 {
     if (rc >= 0) return rc;
@@ -141,6 +149,13 @@ long long ps_h5_check_(long long rc, const char *call, const char *file, int lin
     else snprintf(reason, sizeof reason, "HDF5 call failed");
     char where[256];
     ps_call_where(where, sizeof where, call, file, line);
+    if (input_what) {
+        const char *what = input_what, *path = input_path;
+        input_what = input_path = NULL;
+        /* the call's name only: the input is at fault, not phasesweep's source line */
+        ps_bad_input("%s: %s: damaged or not as phasesweep writes it: %.*s failed: %s", what,
+                     path, (int)strcspn(where, " "), where, reason);
+    }
     if (w.file[0])
         ps_fail(PS_EXIT_FAIL, where, "cannot %s %s: %s", w.op ? w.op : "use", w.file, reason);
     ps_fail(PS_EXIT_FAIL, where, "%s", reason);

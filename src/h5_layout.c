@@ -139,20 +139,33 @@ void ps_h5_layout_problem(hid_t loc, const ps_layout *L, const char *const *dim_
         hid_t d = H5Dopen2(loc, v->name, H5P_DEFAULT);
         ps_h5_loud(&saved);
         if (d < 0) {
-            snprintf(why, len, "variable %s is missing", v->name);
+            ps_h5_quiet(&saved);
+            htri_t there = H5Lexists(loc, v->name, H5P_DEFAULT);
+            ps_h5_loud(&saved);
+            snprintf(why, len, there > 0 ? "variable %s cannot be opened (a damaged object "
+                     "header)" : "variable %s is missing", v->name);
             break;
         }
         hid_t space = (hid_t)PS_H5(H5Dget_space(d)), type = (hid_t)PS_H5(H5Dget_type(d));
+        hid_t dcpl = (hid_t)PS_H5(H5Dget_create_plist(d));
+        /* as ps_h5_create_layout makes it: contiguous, no filter (a compressed or chunked
+         * variable cannot take MPI-IO's single-element writes), no external file (which
+         * would be read from, or written to, another path) */
+        if (PS_H5(H5Pget_layout(dcpl)) != H5D_CONTIGUOUS || PS_H5(H5Pget_nfilters(dcpl)) != 0 ||
+            PS_H5(H5Pget_external_count(dcpl)) != 0)
+            snprintf(why, len, "variable %s is stored with a filter, in chunks or in an external "
+                     "file; phasesweep writes contiguous variables without filters", v->name);
+        PS_H5(H5Pclose(dcpl));
         hsize_t got[3] = {0, 0, 0}, want[3] = {0, 0, 0};
         int ok = PS_H5(H5Sget_simple_extent_ndims(space)) == v->ndims &&
                  PS_H5(H5Tget_class(type)) == ps_h5_var_class(v) &&
-                 H5Tget_size(type) == H5Tget_size(ps_h5_var_mem_type(v));
+                 PS_H5(H5Tequal(type, file_type(v))) > 0;
         if (ok) PS_H5(H5Sget_simple_extent_dims(space, got, NULL));
         for (int i = 0; i < v->ndims; i++) {
             want[i] = dim_sizes ? dim_sizes[dim_index(dim_names, n_dims, v->dims[i])] : got[i];
             ok = ok && got[i] == want[i];
         }
-        if (!ok) {
+        if (!ok && !why[0]) {
             int n = snprintf(why, len, "variable %s is not %s of shape [", v->name,
                              ps_var_type_name(v->type));
             for (int i = 0; i < v->ndims && n > 0 && (size_t)n < len; i++)

@@ -20,8 +20,10 @@
 
 #include "check.h"
 #include "h5_common.h"
+#include "h5_errors.h"
 #include "h5io.h"
 #include "merge.h"
+#include "outpath.h"
 
 /* The file's variables are the layout table's (include/layout.h), in its order: the five
  * grid variables, then the per-task ones [gamma_s][gamma_w][replica], done last. */
@@ -142,52 +144,22 @@ static ps_sweep_file *file_new(MPI_Comm comm, hid_t file, const ps_options *o)
 static void create_problem(const ps_options *o, char *msg, size_t len)
 {
     struct stat st;
-    char why[1024];
     msg[0] = 0;
     if (!o->out) {
         snprintf(msg, len, "sweep needs --out FILE");
     } else if (stat(o->out, &st) == 0 && !o->force) {
         snprintf(msg, len, "--out: %s exists; --force overwrites it, --resume continues it",
                  o->out);
-    } else if (stat(o->out, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(msg, len, "--out: %s exists and is not a regular file", o->out);
     } else {
-        ps_h5_out_dir_problem(o->out, why, sizeof why);
-        if (why[0]) snprintf(msg, len, "--out: %s: %s", o->out, why);
+        ps_outpath_problem(o->out, PS_OUT_SWEEP, msg, len);
     }
 }
 
-ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
+/* The five grid variables' values of the sweep o, in grid_names' order; free_grid frees. */
+static const char *const grid_names[5] = {"gamma_s", "gamma_w", "replica", "sigma2", "width"};
+static void make_grid(const ps_options *o, void *values[5])
 {
-    int rank;
-    long pid = (long)getpid();
-    char msg[PS_H5_MSG] = "", tmp[PATH_MAX + 32];
-    PS_MPI(MPI_Comm_rank(comm, &rank));
-    if (rank == 0) {
-        create_problem(o, msg, sizeof msg);
-        if (!msg[0] && snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid) >= (int)sizeof tmp)
-            snprintf(msg, sizeof msg, "--out: %s: path too long", o->out);
-    }
-    agree(comm, msg);
-    /* every rank needs the same name */
-    PS_MPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, comm));
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid);
-
-    /* built under a temporary name and renamed once complete: even a SIGKILL during the
-     * creation cannot leave a half-made file at --out for --resume to stumble on */
-    ps_set_cleanup(remove_file, tmp);
-    hid_t fapl = mpio_fapl(comm), fcpl = ps_h5_file_create_plist();
-    hid_t file = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl));
-    PS_H5(H5Pclose(fapl));
-    PS_H5(H5Pclose(fcpl));
-    ps_sweep_file *f = file_new(comm, file, o);
-    ps_provenance_collect(&f->pv, comm, o);
-    const int ns = f->n[0], nw = f->n[1], R = f->n[2];
-    const ps_layout *L = ps_layout_sweep();
-    const hsize_t sizes[3] = {(hsize_t)ns, (hsize_t)nw, (hsize_t)R};
-    hid_t dsets[MAX_VARS];
-    ps_h5_create_layout(file, L, dim_names, sizes, 3, dsets);
-
+    const int ns = o->gs_range.n, nw = o->gw_range.n, R = o->replicas;
     double *gs = ps_malloc(sizeof(double) * ns, "grid");
     double *s2 = ps_malloc(sizeof(double) * ns, "grid");
     double *gw = ps_malloc(sizeof(double) * nw, "grid");
@@ -202,36 +174,135 @@ ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
         w[i] = ps_width(o->p.d, gw[i]);
     }
     for (int i = 0; i < R; i++) rep[i] = i;
-    const void *grid_values[5] = {gs, gw, rep, s2, w};
-    const char *const grid_names[5] = {"gamma_s", "gamma_w", "replica", "sigma2", "width"};
+    values[0] = gs, values[1] = gw, values[2] = rep, values[3] = s2, values[4] = w;
+}
+
+static void free_grid(void *values[5])
+{
+    for (int g = 0; g < 5; g++) free(values[g]);
+}
+
+static int grid_index(const char *name)
+{
+    for (int g = 0; g < 5; g++)
+        if (!strcmp(name, grid_names[g])) return g;
+    return -1;
+}
+
+void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len)
+{
+    const size_t n[5] = {(size_t)o->gs_range.n, (size_t)o->gw_range.n, (size_t)o->replicas,
+                         (size_t)o->gs_range.n, (size_t)o->gw_range.n};
+    void *grid[5];
+    why[0] = 0;
+    make_grid(o, grid);
+    for (int g = 0; g < 5 && !why[0]; g++) {
+        const ps_layout_var *v = ps_layout_find(ps_layout_sweep(), grid_names[g]);
+        hid_t d = (hid_t)PS_H5(H5Dopen2(file, grid_names[g], H5P_DEFAULT));
+        unsigned char *got = ps_malloc(8 * (n[g] ? n[g] : 1), "grid");
+        PS_H5(H5Dread(d, ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT, got));
+        PS_H5(H5Dclose(d));
+        /* bit for bit: the values a sweep of these options writes */
+        for (size_t i = 0; i < n[g] && !why[0]; i++)
+            if (memcmp(got + 8 * i, (unsigned char *)grid[g] + 8 * i, 8)) {
+                double x, y;
+                int64_t a, b;
+                if (v->type == PS_VAR_F64) {
+                    memcpy(&x, got + 8 * i, 8), memcpy(&y, (double *)grid[g] + i, 8);
+                } else {
+                    memcpy(&a, got + 8 * i, 8), memcpy(&b, (int64_t *)grid[g] + i, 8);
+                    x = (double)a, y = (double)b;
+                }
+                snprintf(why, len, "variable %s[%zu] is %.17g, but the options give %.17g "
+                         "(an altered grid)", grid_names[g], i, x, y);
+            }
+        free(got);
+    }
+    free_grid(grid);
+}
+
+/* Rank 0 alone builds the whole file serially (no MPI-IO, no collective inside HDF5) under
+ * tmp: a failure (a full disk, a quota) is this rank's own, reported by ps_fail, which ends
+ * every rank (MPI_Abort) instead of leaving the others waiting in a collective of HDF5's.
+ * Closed, which flushes everything, before the rename. */
+static void build_file(const char *tmp, const ps_options *o, const ps_provenance *pv)
+{
+    int err = ps_outpath_make_temp(tmp);
+    if (err) ps_fail(PS_EXIT_FAIL, "open", "cannot create %s: %s", tmp, strerror(err));
+    hid_t fcpl = ps_h5_file_create_plist();
+    hid_t file = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT));
+    PS_H5(H5Pclose(fcpl));
+    const ps_layout *L = ps_layout_sweep();
+    const hsize_t sizes[3] = {(hsize_t)o->gs_range.n, (hsize_t)o->gw_range.n,
+                              (hsize_t)o->replicas};
+    hid_t dsets[MAX_VARS];
+    if (L->n_vars > MAX_VARS)
+        ps_fail(PS_EXIT_FAIL, "sweep file", "more layout variables than MAX_VARS");
+    ps_h5_create_layout(file, L, dim_names, sizes, 3, dsets);
+    void *grid[5];
+    make_grid(o, grid);
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
-        if (is_task_var(v)) {
-            f->dset[k] = dsets[k];
-            continue;
-        }
-        const void *values = NULL;
-        for (int g = 0; g < 5; g++)
-            if (!strcmp(v->name, grid_names[g])) values = grid_values[g];
-        if (!values) ps_fail(PS_EXIT_FAIL, "ps_sweep_create", "no values for %s", v->name);
-        /* raw data: one writer is enough, and the others must not race it */
-        if (rank == 0)
+        if (!is_task_var(v)) {
+            int g = grid_index(v->name);
+            if (g < 0) ps_fail(PS_EXIT_FAIL, "ps_sweep_create", "no values for %s", v->name);
             PS_H5(H5Dwrite(dsets[k], ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                           values));
+                           grid[g]));
+        }
         PS_H5(H5Dclose(dsets[k]));
     }
-    free(gs), free(s2), free(gw), free(w), free(rep);
-
-    ps_h5_attr_write_record(file, o, L->kind, &f->pv);
+    free_grid(grid);
+    ps_h5_attr_write_record(file, o, L->kind, pv);
     ps_part_write_attrs(file, o); /* sweep_id; part_index, part_count of a --part */
-    /* every piece of metadata on disk before any task writes */
-    PS_H5(H5Fflush(file, H5F_SCOPE_GLOBAL));
-    PS_MPI(MPI_Barrier(comm));
-    int err = 0;
-    if (rank == 0 && rename(tmp, o->out) != 0) err = errno;
-    PS_MPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-    if (err) ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, o->out, strerror(err));
-    ps_set_cleanup(NULL, NULL);
+    PS_H5(H5Fclose(file));
+    if (rename(tmp, o->out) != 0)
+        ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, o->out, strerror(errno));
+}
+
+/* Opens the complete sweep file at o->out on every rank of comm (MPI-IO) with its per-task
+ * datasets. */
+static ps_sweep_file *open_collective(MPI_Comm comm, const ps_options *o, unsigned flags)
+{
+    hid_t fapl = mpio_fapl(comm);
+    hid_t file = (hid_t)PS_H5(H5Fopen(o->out, flags, fapl));
+    PS_H5(H5Pclose(fapl));
+    ps_sweep_file *f = file_new(comm, file, o);
+    const ps_layout *L = ps_layout_sweep();
+    for (int k = 0; k < L->n_vars; k++)
+        if (is_task_var(&L->vars[k]))
+            f->dset[k] = (hid_t)PS_H5(H5Dopen2(file, L->vars[k].name, H5P_DEFAULT));
+    return f;
+}
+
+ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
+{
+    int rank;
+    long pid = (long)getpid();
+    char msg[PS_H5_MSG] = "", tmp[PATH_MAX + 32];
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) {
+        create_problem(o, msg, sizeof msg);
+        if (!msg[0] && snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid) >= (int)sizeof tmp)
+            snprintf(msg, sizeof msg, "--out: %s: path too long", o->out);
+    }
+    agree(comm, msg);
+    PS_MPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, comm));
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid);
+    ps_provenance pv;
+    ps_provenance_collect(&pv, comm, o);
+
+    /* built under a temporary name and renamed once complete: even a SIGKILL during the
+     * creation cannot leave a half-made file at --out for --resume to stumble on */
+    if (rank == 0) {
+        ps_set_cleanup(remove_file, tmp);
+        build_file(tmp, o, &pv);
+        ps_set_cleanup(NULL, NULL);
+    }
+    /* the others wait here for rank 0's file; a failure of rank 0 ended them (MPI_Abort) */
+    int built = 1;
+    PS_MPI(MPI_Bcast(&built, 1, MPI_INT, 0, comm));
+    ps_sweep_file *f = open_collective(comm, o, H5F_ACC_RDWR);
+    f->pv = pv;
     return f;
 }
 
@@ -320,6 +391,9 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
     }
     hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "--resume", msg, len);
     if (f < 0) return 1;
+    /* everything is checked before anything is written; a read that fails is the file's
+     * fault (exit 2) */
+    ps_h5_input("--resume", path);
     if (access(path, W_OK) != 0) {
         snprintf(msg, len, "--resume: %s is not writable", path);
     } else if (ps_h5_not_this_layout(f, "sweep", why, sizeof why)) {
@@ -330,11 +404,14 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
             snprintf(msg, len, "--resume: %s was made with other parameters: %s", path, why);
         } else {
             layout_problem(f, o, why, sizeof why);
+            if (!why[0]) ps_sweep_grid_problem(f, o, why, sizeof why);
+            if (!why[0]) ps_provenance_problem(f, why, sizeof why);
             if (why[0]) snprintf(msg, len, "--resume: %s is not a sweep file of these "
                                  "parameters: %s", path, why);
         }
     }
     PS_H5(H5Fclose(f));
+    ps_h5_input(NULL, NULL);
     return msg[0] != 0;
 }
 
@@ -347,15 +424,10 @@ ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o)
     if (rank == 0) ps_sweep_check(o->out, o, msg, sizeof msg);
     agree(comm, msg);
 
-    hid_t fapl = mpio_fapl(comm);
-    hid_t file = (hid_t)PS_H5(H5Fopen(o->out, H5F_ACC_RDWR, fapl));
-    PS_H5(H5Pclose(fapl));
-    ps_sweep_file *f = file_new(comm, file, o);
-    ps_provenance_collect(&f->pv, comm, o);
-    const ps_layout *L = ps_layout_sweep();
-    for (int k = 0; k < L->n_vars; k++)
-        if (is_task_var(&L->vars[k]))
-            f->dset[k] = (hid_t)PS_H5(H5Dopen2(file, L->vars[k].name, H5P_DEFAULT));
+    ps_provenance pv;
+    ps_provenance_collect(&pv, comm, o);
+    ps_sweep_file *f = open_collective(comm, o, H5F_ACC_RDWR);
+    f->pv = pv;
     return f;
 }
 

@@ -13,18 +13,21 @@
 #include "check.h"
 #include "h5_common.h"
 #include "h5io.h"
+#include "outpath.h"
 
 static void remove_file(void *path) { remove((const char *)path); }
 
 void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
                        const ps_trace *tr)
 {
-    char tmp[PATH_MAX + 32], why[PATH_MAX + 64];
-    ps_h5_out_dir_problem(path, why, sizeof why);
-    if (why[0]) ps_usage_error("--out: %s: %s", path, why);
+    char tmp[PATH_MAX + 32], why[PATH_MAX + 512];
+    ps_outpath_problem(path, PS_OUT_TRACE, why, sizeof why);
+    if (why[0]) ps_usage_error("%s", why);
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         ps_usage_error("--out: %s: path too long", path);
     ps_set_cleanup(remove_file, tmp);
+    int err = ps_outpath_make_temp(tmp); /* never through a link planted at the name */
+    if (err) ps_fail(PS_EXIT_FAIL, "open", "cannot create %s: %s", tmp, strerror(err));
 
     ps_provenance pv;
     ps_provenance_collect(&pv, MPI_COMM_SELF, o);

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "h5_common.h"
+#include "h5_errors.h"
 
 /* ---- shared helpers ---- */
 
@@ -317,10 +318,19 @@ static void read_matrix(hid_t d, const char *path, const char *name, hsize_t row
     free(buf);
 }
 
-void ps_h5_load(const char *path, ps_loaded *L)
+/* Whether all n entries are zero. */
+static int all_zero(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != 0.0) return 0;
+    return 1;
+}
+
+void ps_h5_load(const char *path, double max_mem, ps_loaded *L)
 {
     memset(L, 0, sizeof *L);
     hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "--load", NULL, 0);
+    ps_h5_input("--load", path); /* a failing read is the file's fault: exit 2 */
     hsize_t da[2], de[2], d1[2] = {0, 0}, d2[2] = {0, 0};
     hid_t A = open_matrix(f, path, "A_star", da);
     hid_t E = open_matrix(f, path, "noise", de);
@@ -359,6 +369,16 @@ void ps_h5_load(const char *path, ps_loaded *L)
             ps_usage_error("--load: %s: dataset W1 is too large (%llu x %llu)", path,
                            (unsigned long long)w, (unsigned long long)d);
     }
+    /* the declared sizes against --max-mem before a byte is read or allocated: a small
+     * file can declare a 40000 x 40000 dataset that it never wrote (chunked, empty) */
+    const double need = 8.0 * ((double)d * (double)d * 2.0 + (double)w * (double)d * 2.0);
+    if (need > max_mem) {
+        const int weights = (double)w * (double)d > (double)d * (double)d;
+        ps_usage_error("--load: %s: datasets %s (%llu x %llu) and %s declare %.3g GiB, more "
+                       "than --max-mem %.3g GiB", path, weights ? "W1" : "A_star",
+                       (unsigned long long)(weights ? w : d), (unsigned long long)d,
+                       weights ? "W2" : "noise", need / 1073741824.0, max_mem / 1073741824.0);
+    }
     L->d = (int)d;
     L->w = (int64_t)w;
     L->Astar = ps_malloc(sizeof(double) * d * d, "A_star");
@@ -377,6 +397,18 @@ void ps_h5_load(const char *path, ps_loaded *L)
         PS_H5(H5Dclose(W2));
     }
     PS_H5(H5Fclose(f));
+    ps_h5_input(NULL, NULL);
+    /* Zero inputs have no defined run: the learning rate of gs + gw <= 1 is 1/(c ||A*||_op),
+     * and W1 = W2 = 0 is a saddle point gradient descent never leaves. (Non-finite entries
+     * were refused while reading.) */
+    if (all_zero(L->Astar, (size_t)d * d))
+        ps_usage_error("--load: %s: dataset A_star is all zero: a teacher without signal has "
+                       "no learning rate (1/(c ||A_star||_op)) and no relative error; give a "
+                       "nonzero A_star", path);
+    if (L->W1 && all_zero(L->W1, (size_t)w * d) && all_zero(L->W2T, (size_t)w * d))
+        ps_usage_error("--load: %s: datasets W1 and W2 are all zero: gradient descent never "
+                       "leaves W1 = W2 = 0 (a saddle point); give nonzero weights or leave "
+                       "them out", path);
 }
 
 void ps_loaded_free(ps_loaded *L)

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "h5_common.h"
+#include "h5_errors.h"
 #include "h5io.h"
 #include "merge.h"
 
@@ -176,6 +177,7 @@ static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dim
 int ps_info(const char *path)
 {
     hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", NULL, 0);
+    ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
     char why[PS_H5_MSG];
     const ps_layout *L = ps_layout_sweep();
     if (ps_h5_not_this_layout(f, L->kind, why, sizeof why))
@@ -191,6 +193,10 @@ int ps_info(const char *path)
     ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica"}, dims, 3,
                          why, sizeof why);
     if (why[0]) ps_usage_error("info: %s is not a complete sweep file: %s", path, why);
+    /* the declared size before it is allocated: done flags and one double per task */
+    const double declared = (double)dims[0] * (double)dims[1] * (double)dims[2];
+    if (declared * 9.0 > 4.0 * 1073741824.0)
+        ps_usage_error("info: %s declares %.0f tasks, more than 4 GiB to read", path, declared);
     const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
     uint8_t *done = ps_malloc(total, "done flags");
     PS_H5(H5Dread(dd, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done));
@@ -216,6 +222,7 @@ int ps_info(const char *path)
     free(v);
     free(done);
     PS_H5(H5Fclose(f));
+    ps_h5_input(NULL, NULL);
     fflush(stdout);
     return n_done == tasks ? 0 : PS_INFO_INCOMPLETE;
 }

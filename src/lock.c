@@ -20,6 +20,7 @@
 
 #include "check.h"
 #include "h5_common.h"
+#include "outpath.h"
 
 struct ps_lock {
     int fd;
@@ -53,7 +54,34 @@ static void holder(int fd, char *buf, size_t len)
         snprintf(buf, len, "another process");
 }
 
-/* Removes dir/BASE.tmp.DIGITS: the temporaries of this --out that a killed writer left. */
+/* name + n if it starts with lit followed by at least one digit up to the end or to a '.',
+ * the rest after the digits; NULL otherwise. */
+static const char *skip_digits(const char *name, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(name, lit, n) != 0 || !isdigit((unsigned char)name[n])) return NULL;
+    name += n;
+    while (isdigit((unsigned char)*name)) name++;
+    return name;
+}
+
+/* Whether name (in out's directory) is a temporary of a writer of out: BASE.tmp.DIGITS (sweep,
+ * trace), BASE.merge.DIGITS (merge) or BASE.merge.DIGITS.tmp.DIGITS (merge's sweep file). */
+static int is_temporary(const char *name, const char *base)
+{
+    const size_t nb = strlen(base);
+    if (strncmp(name, base, nb) != 0) return 0;
+    const char *rest = skip_digits(name + nb, ".tmp.");
+    if (rest) return !*rest;
+    rest = skip_digits(name + nb, ".merge.");
+    if (!rest) return 0;
+    if (!*rest) return 1;
+    rest = skip_digits(rest, ".tmp.");
+    return rest && !*rest;
+}
+
+/* Removes the temporaries of this --out that a killed writer left (is_temporary): regular
+ * files of this user only, never through a link. */
 static void remove_stale_temps(const char *out)
 {
     char dir[PATH_MAX];
@@ -64,21 +92,33 @@ static void remove_stale_temps(const char *out)
     else snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
     DIR *d = opendir(dir);
     if (!d) return;
-    const size_t nb = strlen(base);
     struct dirent *e;
     while ((e = readdir(d))) {
-        const char *name = e->d_name;
-        if (strncmp(name, base, nb) != 0 || strncmp(name + nb, ".tmp.", 5) != 0) continue;
-        const char *digits = name + nb + 5;
-        int ok = *digits != 0;
-        for (const char *c = digits; *c && ok; c++) ok = isdigit((unsigned char)*c);
-        if (!ok) continue;
+        if (!is_temporary(e->d_name, base)) continue;
         char path[PATH_MAX + 256];
         struct stat st;
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) unlink(path);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) unlink(path);
     }
     closedir(d);
+}
+
+/* Why the lock path may not be used, or "": an existing entry must be a regular file of
+ * this user with one link (never a symbolic link, which would be followed to a victim). */
+static int hostile_lock(const char *path, char *msg, size_t len)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return 0;
+    const char *what = S_ISLNK(st.st_mode)   ? "a symbolic link"
+                       : S_ISDIR(st.st_mode) ? "a directory"
+                       : !S_ISREG(st.st_mode) ? "not a regular file"
+                       : st.st_uid != geteuid() ? "owned by another user"
+                       : st.st_nlink != 1     ? "a file with several hard links"
+                                              : NULL;
+    if (!what) return 0;
+    snprintf(msg, len, "--out: the lock file %s is %s; it is never followed or written: "
+             "remove it (or choose another --out)", path, what);
+    return 1;
 }
 
 int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len)
@@ -94,7 +134,28 @@ int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len)
     /* A releaser unlinks the file while it holds the lock: a lock taken on an unlinked file
      * is no lock, so take it again on the file that is now at the path. */
     for (int tries = 0; tries < 100; tries++) {
-        l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (hostile_lock(l->path, msg, len)) {
+            free(l);
+            return 4;
+        }
+        /* O_NOFOLLOW: a link planted after the check is refused too; O_NONBLOCK: a FIFO
+         * planted there cannot block the open (fstat below refuses it) */
+        l->fd = open(l->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+        if (l->fd < 0 && (errno == ELOOP || errno == EISDIR || errno == ENXIO)) {
+            if (!hostile_lock(l->path, msg, len))
+                snprintf(msg, len, "--out: the lock file %s is not a regular file; it is never "
+                         "followed or written", l->path);
+            free(l);
+            return 4;
+        }
+        struct stat fst;
+        if (l->fd >= 0 && (fstat(l->fd, &fst) != 0 || !S_ISREG(fst.st_mode))) {
+            close(l->fd);
+            snprintf(msg, len, "--out: the lock file %s is not a regular file; it is never "
+                     "written", l->path);
+            free(l);
+            return 4;
+        }
         if (l->fd < 0) {
             snprintf(msg, len, "--out: cannot create the lock file %s: %s", l->path,
                      strerror(errno));
@@ -119,7 +180,7 @@ int ps_lock_take(const char *out, ps_lock **lock, char *msg, size_t len)
             return 3;
         }
         struct stat a, b;
-        if (fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
+        if (fstat(l->fd, &a) == 0 && lstat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
             a.st_ino == b.st_ino)
             break;
         close(l->fd);
@@ -153,7 +214,7 @@ void ps_lock_release(ps_lock *l)
     if (!l || l->pid != getpid()) return;
     /* unlinked while still locked: a waiting taker then sees another inode and retries */
     struct stat a, b;
-    if (fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
+    if (fstat(l->fd, &a) == 0 && lstat(l->path, &b) == 0 && a.st_dev == b.st_dev &&
         a.st_ino == b.st_ino)
         unlink(l->path);
     close(l->fd);
@@ -163,17 +224,7 @@ void ps_lock_release(ps_lock *l)
 
 void ps_out_problem(const char *out, char *msg, size_t len)
 {
-    struct stat st;
-    char why[PATH_MAX + 64];
-    msg[0] = 0;
-    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(msg, len, "--out: %s is a directory", out);
-    } else if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(msg, len, "--out: %s exists and is not a regular file", out);
-    } else {
-        ps_h5_out_dir_problem(out, why, sizeof why);
-        if (why[0]) snprintf(msg, len, "--out: %s: %s", out, why);
-    }
+    ps_outpath_problem(out, PS_OUT_TRACE, msg, len);
 }
 
 ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len)
@@ -188,7 +239,8 @@ ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len)
                     "refused\n", msg, out);
             fflush(stderr);
         }
-        if (rc != 1) msg[0] = 0; /* 2: the caller's checks name the directory's problem */
+        /* 2: the caller's checks name the directory's problem */
+        if (rc != 1 && rc != 4) msg[0] = 0;
     }
     PS_MPI(MPI_Bcast(msg, n, MPI_CHAR, 0, comm));
     if (!msg[0]) return l;

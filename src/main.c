@@ -21,6 +21,7 @@
 #include "lock.h"
 #include "merge.h"
 #include "run.h"
+#include "signals.h"
 
 
 static void put_number(double v)
@@ -138,7 +139,7 @@ static int cmd_run(ps_options *o)
         ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
     } else {
         ps_loaded L;
-        ps_h5_load(o->load, &L);
+        ps_h5_load(o->load, p->max_mem, &L);
         adopt_loaded(o, &L);
         const int64_t w = L.w ? L.w : ps_width(p->d, p->gw);
         check_memory(p, w, tracing, P);
@@ -150,8 +151,22 @@ static int cmd_run(ps_options *o)
     /* once, after every refusal (bad input stays one line); never fails */
     if (rank == 0) ps_blas_warn(stderr);
     if (trp) ps_trace_alloc(trp, p->max_iter, p->d);
-    ps_run_coords(p, &t, &x, &res, trp, NULL, &g.maker);
+    /* a signal (SIGTERM, SIGINT, SIGUSR1/2) aborts the run, agreed within the group */
+    ps_group_hook gh = {&g, NULL, 0};
+    ps_hooks hooks = {ps_group_poll, &gh};
+    ps_run_coords(p, &t, &x, &res, trp, &hooks, &g.maker);
     res.seconds = MPI_Wtime() - t0;
+    if (res.stop == PS_STOP_ABORTED || ps_signal_caught()) {
+        /* nothing half-written: no trace file was begun; the lock goes, then the signal
+         * ends the process as it would have without handlers */
+        if (rank == 0) {
+            fprintf(stderr, "phasesweep: %s: stopped by signal %d; nothing written\n",
+                    tracing ? "trace" : "run", ps_signal_caught());
+            fflush(stderr);
+        }
+        ps_lock_release(lock);
+        ps_signals_default();
+    }
     if (rank == 0) {
         if (trp) ps_h5_write_trace(o->out, o, &res, trp);
         print_result(o, &res);
@@ -166,6 +181,7 @@ static int cmd_run(ps_options *o)
 int main(int argc, char **argv)
 {
     int rank, status = 0;
+    ps_signals_early(); /* before anything slow: MPI_Init takes 0.1-0.3 s */
     PS_MPI(MPI_Init(&argc, &argv));
     ps_h5_errors_init(); /* before any other HDF5 call */
     ps_provenance_mark_start();
@@ -184,9 +200,12 @@ int main(int argc, char **argv)
         }
         ps_options_free(&o);
         PS_MPI(MPI_Finalize());
+        ps_signals_default();
         return rc == PS_CLI_ERROR ? PS_EXIT_USAGE : 0;
     }
     openblas_set_num_threads(o.p.threads);
+    /* sweep, run, trace and merge act on the signal flag; the others get the default back */
+    if (o.cmd == PS_CMD_INFO || o.cmd == PS_CMD_ESTIMATE) ps_signals_default();
 
     switch (o.cmd) {
     case PS_CMD_RUN:

@@ -18,9 +18,12 @@
 
 #include "check.h"
 #include "h5_common.h"
+#include "h5_errors.h"
 #include "h5io.h"
 #include "layout.h"
 #include "lock.h"
+#include "outpath.h"
+#include "signals.h"
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
@@ -257,6 +260,20 @@ static void missing_parts(const ps_options *so, const part *p, int n, const int 
 
 static void remove_path(void *path) { remove((const char *)path); }
 
+/* A signal during the merge: the temporary and the lock removed, one line, then the signal
+ * ends the process (the parts were only read). */
+static noreturn void stopped(const char *tmp, ps_lock *lock)
+{
+    fprintf(stderr, "phasesweep: merge: stopped by signal %d; nothing written\n",
+            ps_signal_caught());
+    fflush(stderr);
+    ps_set_cleanup(NULL, NULL);
+    remove(tmp);
+    ps_lock_release(lock);
+    ps_signals_default();
+    exit(PS_EXIT_FAIL); /* not reached: the signal's default action ends the process */
+}
+
 /* Same file (inode), for refusing --out among the parts. */
 static int same_file(const char *a, const char *b)
 {
@@ -270,12 +287,12 @@ int ps_merge_main(const ps_options *o)
     struct stat st;
     char why[PS_H5_MSG];
     char lmsg[1024] = "";
-    /* one writer per output, as for sweep and trace; merge runs on one rank */
+    /* the path first (a directory, /proc, too long for the temporaries), then one writer per
+     * output, as for sweep and trace; merge runs on one rank */
+    ps_outpath_problem(o->out, PS_OUT_MERGE, lmsg, sizeof lmsg);
     ps_lock *lock = ps_lock_claim(MPI_COMM_SELF, o->out, lmsg, sizeof lmsg);
     if (stat(o->out, &st) == 0 && !o->force)
         ps_usage_error("--out: %s exists; --force overwrites it", o->out);
-    ps_h5_out_dir_problem(o->out, why, sizeof why);
-    if (why[0]) ps_usage_error("--out: %s: %s", o->out, why);
 
     part *p = ps_calloc((size_t)n, sizeof *p, "merge parts");
     for (int i = 0; i < n; i++) {
@@ -283,11 +300,23 @@ int ps_merge_main(const ps_options *o)
         if (same_file(p[i].path, o->out))
             ps_usage_error("--out: %s is one of the parts", o->out);
         p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", NULL, 0);
+        /* every check of this part blames this part: a failing read is its damage (exit 2) */
+        ps_h5_input("merge", p[i].path);
         if (ps_h5_not_this_layout(p[i].f, "sweep", why, sizeof why))
             refuse("%s is %s", p[i].path, why);
         if (ps_sweep_options_read(p[i].f, &p[i].o, why, sizeof why))
             refuse("%s: %s", p[i].path, why);
+        /* its declared size before anything of that size is read or allocated: the done
+         * flags of every part and two buffers of 8 bytes per task */
+        const double need = (double)ps_task_count(&p[i].o) * (16.0 + n);
+        if (need > o->p.max_mem)
+            refuse("%s declares %lld tasks, %.3g GiB to merge, more than %.3g GiB (--max-mem's "
+                   "default)", p[i].path, (long long)ps_task_count(&p[i].o),
+                   need / 1073741824.0, o->p.max_mem / 1073741824.0);
         check_layout(&p[i]);
+        ps_sweep_grid_problem(p[i].f, &p[i].o, why, sizeof why);
+        if (!why[0]) ps_provenance_problem(p[i].f, why, sizeof why);
+        if (why[0]) refuse("%s: %s", p[i].path, why);
         if (p[i].o.part_count < 1)
             refuse("%s is not a part (made without --part I/N); merge takes parts only",
                    p[i].path);
@@ -301,6 +330,7 @@ int ps_merge_main(const ps_options *o)
         if (!agree)
             refuse("%s: its part attributes (sweep_id, part_index, part_count) disagree with "
                    "its parameters", p[i].path);
+        ps_h5_input(NULL, NULL);
     }
     /* one sweep, one split, each part once */
     for (int i = 1; i < n; i++) {
@@ -324,11 +354,26 @@ int ps_merge_main(const ps_options *o)
     for (int64_t t = 0; t < total; t++) from[t] = -1;
     for (int i = 0; i < n; i++) {
         hid_t type;
+        ps_h5_input("merge", p[i].path);
         hid_t d = open_dataset(&p[i], DONE_DATASET, &type);
         p[i].done = ps_malloc((size_t)(total ? total : 1), "done flags");
         PS_H5(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, p[i].done));
         PS_H5(H5Tclose(type));
         PS_H5(H5Dclose(d));
+        /* every other per-task variable read once here, so that a damaged one refuses the
+         * part before the output is made */
+        const char *names[MAX_MERGED];
+        const size_t nm = merged_names(names);
+        for (size_t k = 0; k < nm; k++) {
+            hid_t pd = open_dataset(&p[i], names[k], &type);
+            unsigned char *buf = ps_malloc(H5Tget_size(type) * (size_t)(total ? total : 1),
+                                           "merge check");
+            PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+            free(buf);
+            PS_H5(H5Tclose(type));
+            PS_H5(H5Dclose(pd));
+        }
+        ps_h5_input(NULL, NULL);
         for (int64_t t = 0; t < total; t++) {
             if (!p[i].done[t]) continue;
             if (from[t] >= 0) {
@@ -385,6 +430,7 @@ int ps_merge_main(const ps_options *o)
         PS_H5(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)); /* the fill values */
         for (int i = 0; i < n; i++) {
             hid_t ptype;
+            ps_h5_input("merge", p[i].path);
             hid_t pd = open_dataset(&p[i], merged_dataset[k], &ptype);
             if (PS_H5(H5Tequal(ptype, type)) <= 0)
                 refuse("%s: dataset %s is not of the type a sweep writes", p[i].path,
@@ -394,14 +440,17 @@ int ps_merge_main(const ps_options *o)
                 if (from[t] == i) memcpy(buf + t * size, in + t * size, size);
             PS_H5(H5Tclose(ptype));
             PS_H5(H5Dclose(pd));
+            ps_h5_input(NULL, NULL);
         }
         PS_H5(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
         free(buf);
         free(in);
         PS_H5(H5Tclose(type));
         PS_H5(H5Dclose(d));
+        if (ps_signal_caught()) stopped(tmp, lock);
     }
     PS_H5(H5Fclose(fo));
+    if (ps_signal_caught()) stopped(tmp, lock);
     if (rename(tmp, o->out) != 0)
         ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, o->out, strerror(errno));
     ps_set_cleanup(NULL, NULL);

@@ -25,17 +25,23 @@ double ps_frob2_diff(const double *A, const double *B, int64_t n)
     return s;
 }
 
+/* dsyevr writes every eigenvalue it finds into w and may find more than il..iu asks for (a
+ * zero or a degenerate matrix: all d of them), so w, z and isuppz are full size. */
 double ps_op_norm(const double *A, int d)
 {
     double *G = ps_malloc(sizeof(double) * (size_t)d * d, "A^T A");
+    double *w = ps_malloc(sizeof(double) * (size_t)d, "eigenvalues");
     double *z = ps_malloc(sizeof(double) * (size_t)d, "eigenvector");
-    lapack_int *isuppz = ps_malloc(sizeof(lapack_int) * 2, "isuppz");
+    lapack_int *isuppz = ps_malloc(sizeof(lapack_int) * 2 * (size_t)d, "isuppz");
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, A, d, 0.0, G, d);
-    double lambda = 0.0;
     lapack_int found = 0;
+    w[0] = 0.0;
     PS_LAPACK(LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'N', 'I', 'U', d, G, d, 0.0, 0.0, d, d, 0.0,
-                             &found, &lambda, z, d, isuppz));
+                             &found, w, z, 1, isuppz));
+    /* the largest of those found (ascending): the top one */
+    const double lambda = found > 0 ? w[found - 1] : 0.0;
     free(G);
+    free(w);
     free(z);
     free(isuppz);
     return lambda > 0.0 ? sqrt(lambda) : 0.0;

@@ -208,3 +208,32 @@ void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv)
     overwrite(loc, "provenance_end_utc", t, end);
     PS_H5(H5Tclose(t));
 }
+
+/* Whether attribute name is absent (1 then, nothing to check) or a scalar of class cls and,
+ * for a string, fixed size `size` (0: any class-cls number). */
+static int attr_is(hid_t loc, const char *name, H5T_class_t cls, size_t size)
+{
+    if (PS_H5(H5Aexists(loc, name)) <= 0) return 1;
+    hid_t a = (hid_t)PS_H5(H5Aopen(loc, name, H5P_DEFAULT));
+    hid_t t = (hid_t)PS_H5(H5Aget_type(a)), sp = (hid_t)PS_H5(H5Aget_space(a));
+    int ok = PS_H5(H5Tget_class(t)) == cls && PS_H5(H5Sget_simple_extent_npoints(sp)) == 1 &&
+             PS_H5(H5Sget_simple_extent_ndims(sp)) == 0;
+    if (ok && cls == H5T_STRING)
+        ok = PS_H5(H5Tis_variable_str(t)) == 0 && H5Tget_size(t) == size;
+    PS_H5(H5Sclose(sp));
+    PS_H5(H5Tclose(t));
+    PS_H5(H5Aclose(a));
+    return ok;
+}
+
+void ps_provenance_problem(hid_t loc, char *why, size_t len)
+{
+    why[0] = 0;
+    if (!attr_is(loc, "provenance_wall_seconds", H5T_FLOAT, 0))
+        snprintf(why, len, "attribute provenance_wall_seconds is not a float64 scalar");
+    else if (!attr_is(loc, "provenance_sessions", H5T_INTEGER, 0))
+        snprintf(why, len, "attribute provenance_sessions is not an integer scalar");
+    else if (!attr_is(loc, "provenance_end_utc", H5T_STRING, PS_END_UTC_LEN))
+        snprintf(why, len, "attribute provenance_end_utc is not a string of %d bytes",
+                 PS_END_UTC_LEN);
+}

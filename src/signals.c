@@ -3,6 +3,7 @@
 #include "signals.h"
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -22,6 +23,25 @@ static void on_signal(int sig)
     if (!caught) caught = sig;
 }
 
+void ps_signals_early(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    /* nothing to report yet (MPI is not up): a failure leaves that signal's default */
+    for (size_t i = 0; i < N_CAUGHT; i++) sigaction(caught_signals[i], &sa, NULL);
+}
+
+void ps_signals_default(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < N_CAUGHT; i++) sigaction(caught_signals[i], &sa, NULL);
+    if (caught) raise(caught);
+}
+
 ps_signals *ps_signals_install(void)
 {
     ps_signals *s = ps_malloc(sizeof *s, "signal handlers");
@@ -29,7 +49,8 @@ ps_signals *ps_signals_install(void)
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    caught = 0;
+    /* the flag is kept: a signal caught since ps_signals_early (during MPI_Init, the file's
+     * creation) stops the sweep as one caught later would */
     for (size_t i = 0; i < N_CAUGHT; i++)
         if (sigaction(caught_signals[i], &sa, &s->old[i]) != 0)
             ps_fail(PS_EXIT_FAIL, "sigaction", "cannot install the handler of signal %d",

@@ -32,7 +32,7 @@ for bin in build/tests/test_*; do
         suite "$name" "$bin"
     fi
 done
-suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python tests/faults tests/cluster tests/readme tests/golden
+suite pytest "$PYTHON" -m pytest -q -p no:cacheprovider tests/cli tests/mpi tests/python tests/faults tests/hostile tests/cluster tests/readme tests/golden
 suite slurm sh tests/slurm/test_slurm_requeue.sh
 suite slurm-cluster sh tests/slurm/test_slurm_cluster.sh
 

@@ -143,7 +143,7 @@ static void test_load_transposes_row_major(void **state)
 {
     /* d = 3, w = 5: A_star[i][j] = 10 i + j is not symmetric and W1, W2 are not square */
     ps_loaded L;
-    ps_h5_load(input("in.h5", 3, 5), &L);
+    ps_h5_load(input("in.h5", 3, 5), 4.0 * 1073741824.0, &L);
     assert_int_equal(L.d, 3);
     assert_int_equal(L.w, 5);
     for (int i = 0; i < 3; i++)
@@ -170,7 +170,7 @@ static void test_load_float32_without_weights(void **state)
     put(f, "noise", H5T_IEEE_F32BE, 2, dims, e);
     H5Fclose(f);
     ps_loaded L;
-    ps_h5_load(path, &L);
+    ps_h5_load(path, 4.0 * 1073741824.0, &L);
     assert_int_equal(L.d, 2);
     assert_int_equal(L.w, 0);
     assert_null(L.W1);
@@ -185,7 +185,7 @@ static void test_load_tall_weights_in_blocks(void **state)
 {
     const long long w = 400000;
     ps_loaded L;
-    ps_h5_load(input("tall.h5", 3, w), &L);
+    ps_h5_load(input("tall.h5", 3, w), 4.0 * 1073741824.0, &L);
     assert_int_equal(L.w, w);
     for (long long i = 0; i < w; i += 997)
         for (int j = 0; j < 3; j++) {
@@ -199,7 +199,7 @@ static void test_load_tall_weights_in_blocks(void **state)
 static void load_child(const void *path)
 {
     ps_loaded L;
-    ps_h5_load(path, &L);
+    ps_h5_load(path, 4.0 * 1073741824.0, &L);
 }
 
 /* A file with A_star and noise as given (row-major doubles) plus optional extras. */

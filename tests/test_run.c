@@ -213,6 +213,15 @@ static void test_metrics_on_hand_made_matrices(void **state)
     assert_true(fabs(ps_stable_rank(R1, 3) - 1.0) < 1e-13);
     double Z[4] = {0};
     assert_true(ps_stable_rank(Z, 2) == 0.0);
+    /* a zero or all-equal matrix of size d: dsyevr finds all d eigenvalues at once (issue
+     * #22: it wrote them past a one-double output); the op norm is still 0, resp. d */
+    enum { DZ = 64 };
+    double *Zd = calloc(DZ * DZ, sizeof *Zd), *Od = malloc(sizeof *Od * DZ * DZ);
+    for (int i = 0; i < DZ * DZ; i++) Od[i] = 1.0;
+    assert_true(ps_op_norm(Zd, DZ) == 0.0 && ps_stable_rank(Zd, DZ) == 0.0);
+    assert_true(fabs(ps_op_norm(Od, DZ) - DZ) < 1e-12 * DZ);
+    free(Zd);
+    free(Od);
     double B[] = {1, 1, 2, 0};
     assert_true(ps_frob2_diff(A, B, 4) == 0 + 4 + 0 + 16);
 }

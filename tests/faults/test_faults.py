@@ -198,8 +198,10 @@ def test_full_disk_ends_cleanly(tiny_disk, n, form):
     t0 = time.monotonic()
     rc, _, err = run(n, ["sweep", *(F1 if form == "filler" else BIG), "--out", str(out)])
     assert rc != 124 and rc >= 0, f"crash or hang: {rc}\n{err}"
+    # rank 0 builds the file serially: the call that meets the full disk (H5Fcreate,
+    # H5Dcreate2, H5Dclose, ...) depends on how much space is left and on HDF5's caching
     assert_one_line(rc, err, 1, "No space left on device", str(out) + ".tmp.", "cannot write",
-                    "H5Dcreate2")
+                    "(src/h5_sweep.c:")
     if n == 2:
         assert "rank 0:" in ps_lines(err)[0] or "rank 1:" in ps_lines(err)[0]
     assert time.monotonic() - t0 < LIMIT
