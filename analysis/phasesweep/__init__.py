@@ -18,8 +18,19 @@ __version__ = "0.2.0"
 from .io import (LAYOUT_VERSION, METRICS, FileKindError, Sweep, check_file, from_dataset,
                  load, open_sweep, open_trace, stop_reason_labels, tasks_frame,
                  write_tasks_csv)
-from . import cut, export, figure1, figure2, summary  # noqa: E402  (the command modules)
+
+_COMMANDS = ("cut", "export", "figure1", "figure2", "finite_size", "summary")
+
+
+def __getattr__(name):
+    """The command modules on first use (ps.figure2.plot): imported lazily, so that
+    `python3 -m phasesweep.figure2` does not find itself imported already."""
+    if name in _COMMANDS:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'phasesweep' has no attribute '{name}'")
+
 
 __all__ = ["LAYOUT_VERSION", "METRICS", "FileKindError", "Sweep", "check_file", "from_dataset",
            "load", "open_sweep", "open_trace", "stop_reason_labels", "tasks_frame",
-           "write_tasks_csv", "cut", "export", "figure1", "figure2", "summary", "__version__"]
+           "write_tasks_csv", "__version__", *_COMMANDS]

@@ -57,6 +57,7 @@ def run(prog, main, argv=None):
         print(f"{prog}: {_first_line(e)}", file=sys.stderr)
         return 2
     except IOFault as e:
+        _drop_stdout()
         print(f"{prog}: {_first_line(e)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -66,9 +67,22 @@ def run(prog, main, argv=None):
         except OSError:
             pass
         return 0
+    except OSError as e:  # a write that failed past the checks: stdout on a full disk
+        _drop_stdout()
+        where = f" {e.filename}" if getattr(e, "filename", None) else " standard output"
+        print(f"{prog}: cannot write{where}: {e.strerror or e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def _drop_stdout():
+    """Standard output to /dev/null: the interpreter's flush at exit would fail again."""
+    try:
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
 
 
 def entry(prog, main):

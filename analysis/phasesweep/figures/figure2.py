@@ -187,6 +187,9 @@ def _draw_2d(fig, ax, gs, gw, z, lines, label=None, points=None, style=None, ref
         if log:
             levels = np.geomspace(lo, hi, 13)
             norm = LogNorm(lo, hi)
+        elif "vmin" in st or "vmax" in st:  # the scale ends exactly where asked
+            levels = np.linspace(lo, hi, 13)
+            norm = Normalize(lo, hi)
         else:
             levels = MaxNLocator(12).tick_values(lo, hi)
             norm = Normalize(levels[0], levels[-1])
@@ -198,7 +201,7 @@ def _draw_2d(fig, ax, gs, gw, z, lines, label=None, points=None, style=None, ref
     else:
         # contourf finds no level in a constant (or empty) field; cells still show it.
         mappable = ax.pcolormesh(gs, gw, z.T, shading="nearest", cmap=cmap)
-    bar = fig.colorbar(mappable, ax=ax)
+    bar = fig.colorbar(mappable, ax=ax, format="%.3g" if log else None)
     if label:
         bar.set_label(label, fontsize=8)
     x = np.array([gs.min(), gs.max()])
