@@ -274,8 +274,8 @@ def test_figure2_options(engine_partial, tmp_path, options, panels):
 
 
 def readme_block(marker):
-    """The fenced block right after the HTML comment `marker` in README.md."""
-    readme = (ROOT / "README.md").read_text()
+    """The fenced block right after the HTML comment `marker` in docs/file-format.md."""
+    readme = (ROOT / "docs" / "file-format.md").read_text()
     at = readme.index(marker)
     block = re.search(r"```(\w+)\n(.*?)```", readme[at:], re.S)
     return block.group(1), block.group(2)
