@@ -53,7 +53,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # "unknown" outside a git checkout. build/git-commit changes only when the commit does.
 GIT_COMMIT := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
 
-.PHONY: all deps deps-check run finite-size-demo check bench figure2-paper clean distclean install uninstall FORCE
+.PHONY: all deps deps-check run finite-size-demo check bench figure2-paper clean distclean install uninstall docs FORCE
 
 all: bin/phasesweep
 
@@ -100,11 +100,16 @@ bench: deps-check
 	$(MAKE) --no-print-directory all $(BENCHBIN)
 	@sh tests/run_bench.sh
 
-# bin/phasesweep, phasesweep-figure1/-figure2/-summary into $(PREFIX)/bin; analysis/, jobs/,
-# README.md into $(PREFIX)/share/phasesweep (see tools/install.sh). No root needed for a home
-# prefix: make install PREFIX=$$HOME/.local
+# bin/phasesweep and the phasesweep-* analysis commands into $(PREFIX)/bin; analysis/ (the
+# phasesweep package), jobs/, README.md, docs/ into $(PREFIX)/share/phasesweep, and a .pth file
+# that makes `import phasesweep` work for $(PYTHON) (see tools/install.sh). No root needed for a
+# home prefix: make install PREFIX=$$HOME/.local
 install: bin/phasesweep
 	@PYTHON=$(PYTHON) sh tools/install.sh install "$(PREFIX)" "$(DESTDIR)"
+
+# The option and layout tables of docs/ from bin/phasesweep (tests/readme checks them)
+docs: bin/phasesweep
+	@PHASESWEEP=bin/phasesweep $(PYTHON) tools/docs_tables.py
 
 uninstall:
 	@sh tools/install.sh uninstall "$(PREFIX)" "$(DESTDIR)"

@@ -105,7 +105,7 @@ static const ps_option table[] = {
      "output HDF5 file (trace overwrites an existing one)", "Input and output", 0,
      TRACE | SWEEP_ONLY | MERGE},
     {"part", PS_OPT_STRING, OFF(part), 0, 0, SWEEP, 1,
-     "I/N: compute only part I (0 .. N-1) of N cost-balanced shares (phasesweep merge joins them)",
+     "compute only part I (0 .. N-1) of N cost-balanced shares (phasesweep merge joins them)",
      "Input and output", 0, 0},
     {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP_ONLY, 0,
      "continue the unfinished tasks of an existing --out", "Input and output", 0, 0},
@@ -789,7 +789,7 @@ static const char *value_name(const ps_option *opt)
     case PS_OPT_RANGE: return "A:B:N";
     case PS_OPT_MODE: return "MODE";
     case PS_OPT_FLAG: return "";
-    case PS_OPT_STRING: return strcmp(opt->name, "layout") ? "FILE" : "json";
+    case PS_OPT_STRING: return !strcmp(opt->name, "layout") ? "json" : !strcmp(opt->name, "part") ? "I/N" : "FILE";
     }
     return "";
 }

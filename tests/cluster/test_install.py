@@ -1,6 +1,7 @@
 """`make install` / `make uninstall`: into a home prefix as a user without root (nobody, when
 the tests run as root), the installed binary, analysis commands and job templates work from
-another directory, DESTDIR stages without changing the paths written into files, and
+another directory, `import phasesweep` works there for the system python through the .pth
+file install puts in the user site directory (no PYTHONPATH), DESTDIR stages without changing the paths written into files, and
 uninstall removes exactly what install put there."""
 
 import os
@@ -46,13 +47,17 @@ def tree(path):
 
 def test_install_into_a_home_prefix_and_run_from_elsewhere(home):
     prefix = home / ".local"
-    p = as_user(["make", "--no-print-directory", "-C", str(ROOT), "install",
-                 f"PREFIX={prefix}"], ROOT, home)
+    p = p_install = as_user(["make", "--no-print-directory", "-C", str(ROOT), "install",
+                             f"PREFIX={prefix}"], ROOT, home)
     assert p.returncode == 0, p.stdout + p.stderr
     share = prefix / "share" / "phasesweep"
     for path in ("bin/phasesweep", "bin/phasesweep-figure1", "bin/phasesweep-figure2",
-                 "bin/phasesweep-summary", "share/phasesweep/README.md",
-                 "share/phasesweep/analysis/phasefile.py", "share/phasesweep/jobs/site.sh",
+                 "bin/phasesweep-summary", "bin/phasesweep-export", "bin/phasesweep-cut",
+                 "bin/phasesweep-finite-size", "share/phasesweep/README.md",
+                 "share/phasesweep/docs/analysis.md",
+                 "share/phasesweep/analysis/phasesweep/io/files.py",
+                 "share/phasesweep/analysis/examples/tour.ipynb",
+                 "share/phasesweep/analysis/figure2.py", "share/phasesweep/jobs/site.sh",
                  "share/phasesweep/jobs/sweep.sbatch", "share/phasesweep/jobs/figure2.ini",
                  "share/phasesweep/jobs/sweep-array.sbatch",
                  "share/phasesweep/jobs/submit-array.sh", "share/phasesweep/jobs/merge.sbatch"):
@@ -84,6 +89,17 @@ def test_install_into_a_home_prefix_and_run_from_elsewhere(home):
     assert (work / "fig.png").stat().st_size > 10_000
     p = as_user([str(prefix / "bin" / "phasesweep-summary"), "m.h5"], work, home)
     assert p.returncode == 0 and "4/4 tasks done" in p.stdout, p.stdout + p.stderr
+    p = as_user([str(prefix / "bin" / "phasesweep-cut"), "m.h5", "-o", "cut.svg"], work, home)
+    assert p.returncode == 0 and (work / "cut.svg").read_text().startswith("<?xml"), p.stderr
+    assert not (prefix / "bin" / "phasesweep-finite_size").exists()
+    # the system python imports the installed package with no PYTHONPATH (the .pth file)
+    assert "phasesweep.pth" in p_install.stdout
+    env_py = ["env", "-u", "PYTHONPATH", "/usr/bin/python3", "-c",
+              "import phasesweep; print(phasesweep.__file__); "
+              "print(phasesweep.open_sweep('m.h5').attrs['d'])"]
+    p = as_user(env_py, work, home)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == [str(share / "analysis" / "phasesweep" / "__init__.py"), "8"]
     with h5py.File(work / "m.h5", "r") as f:
         assert f.attrs["run_out"] == "m.h5"
 
@@ -91,6 +107,24 @@ def test_install_into_a_home_prefix_and_run_from_elsewhere(home):
                  f"PREFIX={prefix}"], ROOT, home)
     assert p.returncode == 0, p.stdout + p.stderr
     assert not prefix.exists() or tree(prefix) == [], tree(prefix)
+
+
+def test_other_prefix_prints_the_pythonpath_line(tmp_path):
+    """A prefix no site directory lies under: install says how to import the package."""
+    prefix = tmp_path / "opt"
+    p = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "install",
+                        f"PREFIX={prefix}"], env=ENV, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    line = f"export PYTHONPATH={prefix}/share/phasesweep/analysis"
+    assert line in p.stdout, p.stdout
+    env = dict(ENV, PYTHONPATH=str(prefix / "share" / "phasesweep" / "analysis"))
+    q = subprocess.run(["/usr/bin/python3", "-c", "import phasesweep.figure2 as f; print(f.PROG)"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert q.stdout.strip() == "phasesweep-figure2", q.stderr
+    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "uninstall",
+                    f"PREFIX={prefix}"], env=ENV, capture_output=True, timeout=300, check=True)
+    assert tree(prefix) == [] if prefix.exists() else True
 
 
 def test_destdir_stages_with_the_final_paths(tmp_path):

@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "analysis"))
-import layout  # noqa: E402
+from phasesweep.io import layout  # noqa: E402
 
 # The engine's stop_reason codes (CF flags); not_done (-1) is the fill of undone tasks.
 STOP_REASONS = {"not_done": -1, "converged": 0, "overfitting": 1, "plateau": 2, "max_iter": 3,

@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 from matplotlib.axes import Axes
 
-import figure1
-import figure2
-import phasefile
-import summary
 import sweepfiles
+from phasesweep.figures import figure1, figure2
+from phasesweep.io import files as phasefile
+from phasesweep.io import summary
 from enginerun import ROOT
 from sweepfiles import undone_pattern
 

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-import layout
-import phasefile
+from phasesweep.io import files as phasefile
+from phasesweep.io import layout
 from enginerun import BIN, ENV, ROOT, require_engine
 
 ENGINES = ["h5netcdf", "netcdf4"]
@@ -222,7 +222,8 @@ def test_scripts_refuse_wrong_files(engine_sweep, engine_trace, tmp_path, script
     p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2, p.stderr
     lines = p.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"{script}: ") and why in lines[0], p.stderr
+    prog = "phasesweep-" + script[:-3].replace("_", "-")
+    assert len(lines) == 1 and lines[0].startswith(f"{prog}: ") and why in lines[0], p.stderr
     assert not (tmp_path / "x.png").exists()
 
 
@@ -244,7 +245,7 @@ def test_engine_refuses_old_layout(tmp_path):
                                              (["--metric", "iterations", "--std", "--markers"],
                                               2)])
 def test_figure2_options(engine_partial, tmp_path, options, panels):
-    import figure2
+    from phasesweep.figures import figure2
     out = tmp_path / "f.png"
     p = subprocess.run([sys.executable, "analysis/figure2.py", str(engine_partial), "-o",
                         str(out), *options], cwd=ROOT, capture_output=True, text=True,
@@ -273,8 +274,8 @@ def test_figure2_options(engine_partial, tmp_path, options, panels):
 
 
 def readme_block(marker):
-    """The fenced block right after the HTML comment `marker` in README.md."""
-    readme = (ROOT / "README.md").read_text()
+    """The fenced block right after the HTML comment `marker` in docs/file-format.md."""
+    readme = (ROOT / "docs" / "file-format.md").read_text()
     at = readme.index(marker)
     block = re.search(r"```(\w+)\n(.*?)```", readme[at:], re.S)
     return block.group(1), block.group(2)
@@ -284,18 +285,21 @@ def test_readme_xarray_example(engine_sweep, tmp_path):
     lang, code = readme_block("<!-- readme-test: xarray example -->")
     assert lang == "python" and len(code.strip().splitlines()) <= 6
     (tmp_path / "fig2.h5").write_bytes(engine_sweep.read_bytes())
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "analysis"))
     p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip()
 
 
-def test_package_import_from_root():
-    p = subprocess.run([sys.executable, "-c", "from analysis import open_sweep, open_trace, "
+def test_package_import_from_another_directory(tmp_path):
+    """With analysis/ on the path (what conftest.py does for these tests, and the README's
+    PYTHONPATH line for a checkout), phasesweep imports from any directory."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "analysis"))
+    p = subprocess.run([sys.executable, "-c", "from phasesweep import open_sweep, open_trace, "
                         "tasks_frame, write_tasks_csv; print(open_sweep.__module__)"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0 and p.stdout.strip() == "analysis.phasefile", p.stderr
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "phasesweep.io.files", p.stderr
 
 
 def test_stopped_file_resumes_to_the_same_tasks(engine_stopped, tmp_path):
@@ -320,7 +324,7 @@ def test_stopped_file_resumes_to_the_same_tasks(engine_stopped, tmp_path):
 
 def test_figure1_colours(synthetic_trace):
     """The k top singular values in k distinct colours, none the threshold's."""
-    import figure1
+    from phasesweep.figures import figure1
     from matplotlib.colors import to_rgba
     data, attrs = figure1.load_trace(synthetic_trace)
     fig = figure1.make_figure(data, attrs)

@@ -13,8 +13,8 @@ import h5py
 import numpy as np
 import pytest
 
-import boundaries as B
 import sweepfiles
+from phasesweep.studies import boundaries as B
 from enginerun import ENV, ROOT, engine, require_engine
 
 SCRIPT = ROOT / "analysis" / "finite_size.py"
@@ -242,7 +242,7 @@ def test_column_offsets_and_error_bars_on_a_constructed_case():
 def test_a_d_that_never_crosses_is_reported_not_found():
     """finite_size.analyse: (b) at a d whose lazy rank plateau stays below k + 1/2 is
     reported with offset nan and n_rows 0; the others average the same rows."""
-    import finite_size
+    from phasesweep.studies import finite_size
 
     rng = np.random.default_rng(4)
     sweeps = []
@@ -328,7 +328,7 @@ def test_script_on_engine_sweeps(tiny_sweeps, tmp_path, x):
 def one_line_error(p, *needles):
     assert p.returncode == 2, (p.returncode, p.stderr)
     lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("finite_size: "), p.stderr
+    assert len(lines) == 1 and lines[0].startswith("phasesweep-finite-size: "), p.stderr
     for needle in needles:
         assert needle in lines[0], lines[0]
     assert p.stdout == ""

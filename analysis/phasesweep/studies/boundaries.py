@@ -321,7 +321,7 @@ def load_sweep(path):
     The one place that knows the file: it reads through the package's open_sweep (layout 2,
     not-done tasks already NaN); a file of another kind raises FileKindError (a ValueError).
     """
-    import phasefile
+    from ..io import files as phasefile
 
     ds = phasefile.open_sweep(path)
     fields = {name: ds[name].values.astype(float) for name in FIELDS}

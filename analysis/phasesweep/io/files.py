@@ -8,7 +8,9 @@
     load(path)         -> Sweep: numpy masked arrays, undone tasks masked (for the figures)
 
 A file of another kind (a trace where a sweep is expected), of the older layout 1 (/grid and
-/results groups) or not from phasesweep raises FileKindError with a one-line message.
+/results groups), not from phasesweep, or whose variables or root attributes are not those of
+the layout (a missing variable or attribute, a dataset of another shape or type) raises
+FileKindError with a one-line message, before anything is read into memory.
 """
 
 from dataclasses import dataclass
@@ -16,10 +18,7 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-if __package__:
-    from . import layout
-else:  # run as a script from analysis/
-    import layout
+from . import layout
 
 # Numeric per-task results in the layout's order: every per-task variable but the flags
 # (stop_reason, done). min_test_error, stable_rank, iterations, log_distance,
@@ -43,9 +42,17 @@ def _plain(value):
     return value
 
 
+# Root attributes the analysis reads, per kind: they must be numbers.
+REQUIRED_ATTRS = {
+    "sweep": ("d", "rank", "lr_scale", "max_iter"),
+    "trace": ("d", "rank", "gs", "gw", "width", "lr", "threshold"),
+}
+
+
 def check_file(path, kind):
     """Raise FileKindError unless path is a phasesweep `kind` ("sweep", "trace") file of
-    this layout version; OSError when it cannot be opened as HDF5."""
+    this layout version whose variables have the layout's names, dims, shapes and types and
+    whose root carries REQUIRED_ATTRS[kind] as numbers."""
     try:
         f = h5py.File(path, "r")
     except OSError as e:
@@ -54,18 +61,58 @@ def check_file(path, kind):
         version = _plain(f.attrs.get("layout_version", 0))
         found = _plain(f.attrs.get("file_kind", ""))
         old = "results" in f or "gd" in f
-    if version == 0 and old:
-        raise FileKindError(f"{path}: a phasesweep file of the older layout 1 (/grid, "
-                            f"/results); this version reads layout {layout.LAYOUT_VERSION}: "
-                            "rerun it, or read it with h5py")
-    if version == 0:
-        raise FileKindError(f"{path}: not a phasesweep file (no layout_version attribute)")
-    if version != layout.LAYOUT_VERSION:
-        raise FileKindError(f"{path}: a phasesweep file of layout {version}; this version "
-                            f"reads layout {layout.LAYOUT_VERSION}")
-    if found != kind:
-        raise FileKindError(f"{path}: a phasesweep {found or '(unknown)'} file, not a "
-                            f"{kind} file")
+        if version == 0 and old:
+            raise FileKindError(f"{path}: a phasesweep file of the older layout 1 (/grid, "
+                                f"/results); this version reads layout "
+                                f"{layout.LAYOUT_VERSION}: rerun it, or read it with h5py")
+        if version == 0:
+            raise FileKindError(f"{path}: not a phasesweep file (no layout_version attribute)")
+        if version != layout.LAYOUT_VERSION:
+            raise FileKindError(f"{path}: a phasesweep file of layout {version}; this version "
+                                f"reads layout {layout.LAYOUT_VERSION}")
+        if found != kind:
+            raise FileKindError(f"{path}: a phasesweep {found or '(unknown)'} file, not a "
+                                f"{kind} file")
+        problem = layout_problem(f, kind)
+        if problem:
+            raise FileKindError(f"{path}: not a complete phasesweep {kind} file: {problem}")
+
+
+def layout_problem(f, kind):
+    """What is wrong with an open h5py file against the layout of kind, or None."""
+    table = layout.variables(kind)
+    sizes = {}
+    for v in table:  # the dimension scales first: their lengths are the dims' sizes
+        if v["dims"] == (v["name"],):
+            if v["name"] not in f or not isinstance(f[v["name"]], h5py.Dataset):
+                return f"no variable {v['name']}"
+            if f[v["name"]].ndim != 1:
+                return f"{v['name']} has {f[v['name']].ndim} dimensions, not 1"
+            sizes[v["name"]] = f[v["name"]].shape[0]
+    for v in table:
+        name = v["name"]
+        if name not in f or not isinstance(f[name], h5py.Dataset):
+            return f"no variable {name}"
+        ds = f[name]
+        want = tuple(sizes.get(dim, -1) for dim in v["dims"])
+        if ds.shape != want:
+            dims = ", ".join(f"{d}={sizes.get(d, '?')}" for d in v["dims"])
+            return f"{name} has shape {ds.shape}, not ({dims})"
+        if ds.dtype != np.dtype(v["type"]):
+            return f"{name} is {ds.dtype}, not {v['type']}"
+    for key in REQUIRED_ATTRS[kind]:
+        if key not in f.attrs:
+            return f"no root attribute {key}"
+        value = _plain(f.attrs[key])
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"root attribute {key} is not a number ({value!r})"
+        if not np.isfinite(value):
+            return f"root attribute {key} is not finite ({value!r})"
+    if kind == "sweep" and (_plain(f.attrs["d"]) < 1 or _plain(f.attrs["rank"]) < 1):
+        return "root attributes d and rank must be positive"
+    return None
 
 
 def _open(path, kind, engine):
@@ -213,15 +260,3 @@ def from_dataset(ds, path=""):
 
 def load(path):
     return from_dataset(open_sweep(path), path)
-
-
-def load_or_exit(loader, path, prog):
-    """loader(path) for a script: a file of the wrong kind or layout, or none at all, is one
-    line "prog: path: why" on stderr and exit status 2, as for the engine's bad input."""
-    import sys
-
-    try:
-        return loader(path)
-    except (FileKindError, FileNotFoundError) as e:
-        print(f"{prog}: {e}", file=sys.stderr)
-        sys.exit(2)
