@@ -12,8 +12,10 @@ whose ORIGINAL is not found exactly once, is an ERROR of the list. Prints a tabl
 1 unless every mutation is caught.
 
   tools/mutation.py [--list FILE] [--only NAME[,NAME...]] [--timeout SECONDS] [--all]
+                    [--tests-from COMMIT]
 
---all runs every test on each mutation and names all that catch it (slower).
+--all runs every test on each mutation and names all that catch it (slower); --tests-from
+runs an older commit's tests/ against the same mutations (what those tests missed).
 """
 
 import argparse
@@ -83,6 +85,13 @@ def run(cmd, cwd, timeout):
     return p.returncode == 0, f"exit {p.returncode}", p.stdout.decode(errors="replace")
 
 
+def failed_tests(out):
+    """The failing cmocka tests or the first failing pytest test named in a run's output."""
+    names = re.findall(r"^\[  FAILED  \] (test_\w+)\s*$", out, re.M)
+    names += re.findall(r"^FAILED tests/\S*::(\S+)", out, re.M)
+    return ",".join(dict.fromkeys(names))
+
+
 def tests(tree, timeout):
     """The test commands, in order: (label, command)."""
     out = [(t, [str(tree / "build" / "tests" / t)]) for t in UNIT]
@@ -105,6 +114,8 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--timeout", type=float, default=180.0, help="per test (seconds)")
     ap.add_argument("--all", action="store_true")
+    ap.add_argument("--tests-from", metavar="COMMIT",
+                    help="run the tests/ of an older commit (to see what they missed)")
     args = ap.parse_args()
     rows = read_list(args.list)
     if args.only:
@@ -121,6 +132,11 @@ def main():
         tree = tmp / "tree"
         shutil.copytree(ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns(
             ".git", "results", "logs", "__pycache__", "*.h5", "*.png", "*.pdf"))
+        if args.tests_from:
+            shutil.rmtree(tree / "tests")
+            arch = subprocess.run(["git", "-C", str(ROOT), "archive", args.tests_from, "tests"],
+                                  capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=arch, check=True)
         ok, how, out = build(tree)
         if not ok:
             sys.exit(f"mutation: the unmutated copy does not build ({how}):\n{out[-3000:]}")
@@ -148,9 +164,11 @@ def main():
                 else:
                     caught = []
                     for label, cmd in tests(tree, args.timeout):
-                        ok, how, _ = run(cmd, tree, args.timeout)
+                        ok, how, out = run(cmd, tree, args.timeout)
                         if not ok:
-                            caught.append(label if how.startswith("exit") else f"{label} ({how})")
+                            which = failed_tests(out)
+                            what = f"{label}: {which}" if which else label
+                            caught.append(what if how.startswith("exit") else f"{what} ({how})")
                             if not args.all:
                                 break
                     results.append((name, "caught" if caught else "SURVIVED",
