@@ -106,6 +106,9 @@ AuthInfo=socket=$T/munge.sock
 CredType=cred/munge
 StateSaveLocation=$T/state
 SlurmdSpoolDir=$T/spool
+# The steps' scratch (e.g. mpi/pmix's spmix_appdir_UID_JOB.STEP) in $T, not /tmp: another
+# private cluster on this machine numbers its jobs from 1 too, and the names would collide.
+TmpFS=$T/tmp
 SlurmctldPidFile=$T/slurmctld.pid
 SlurmdPidFile=$T/slurmd.pid
 SlurmctldLogFile=$T/slurmctld.log
@@ -126,7 +129,7 @@ MinJobAge=600
 NodeName=$host NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=5 State=UP
 EOF
-mkdir -p "$T/state" "$T/spool"
+mkdir -p "$T/state" "$T/spool" "$T/tmp"
 export SLURM_CONF="$T/slurm.conf"
 slurmctld -D -f "$SLURM_CONF" >"$T/slurmctld.out" 2>&1 &
 SLURMCTLD_PID=$!
