@@ -417,11 +417,18 @@ static void test_range_at(void **state)
     ps_range r = {-3.0, 0.0, 30};
     assert_true(ps_range_at(&r, 0) == -3.0);
     assert_true(ps_range_at(&r, 29) == 0.0);
-    for (int i = 0; i < r.n; i++) {
-        double want = r.a + (r.b - r.a) * i / (r.n - 1);
-        assert_true(ps_range_at(&r, i) == want);
-        if (i) assert_true(ps_range_at(&r, i) > ps_range_at(&r, i - 1));
-    }
+    /* -3 + 3 i / 29 as literals: the correctly rounded values, except at i = 28 where
+     * a + (b - a) * i / (n - 1) evaluated in doubles lands one ulp above -3/29 (the grid is
+     * this expression, bit for bit, so that resumed and merged sweeps meet the same points) */
+    const struct { int i; double v; } at[] = {
+        {1, -2.896551724137931},   {2, -2.793103448275862},    {7, -2.2758620689655173},
+        {14, -1.5517241379310345}, {15, -1.4482758620689655}, {28, -0.10344827586206895},
+    };
+    for (size_t j = 0; j < sizeof at / sizeof at[0]; j++)
+        if (ps_range_at(&r, at[j].i) != at[j].v)
+            fail_msg("point %d: %.17g, want %.17g", at[j].i, ps_range_at(&r, at[j].i), at[j].v);
+    assert_true(-0.10344827586206895 != -3.0 / 29.0); /* the ulp above: not the rounded one */
+    for (int i = 1; i < r.n; i++) assert_true(ps_range_at(&r, i) > ps_range_at(&r, i - 1));
     assert_true(fabs(ps_range_at(&r, 10) - (-3.0 + 30.0 / 29.0)) < 1e-15);
     ps_range one = {0.7, 5.0, 1};
     assert_true(ps_range_at(&one, 0) == 0.7);

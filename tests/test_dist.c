@@ -2,13 +2,16 @@
  * and the metrics of whole runs with the theory, for d a multiple of the block size and not,
  * m = 2d (Bartlett) and m = w < 2d, on both 2-rank grids (1x2, 2x1) -- and gives every rank of
  * the group the same bits. Run under mpirun -n 2: ranks 0, 1 form the group. With more ranks
- * the others form a second group of their own, and one extra case runs on all ranks at once. */
+ * the others form a second group of their own, and one extra case runs on all ranks at once
+ * (test_world_group, 3 ranks or more; tests/run_all.sh runs both counts).
+ * mpirun-ranks: 2 3 */
 #include <math.h>
 #include <mpi.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -452,6 +455,8 @@ int main(int argc, char **argv)
     if (size >= 3) {
         const struct CMUnitTest world_tests[] = {cmocka_unit_test(test_world_group)};
         failed += cmocka_run_group_tests(world_tests, NULL, NULL);
+    } else if (rank == 0) {
+        printf("test_world_group: not run at %d ranks (it needs 3 or more: mpirun -n 3)\n", size);
     }
     MPI_Comm_free(&g.comm);
     MPI_Finalize();

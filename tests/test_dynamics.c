@@ -1,5 +1,7 @@
-/* dynamics: the theory step equals the dense formula with explicit matrix square roots, and GD
- * in reduced coordinates follows the explicit full-width trajectory to rounding. */
+/* dynamics: the theory step equals the dense formula with explicit matrix square roots; GD
+ * equals the SCIENCE.md step written out in plain loops on the full-width W1, W2, and in
+ * reduced coordinates follows that full-width trajectory to rounding; the local engine records
+ * the errors as written out. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,34 +86,136 @@ static void test_sc_step_rank_deficient(void **state)
     free(u); free(v); free(B);
 }
 
-/* GD with W1, W2 in full (m = w) and in the QR-reduced coordinates: A agrees at every
- * iteration to 1e-9 relative. */
+/* The GD step of SCIENCE.md written out on the full-width weights, plain loops and nothing of
+ * the engine: W1 (w x d) and W2 (d x w), column-major, A = W2 W1, R = A - Y,
+ *   W1 <- W1 - eta W2^T R,   then   W2 <- W2 - eta R W1^T   with the updated W1.
+ * A (d x d) gets the A of the weights before the step. */
+static void plain_gd_step(int d, int w, double *W1, double *W2, const double *Y, double eta,
+                          double *A)
+{
+    double *R = malloc(sizeof(double) * d * d), *D = malloc(sizeof(double) * (size_t)w * d);
+    for (int j = 0; j < d; j++)
+        for (int i = 0; i < d; i++) {
+            double a = 0;
+            for (int l = 0; l < w; l++) a += W2[i + l * d] * W1[l + j * w];
+            A[i + j * d] = a;
+            R[i + j * d] = a - Y[i + j * d];
+        }
+    for (int j = 0; j < d; j++) /* W1 <- W1 - eta W2^T R */
+        for (int l = 0; l < w; l++) {
+            double g = 0;
+            for (int i = 0; i < d; i++) g += W2[i + l * d] * R[i + j * d];
+            D[l + j * w] = g;
+        }
+    for (int i = 0; i < w * d; i++) W1[i] -= eta * D[i];
+    for (int l = 0; l < w; l++) /* W2 <- W2 - eta R W1^T, W1 the new one */
+        for (int i = 0; i < d; i++) {
+            double g = 0;
+            for (int j = 0; j < d; j++) g += R[i + j * d] * W1[l + j * w];
+            W2[i + l * d] -= eta * g;
+        }
+    free(R);
+    free(D);
+}
+
+static double *transpose(const double *M, int rows, int cols)
+{
+    double *T = malloc(sizeof(double) * rows * cols);
+    for (int j = 0; j < cols; j++)
+        for (int i = 0; i < rows; i++) T[j + i * cols] = M[i + j * rows];
+    return T;
+}
+
+/* One step of gd_step_reduced on explicit coordinates (U1 = W1, U2 = W2^T) against the plain
+ * loops, entry by entry, for a few steps. */
+static void test_gd_step_matches_plain_loops(void **state)
+{
+    const int d = 4, w = 7;
+    double *W1 = randn(w * d, 30, 0.5), *W2T = randn(w * d, 31, 0.5), *Y = randn(d * d, 32, 1.0);
+    double *W2 = transpose(W2T, w, d), *A = malloc(sizeof(double) * d * d);
+    double *R = malloc(sizeof(double) * d * d);
+    double *U1 = malloc(sizeof(double) * w * d), *U2 = malloc(sizeof(double) * w * d);
+    memcpy(U1, W1, sizeof(double) * w * d);
+    memcpy(U2, W2T, sizeof(double) * w * d);
+    const double eta = 0.05;
+    for (int t = 0; t < 5; t++) {
+        plain_gd_step(d, w, W1, W2, Y, eta, A);
+        for (int i = 0; i < d * d; i++) R[i] = A[i] - Y[i];
+        gd_step_reduced(w, d, U1, U2, R, eta);
+        double *W2Tnow = transpose(W2, d, w);
+        for (int i = 0; i < w * d; i++) {
+            assert_true(fabs(U1[i] - W1[i]) <= 1e-13 * (1.0 + fabs(W1[i])));
+            assert_true(fabs(U2[i] - W2Tnow[i]) <= 1e-13 * (1.0 + fabs(W2Tnow[i])));
+        }
+        free(W2Tnow);
+    }
+    free(W1); free(W2T); free(W2); free(Y); free(A); free(R); free(U1); free(U2);
+}
+
+/* GD with the full-width W1, W2 (plain loops above) and in the QR-reduced coordinates
+ * (gd_step_reduced): A agrees at every iteration to 1e-9 relative. */
 static void check_reduced_follows_explicit(int d, int64_t w, int iters)
 {
     double *W1 = randn(w * d, 10, 0.3), *W2T = randn(w * d, 11, 0.3), *Y = randn(d * d, 12, 1.0);
-    ps_coords ex, red;
-    ps_coords_from_weights(&ex, d, w, W1, W2T, PS_MODE_EXPLICIT);
+    double *W2 = transpose(W2T, (int)w, d);
+    ps_coords red;
     ps_coords_from_weights(&red, d, w, W1, W2T, PS_MODE_REDUCED);
-    assert_int_equal(ex.m, w);
     assert_int_equal(red.m, w < 2 * d ? w : 2 * d);
     double *Ae = malloc(sizeof(double) * d * d), *Ar = malloc(sizeof(double) * d * d);
     double *R = malloc(sizeof(double) * d * d);
     double eta = 0.1 / (1.0 + 0.09 * (double)w); /* stable: below 2 / (w sigma2) */
     for (int t = 0; t < iters; t++) {
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, ex.m, 1.0, ex.U2, ex.m, ex.U1,
-                    ex.m, 0.0, Ae, d);
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, red.m, 1.0, red.U2, red.m,
                     red.U1, red.m, 0.0, Ar, d);
+        plain_gd_step(d, (int)w, W1, W2, Y, eta, Ae); /* Ae: the A before this step */
         assert_true(ps_frob2(Ae, d * d) > 1e-3); /* a network that neither vanished nor blew up */
         assert_true(ps_frob2_diff(Ae, Ar, d * d) <= 1e-18 * ps_frob2(Ae, d * d));
-        for (int i = 0; i < d * d; i++) R[i] = Ae[i] - Y[i];
-        gd_step_reduced(ex.m, d, ex.U1, ex.U2, R, eta);
         for (int i = 0; i < d * d; i++) R[i] = Ar[i] - Y[i];
         gd_step_reduced(red.m, d, red.U1, red.U2, R, eta);
     }
-    ps_coords_free(&ex);
     ps_coords_free(&red);
-    free(W1); free(W2T); free(Y); free(Ae); free(Ar); free(R);
+    free(W1); free(W2T); free(W2); free(Y); free(Ae); free(Ar); free(R);
+}
+
+/* The local engine's records, written out: train ||A - Y||^2 / d^2, test ||A - A*||^2 / d^2,
+ * the theory's B(0) = A(0), and after one step of each dynamics the plain GD step's A. */
+static void test_local_engine_records(void **state)
+{
+    const int d = 5, w = 9;
+    double *W1 = randn(w * d, 40, 0.4), *W2T = randn(w * d, 41, 0.4);
+    double *As = randn(d * d, 42, 1.0), *E = randn(d * d, 43, 0.5);
+    double *W2 = transpose(W2T, w, d), *A = malloc(sizeof(double) * d * d);
+    ps_teacher t;
+    ps_teacher_from(&t, d, 1, As, E);
+    ps_coords x;
+    ps_coords_from_weights(&x, d, w, W1, W2T, PS_MODE_EXPLICIT);
+    ps_engine e = ps_engine_local(&t, &x, 1, 0);
+    const double eta = 0.02;
+    for (int it = 0; it < 3; it++) {
+        ps_record r;
+        e.ops->measure(&e, &r);
+        plain_gd_step(d, w, W1, W2, t.Y, eta, A); /* A before the step */
+        double tr = 0, te = 0;
+        for (int i = 0; i < d * d; i++) {
+            tr += (A[i] - t.Y[i]) * (A[i] - t.Y[i]);
+            te += (A[i] - As[i]) * (A[i] - As[i]);
+        }
+        tr /= 25.0; /* d^2 */
+        te /= 25.0;
+        assert_true(fabs(r.train - tr) <= 1e-12 * tr);
+        assert_true(fabs(r.test - te) <= 1e-12 * te);
+        if (it == 0) { /* B(0) = A(0) */
+            assert_true(r.th_train == r.train && r.th_test == r.test);
+            assert_true(r.distance == 0.0);
+        } else {
+            assert_true(r.distance > 0.0);
+        }
+        e.ops->gd_step(&e, eta);
+        e.ops->sc_step(&e, eta, 0.3);
+    }
+    e.ops->destroy(&e);
+    ps_teacher_free(&t);
+    free(W1); free(W2T); free(W2); free(As); free(E); free(A);
 }
 
 static void test_reduced_follows_explicit(void **state)
@@ -171,7 +275,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sc_step_matches_dense_formula),
         cmocka_unit_test(test_sc_step_rank_deficient),
+        cmocka_unit_test(test_gd_step_matches_plain_loops),
         cmocka_unit_test(test_reduced_follows_explicit),
+        cmocka_unit_test(test_local_engine_records),
         cmocka_unit_test(test_run_reduced_equals_explicit),
     };
     return cmocka_run_group_tests_name("dynamics", tests, NULL, NULL);

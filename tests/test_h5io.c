@@ -4,7 +4,8 @@
  * enum, dimension scales, attributes, one task's write, --resume (same parameters continue,
  * other ones are refused with every difference listed), --force, and `info`.
  * The serial part runs before MPI_Init (its checks fork children that exit); the sweep part
- * runs collectively, under mpirun -n 2 in `make check`. */
+ * runs collectively, under mpirun -n 2 and -n 3 in `make check` (any count works).
+ * mpirun-ranks: 2 3 */
 #define _GNU_SOURCE /* mkdtemp, nftw */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,7 @@
 /* init: the Bartlett factor has the moments of the QR factor of a Gaussian matrix, reduced and
- * dense draws give networks of the same law, and the teacher depends on (seed, replica) only. */
+ * dense draws give networks of the same law, the teacher depends on (seed, replica) only, is of
+ * rank k with factors of entry std k^-1/4 (entries of A* of variance 1) and noise of variance
+ * noise^2, and ps_op_norm gives a hand-made matrix's known largest singular value. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,9 +11,11 @@
 #include <string.h>
 #include <cmocka.h>
 #include <cblas.h>
+#include <lapacke.h>
 
 #include "init.h"
 #include "metrics.h"
+#include "rng.h"
 
 static void test_bartlett_moments(void **state)
 {
@@ -118,16 +122,161 @@ static void test_teacher_depends_on_seed_and_replica_only(void **state)
     p.replica = 1;
     ps_teacher_generate(&c, &p);
     assert_memory_not_equal(a.Y, c.Y, sizeof(double) * 49);
-    /* rank k, op norm matches the metrics module */
-    assert_true(fabs(a.astar_op - ps_op_norm(a.Astar, 7)) <= 1e-14 * a.astar_op);
-    double *Ys = malloc(sizeof(double) * 49);
-    for (int i = 0; i < 49; i++) Ys[i] = a.Y[i] - a.Astar[i];
-    double noise_var = ps_frob2(Ys, 49) / 49; /* E ~ N(0, 1): 49 samples */
-    assert_true(noise_var > 0.3 && noise_var < 2.0);
-    free(Ys);
     ps_teacher_free(&a);
     ps_teacher_free(&b);
     ps_teacher_free(&c);
+}
+
+
+/* All singular values, descending, by LAPACK's SVD (not ps_op_norm's eigenvalue route). */
+static void svd_values(const double *A, int d, double *s)
+{
+    double *c = malloc(sizeof(double) * d * d);
+    memcpy(c, A, sizeof(double) * d * d);
+    assert_int_equal(LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', d, d, c, d, s, NULL, 1, NULL, 1), 0);
+    free(c);
+}
+
+/* A* = U V^T with d x k factors: exactly k nonzero singular values, and astar_op the first. */
+static void test_teacher_is_rank_k(void **state)
+{
+    const int ks[] = {1, 2, 5};
+    for (size_t c = 0; c < sizeof ks / sizeof ks[0]; c++) {
+        ps_params p;
+        ps_params_default(&p);
+        p.d = 30;
+        p.k = ks[c];
+        p.seed = 7;
+        ps_teacher t;
+        ps_teacher_generate(&t, &p);
+        double s[30];
+        svd_values(t.Astar, p.d, s);
+        assert_true(s[p.k - 1] > 1e-2 * s[0]); /* k singular values of order sqrt(d) */
+        assert_true(s[p.k] <= 1e-12 * s[0]);   /* the others zero to rounding */
+        assert_true(fabs(t.astar_op - s[0]) <= 1e-12 * s[0]);
+        ps_teacher_free(&t);
+    }
+}
+
+/* Householder reflector I - 2 v v^T / (v^T v), written out. */
+static void reflector(int d, const double *v, double *H)
+{
+    double vv = 0;
+    for (int i = 0; i < d; i++) vv += v[i] * v[i];
+    for (int j = 0; j < d; j++)
+        for (int i = 0; i < d; i++) H[i + j * d] = (i == j) - 2.0 * v[i] * v[j] / vv;
+}
+
+/* A = Q1 diag(sv) Q2^T with orthogonal Q1, Q2 made by hand: its op norm is sv[0], whatever
+ * the rotations. Both ps_op_norm and the teacher's astar_op (ps_teacher_from) must give it. */
+static void test_op_norm_of_a_hand_made_matrix(void **state)
+{
+    enum { d = 6 };
+    const double sv[d] = {7.0, 3.0, 2.0, 0.5, 0.1, 0.0};
+    const double v1[d] = {1, -2, 3, 0.5, -1, 2}, v2[d] = {0.3, 1, 1, -4, 2, -0.5};
+    double Q1[d * d], Q2[d * d], A[d * d], E[d * d] = {0};
+    reflector(d, v1, Q1);
+    reflector(d, v2, Q2);
+    for (int j = 0; j < d; j++)
+        for (int i = 0; i < d; i++) {
+            double a = 0;
+            for (int l = 0; l < d; l++) a += Q1[i + l * d] * sv[l] * Q2[j + l * d];
+            A[i + j * d] = a;
+        }
+    assert_true(fabs(ps_op_norm(A, d) - 7.0) <= 1e-13 * 7.0);
+    double fro2 = 49.0 + 9.0 + 4.0 + 0.25 + 0.01;
+    assert_true(fabs(ps_frob2(A, d * d) - fro2) <= 1e-13 * fro2);
+    assert_true(fabs(ps_stable_rank(A, d) - fro2 / 49.0) <= 1e-13);
+    ps_teacher t;
+    ps_teacher_from(&t, d, 2, A, E);
+    assert_true(fabs(t.astar_op - 7.0) <= 1e-13 * 7.0);
+    assert_memory_equal(t.Y, A, sizeof A);
+    ps_teacher_free(&t);
+    /* not symmetric, eigenvalues +-i sqrt(7): singular values 7 and 1 */
+    double R[4] = {0, -1, 7, 0};
+    assert_true(fabs(ps_op_norm(R, 2) - 7.0) <= 1e-14 * 7.0);
+    /* the largest, not the smallest, singular value */
+    double D[9] = {0.5, 0, 0, 0, -4.0, 0, 0, 0, 2.0};
+    assert_true(fabs(ps_op_norm(D, 3) - 4.0) <= 1e-14 * 4.0);
+}
+
+/* The teacher's laws over R replicas at d = 100, k = 5, each bound 6 standard errors wide:
+ *  - factor scale: A* is exactly s^2 Zu Zv^T with Zu, Zv the standard normals of the U and V
+ *    streams; the least-squares s^2 must be 1/sqrt(k), i.e. the factor std s = k^-1/4 (only the
+ *    product of the two factors' scales is identifiable from A*; both have the same law). The
+ *    factor entries s Zu (n = d k R) have sample variance k^-1/2 within 6 sqrt(2/n) relative.
+ *  - entries of A*: A*_ij = sum_l U_il V_jl has variance k (k^-1/2)^2 = 1. q = ||A*||^2/d^2 has
+ *    mean 1 and variance (4d + 2k + 2) / (k d^2) per replica (Gaussian factors: from the 4th
+ *    moments of U^T U and V^T V), so the mean over R replicas is 1 within 6 sqrt(that / R).
+ *    The mean entry has variance 1/d^2 per replica.
+ *  - noise: E = Y - A*, n = d^2 R entries N(0, noise^2): sample variance noise^2 within
+ *    6 sqrt(2/n) relative (mean known: 0), sample mean 0 within 6 noise / sqrt(n). */
+static void teacher_laws(int d, int k, double noise, int R)
+{
+    ps_params p;
+    ps_params_default(&p);
+    p.d = d;
+    p.k = k;
+    p.noise = noise;
+    p.seed = 2024;
+    size_t n = (size_t)d * d;
+    double *Zu = malloc(sizeof(double) * d * k), *Zv = malloc(sizeof(double) * d * k);
+    double *M = malloc(sizeof(double) * n);
+    double q = 0, mean_a = 0, f2 = 0, e2 = 0, e1 = 0;
+    for (int r = 0; r < R; r++) {
+        p.replica = r;
+        ps_teacher t;
+        ps_teacher_generate(&t, &p);
+        ps_rng g;
+        ps_rng_init(&g, p.seed, r, 0.0, 0.0, PS_RNG_TEACHER_U);
+        ps_rng_fill_normal(&g, Zu, (int64_t)d * k, 1.0);
+        ps_rng_init(&g, p.seed, r, 0.0, 0.0, PS_RNG_TEACHER_V);
+        ps_rng_fill_normal(&g, Zv, (int64_t)d * k, 1.0);
+        for (int j = 0; j < d; j++)
+            for (int i = 0; i < d; i++) {
+                double m = 0;
+                for (int l = 0; l < k; l++) m += Zu[i + l * d] * Zv[j + l * d];
+                M[i + j * d] = m;
+            }
+        double am = 0, mm = 0;
+        for (size_t i = 0; i < n; i++) {
+            am += t.Astar[i] * M[i];
+            mm += M[i] * M[i];
+        }
+        double s2 = am / mm; /* least-squares scale of A* on Zu Zv^T */
+        assert_true(fabs(s2 - 1.0 / sqrt((double)k)) <= 1e-12 / sqrt((double)k));
+        for (size_t i = 0; i < n; i++) M[i] *= s2;
+        assert_true(ps_frob2_diff(t.Astar, M, n) <= 1e-24 * ps_frob2(t.Astar, n));
+        for (int i = 0; i < d * k; i++) f2 += s2 * Zu[i] * Zu[i] + s2 * Zv[i] * Zv[i];
+        q += ps_frob2(t.Astar, n) / (double)n;
+        double sa = 0;
+        for (size_t i = 0; i < n; i++) {
+            sa += t.Astar[i];
+            double e = t.Y[i] - t.Astar[i];
+            e1 += e;
+            e2 += e * e;
+        }
+        mean_a += sa / (double)n;
+        ps_teacher_free(&t);
+    }
+    double nf = 2.0 * d * k * R, ne = (double)n * R;
+    double vf = 1.0 / sqrt((double)k);
+    assert_true(fabs(f2 / nf - vf) <= 6 * vf * sqrt(2.0 / nf));
+    double sq = sqrt((4.0 * d + 2.0 * k + 2.0) / ((double)k * d * d) / R);
+    assert_true(fabs(q / R - 1.0) <= 6 * sq);
+    assert_true(fabs(mean_a / R) <= 6 * (1.0 / d) / sqrt((double)R));
+    double v = noise * noise;
+    assert_true(fabs(e2 / ne - v) <= 6 * v * sqrt(2.0 / ne));
+    assert_true(fabs(e1 / ne) <= 6 * noise / sqrt(ne));
+    free(Zu);
+    free(Zv);
+    free(M);
+}
+
+static void test_teacher_laws(void **state)
+{
+    teacher_laws(100, 5, 1.0, 40);
+    teacher_laws(60, 2, 0.5, 40);
 }
 
 static void test_qr_reduction_reproduces_network(void **state)
@@ -162,6 +311,9 @@ int main(void)
         cmocka_unit_test(test_coords_shapes),
         cmocka_unit_test(test_teacher_depends_on_seed_and_replica_only),
         cmocka_unit_test(test_qr_reduction_reproduces_network),
+        cmocka_unit_test(test_teacher_is_rank_k),
+        cmocka_unit_test(test_op_norm_of_a_hand_made_matrix),
+        cmocka_unit_test(test_teacher_laws),
     };
     return cmocka_run_group_tests_name("init", tests, NULL, NULL);
 }
