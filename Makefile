@@ -21,8 +21,6 @@ SCALAPACK_LIBS   ?= $(call pc,--libs scalapack-openmpi)
 HDF5_CFLAGS      ?= $(or $(call pc,--cflags hdf5-openmpi),$(filter -I%,$(shell h5pcc -show 2>/dev/null)))
 HDF5_LIBS        ?= $(or $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(call pc,--libs hdf5-openmpi)),$(filter-out -I%,$(wordlist 2,999,$(shell h5pcc -show 2>/dev/null))))
 RNG_CFLAGS       ?=
-INIH_CFLAGS      ?= $(call pc,--cflags inih)
-INIH_LIBS        ?= $(call pc,--libs inih)
 # ELPA (1-stage) for the groups' eigensolver when pkg-config finds it; make ELPA=0 uses pdsyevd
 ELPA             ?= $(shell $(PKG_CONFIG) --exists elpa 2>/dev/null && echo 1 || echo 0)
 ELPA_CFLAGS      ?= $(if $(filter 1,$(ELPA)),-DPS_HAVE_ELPA $(call pc,--cflags elpa))
@@ -34,8 +32,8 @@ OPTFLAGS ?= -O2 -march=x86-64-v2
 CFLAGS   ?= $(OPTFLAGS) -g
 WARN     ?= -Wall -Wextra -Wno-unused-parameter
 CPPFLAGS += -Iinclude $(BLAS_CFLAGS) $(LAPACK_CFLAGS) $(SCALAPACK_CFLAGS) $(HDF5_CFLAGS) \
-            $(RNG_CFLAGS) $(INIH_CFLAGS) $(ELPA_CFLAGS)
-LDLIBS   += $(HDF5_LIBS) $(ELPA_LIBS) $(SCALAPACK_LIBS) $(LAPACK_LIBS) $(BLAS_LIBS) $(INIH_LIBS) -lm
+            $(RNG_CFLAGS) $(ELPA_CFLAGS)
+LDLIBS   += $(HDF5_LIBS) $(ELPA_LIBS) $(SCALAPACK_LIBS) $(LAPACK_LIBS) $(BLAS_LIBS) -lm
 
 SRC      := $(wildcard src/*.c)
 OBJ      := $(patsubst src/%.c,build/%.o,$(SRC))

@@ -5,7 +5,7 @@
 #                  setuptools (the package install test), nbclient (the notebook) (make check)
 PKGS="make gcc pkg-config libopenmpi-dev openmpi-bin libopenblas-dev liblapacke-dev
 libscalapack-openmpi-dev libelpa-dev libhdf5-openmpi-dev hdf5-tools librandom123-dev
-libinih-dev python3 python3-h5py python3-numpy python3-scipy python3-matplotlib python3-xarray
+python3 python3-h5py python3-numpy python3-scipy python3-matplotlib python3-xarray
 python3-pandas python3-h5netcdf python3-netcdf4"
 [ "${1:-}" = check ] && PKGS="$PKGS libcmocka-dev python3-pytest slurmctld slurmd slurm-client munge
 python3-venv python3-pip python3-setuptools python3-nbclient python3-nbformat python3-ipykernel"
