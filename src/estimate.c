@@ -263,7 +263,7 @@ int ps_estimate_main(const ps_options *o)
             printf("; scaled to d = %d by (1 + (1 - gs - gw)_+ ln d) / (same at d = %d)", d, pd);
         printf("; %.0f%% of max-iter on average\n", 100 * frac);
         printf("expected: %.3g core-hours (basis: the pilot's iteration counts times the "
-               "calibrated iteration; checked against real sweeps in the README)\n",
+               "calibrated iteration; checked against real sweeps in docs/performance.md)\n",
                expected * P / 3600);
     } else {
         for (int64_t t = 0; t < tasks; t += R) {
@@ -280,8 +280,8 @@ int ps_estimate_main(const ps_options *o)
     }
     if (P > 1)
         printf("groups: with --group-size %d the figures count %d cores per task at one "
-               "rank's speed; groups are slower than that (README, Large d): a lower bound\n",
-               P, P);
+               "rank's speed; groups are slower than that (docs/cluster.md, Large d): "
+               "a lower bound\n", P, P);
 
     /* plans */
     char a[32], b[32], u[32];
