@@ -667,7 +667,8 @@ def test_nearly_full_disk_at_creation(small_disk, n, kib):
 @pytest.mark.parametrize("delay", [0.03, 0.05, 0.15, 0.3])
 def test_early_sigusr1_is_a_clean_stop(tmp_path, delay):
     out = tmp_path / "s.h5"
-    proc = start(cmd(1, ["sweep", *TINY, "--max-iter", "3000", "--no-stop", "--out", str(out)]))
+    # ~3 s of work however fast the machine (3000 iterations once ended within 0.3 s)
+    proc = start(cmd(1, ["sweep", *TINY, "--max-iter", "30000", "--no-stop", "--out", str(out)]))
     time.sleep(delay)
     proc.send_signal(signal.SIGUSR1)
     rc, _, err = finish(proc)
@@ -675,18 +676,22 @@ def test_early_sigusr1_is_a_clean_stop(tmp_path, delay):
     assert "phasesweep: rank" not in err and "HDF5-DIAG" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["s.h5"])
     if out.exists():  # resumable
-        rc, _, err = ps("sweep", *TINY, "--max-iter", "3000", "--no-stop", "--resume",
+        rc, _, err = ps("sweep", *TINY, "--max-iter", "30000", "--no-stop", "--resume",
                         "--out", out, limit=60)
         assert rc == 0, err
 
 
 def test_early_sigusr1_under_mpirun(tmp_path):
     out = tmp_path / "s.h5"
-    proc = start(cmd(2, ["sweep", *TINY, "--max-iter", "3000", "--no-stop", "--out", str(out)]))
+    # ~15 s of work on 2 ranks: the signal must meet a running sweep (with 3000 iterations a
+    # quiet machine finished first and mpirun, already ending, died of the signal)
+    proc = start(cmd(2, ["sweep", *TINY, "--max-iter", "300000", "--no-stop", "--out",
+                         str(out)]))
     time.sleep(0.6)
     proc.send_signal(signal.SIGUSR1)
     rc, _, err = finish(proc)
     assert rc == 0, (rc, err)
+    assert "8 of 8 tasks done" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["s.h5"])
 
 
