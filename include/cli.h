@@ -9,8 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "params.h"
-
-#define PS_VERSION "0.1.0"
+#include "version.h"
 
 enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO, PS_CMD_MERGE,
                   PS_CMD_ESTIMATE };
@@ -64,8 +63,6 @@ typedef struct ps_option {
  * formatted value is "true" when given. Strings are owned by ps_options (ps_options_free). */
 
 const ps_option *ps_option_table(size_t *n);
-/* Parses argv (argv[1] is the command). --help prints usage and exits 0; bad input exits 2. */
-void ps_cli_parse(int argc, char **argv, ps_options *o);
 /* The option's value as text (e.g. "200", "-3:0:30", "reduced"), for records and messages. */
 void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size_t len);
 

@@ -1,6 +1,6 @@
 /* cli: the options table, the command-line and --config parsers over it, and --help. The
  * parser core (ps_cli_parse_args) reports bad input as one line in a buffer so that tests can
- * drive it; ps_cli_parse turns that line into exit status 2. */
+ * drive it; main turns that line into exit status 2. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -732,17 +732,6 @@ int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t er
         if (rc) return rc;
     }
     return cross_checks(o, err, errlen) ? PS_CLI_ERROR : PS_CLI_OK;
-}
-
-void ps_cli_parse(int argc, char **argv, ps_options *o)
-{
-    char err[512];
-    int rc = ps_cli_parse_args(argc, argv, o, err, sizeof err);
-    if (rc == PS_CLI_ERROR) ps_usage_error("%s", err);
-    if (rc == PS_CLI_OK) return;
-    if (rc == PS_CLI_VERSION) printf("phasesweep %s\n", PS_VERSION);
-    else ps_cli_help(stdout, rc == PS_CLI_HELP ? (int)o->cmd : -1);
-    exit(0);
 }
 
 /* ---- --help ---- */

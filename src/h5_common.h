@@ -12,10 +12,6 @@
 #include "layout.h"
 #include "provenance.h"
 
-#ifndef PS_VERSION
-#define PS_VERSION "0.1.0"
-#endif
-
 #define PS_H5_MSG 4096 /* room for a one-line message listing every difference */
 
 /* Turns HDF5's own error-stack printing off around calls whose failure we report ourselves. */

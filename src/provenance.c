@@ -13,6 +13,7 @@
 #include "check.h"
 #include "group.h"
 #include "h5_common.h"
+#include "version.h"
 
 #ifndef PS_GIT_COMMIT
 #define PS_GIT_COMMIT "unknown"
