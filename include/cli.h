@@ -82,5 +82,8 @@ void ps_options_free(ps_options *o);
 const ps_option *ps_option_find(const char *name, enum ps_command cmd);
 /* The option appeared on the command line or in --config (for cmd's row of that name). */
 int ps_option_given(const ps_options *o, const char *name);
+/* 1 for an option that steers the run without changing its results (out, threads, max-mem,
+ * ...: stored in files as run_NAME), 0 for a run parameter (stored under its own name). */
+int ps_option_is_steering(const ps_option *opt);
 
 #endif

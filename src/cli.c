@@ -172,6 +172,12 @@ int ps_option_given(const ps_options *o, const char *name)
     return opt && (o->given >> row_of(opt) & 1);
 }
 
+int ps_option_is_steering(const ps_option *opt)
+{
+    /* replica and load are part of a run's definition though not of a sweep's identity */
+    return !opt->identity && strcmp(opt->name, "replica") && strcmp(opt->name, "load");
+}
+
 double ps_range_at(const ps_range *r, int i)
 {
     if (r->n == 1) return r->a;
