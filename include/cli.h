@@ -1,17 +1,19 @@
 /* cli: the options database. One table lists every option of every command with its type,
  * default, accepted range and help; --help prints it, the INI reader (--config) and the
  * command line both fill a ps_options through it (command line wins), and the sweep file's
- * root attributes and the --resume comparison iterate over it. Bad input exits with status 2
- * and one line naming the option and the accepted range. */
+ * root attributes and the --resume comparison iterate over it. The commands themselves are
+ * rows of a table (ps_command_def) that the caller hands to the parser and to --help. Bad
+ * input exits with status 2 and one line naming the option and the accepted range. */
 #ifndef PS_CLI_H
 #define PS_CLI_H
 
 #include <stddef.h>
 #include <stdio.h>
 #include "params.h"
+#include "version.h"
 
-#define PS_VERSION "0.1.0"
-
+/* The commands, in the order of the commands table (main.c); an option's row names the
+ * commands that take it by these bits. */
 enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO, PS_CMD_MERGE,
                   PS_CMD_ESTIMATE };
 #define PS_N_COMMANDS 6
@@ -64,8 +66,14 @@ typedef struct ps_option {
  * formatted value is "true" when given. Strings are owned by ps_options (ps_options_free). */
 
 const ps_option *ps_option_table(size_t *n);
-/* Parses argv (argv[1] is the command). --help prints usage and exits 0; bad input exits 2. */
-void ps_cli_parse(int argc, char **argv, ps_options *o);
+
+/* One row of the commands table: PS_N_COMMANDS rows indexed by enum ps_command. The parser
+ * finds a command by name; --help prints usage, help and example; main runs it on every rank
+ * (it returns the exit status; rank is MPI_COMM_WORLD's). */
+typedef struct ps_command_def {
+    const char *name, *usage, *help, *example;
+    int (*main)(ps_options *o, int rank);
+} ps_command_def;
 /* The option's value as text (e.g. "200", "-3:0:30", "reduced"), for records and messages. */
 void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size_t len);
 
@@ -73,17 +81,21 @@ void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size
  * "phasesweep: " prefix), PS_CLI_HELP (o->cmd's help asked), PS_CLI_HELP_ALL, PS_CLI_VERSION. */
 enum { PS_CLI_OK = 0, PS_CLI_ERROR = -1, PS_CLI_HELP = 1, PS_CLI_HELP_ALL = 2,
        PS_CLI_VERSION = 3 };
-int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t errlen);
+int ps_cli_parse_args(const ps_command_def *cmds, int argc, char **argv, ps_options *o,
+                      char *err, size_t errlen);
 /* o->part "I/N" against o's grid: 0 and o->part made canonical with part_index/part_count set,
  * or PS_CLI_ERROR with one line in err (the command line and merge's part files share it). */
 int ps_cli_check_part(ps_options *o, char *err, size_t errlen);
 /* Usage of one command (every option, default, range, help), or of the program (cmd < 0). */
-void ps_cli_help(FILE *f, int cmd);
+void ps_cli_help(FILE *f, const ps_command_def *cmds, int cmd);
 void ps_options_default(ps_options *o);
 void ps_options_free(ps_options *o);
 /* The row of name taken by cmd, or NULL. */
 const ps_option *ps_option_find(const char *name, enum ps_command cmd);
 /* The option appeared on the command line or in --config (for cmd's row of that name). */
 int ps_option_given(const ps_options *o, const char *name);
+/* 1 for an option that steers the run without changing its results (out, threads, max-mem,
+ * ...: stored in files as run_NAME), 0 for a run parameter (stored under its own name). */
+int ps_option_is_steering(const ps_option *opt);
 
 #endif

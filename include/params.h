@@ -1,6 +1,6 @@
 /* params: the values that define one run (one grid point x replica), their defaults, and the
  * quantities derived from them (width, sigma2, learning rate). Pure data; no I/O. The sweep
- * adds its grid on top (see sweep.h); a task's params are the sweep's with gs/gw/replica set. */
+ * adds its grid on top (ps_options in cli.h); a task's params are the sweep's with gs/gw/replica set. */
 #ifndef PS_PARAMS_H
 #define PS_PARAMS_H
 

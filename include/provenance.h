@@ -1,8 +1,6 @@
 /* provenance: where a file came from, as root attributes named provenance_*: phasesweep's
  * version and git commit, the MPI, HDF5, BLAS (OpenBLAS core and config) and LAPACK libraries,
- * the compiler, host, ranks and group size, start and end time (UTC) and wall seconds. It also
- * draws the line between run parameters (options that define the results: stored under their
- * own names) and run-steering options (out, threads, max-mem, ...: stored as run_NAME). */
+ * the compiler, host, ranks and group size, start and end time (UTC) and wall seconds. */
 #ifndef PS_PROVENANCE_H
 #define PS_PROVENANCE_H
 
@@ -34,8 +32,5 @@ void ps_provenance_finish(hid_t loc, MPI_Comm comm, const ps_provenance *pv);
 /* "" or why loc's attributes that ps_provenance_finish overwrites in place are not of the
  * types it writes (float64 and integer scalars, a 20-byte string); absent ones are fine. */
 void ps_provenance_problem(hid_t loc, char *why, size_t len);
-
-/* 1 for an option that steers the run without changing its results (stored as run_NAME). */
-int ps_option_is_steering(const ps_option *opt);
 
 #endif

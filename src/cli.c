@@ -1,6 +1,6 @@
 /* cli: the options table, the command-line and --config parsers over it, and --help. The
  * parser core (ps_cli_parse_args) reports bad input as one line in a buffer so that tests can
- * drive it; ps_cli_parse turns that line into exit status 2. */
+ * drive it; main turns that line into exit status 2. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -33,8 +33,6 @@
 #define TIB (GIB * KIB)
 #define PIB (TIB * KIB)
 
-static const char *const command_names[] = {"run", "trace", "sweep", "info", "merge",
-                                            "estimate"};
 #define MERGE (1u << PS_CMD_MERGE)
 
 static const ps_option table[] = {
@@ -170,6 +168,12 @@ int ps_option_given(const ps_options *o, const char *name)
 {
     const ps_option *opt = ps_option_find(name, o->cmd);
     return opt && (o->given >> row_of(opt) & 1);
+}
+
+int ps_option_is_steering(const ps_option *opt)
+{
+    /* replica and load are part of a run's definition though not of a sweep's identity */
+    return !opt->identity && strcmp(opt->name, "replica") && strcmp(opt->name, "load");
 }
 
 double ps_range_at(const ps_range *r, int i)
@@ -580,9 +584,9 @@ int ps_cli_check_part(ps_options *o, char *err, size_t errlen)
     return 0;
 }
 
-static int cross_checks(ps_options *o, char *err, size_t errlen)
+static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, size_t errlen)
 {
-    const char *cmd = command_names[o->cmd];
+    const char *cmd = cmds[o->cmd].name;
     unsigned bit = 1u << o->cmd;
     if (o->cmd == PS_CMD_INFO && o->layout && strcmp(o->layout, "json"))
         return seterr(err, errlen, "--layout: '%s' is not a format; accepted: json", o->layout);
@@ -654,7 +658,8 @@ static char *join_args(int argc, char **argv)
 
 static int is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
 
-int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t errlen)
+int ps_cli_parse_args(const ps_command_def *cmds, int argc, char **argv, ps_options *o,
+                      char *err, size_t errlen)
 {
     ps_options_default(o);
     err[0] = 0;
@@ -666,7 +671,7 @@ int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t er
     if (!strcmp(c, "--version")) return PS_CLI_VERSION;
     int cmd = -1;
     for (int i = 0; i < PS_N_COMMANDS; i++)
-        if (!strcmp(c, command_names[i])) cmd = i;
+        if (!strcmp(c, cmds[i].name)) cmd = i;
     if (cmd < 0) {
         if (c[0] == '-')
             return seterr(err, errlen, "unknown option %s before the command; see "
@@ -731,54 +736,10 @@ int ps_cli_parse_args(int argc, char **argv, ps_options *o, char *err, size_t er
         int rc = read_config(o, o->given, err, errlen);
         if (rc) return rc;
     }
-    return cross_checks(o, err, errlen) ? PS_CLI_ERROR : PS_CLI_OK;
-}
-
-void ps_cli_parse(int argc, char **argv, ps_options *o)
-{
-    char err[512];
-    int rc = ps_cli_parse_args(argc, argv, o, err, sizeof err);
-    if (rc == PS_CLI_ERROR) ps_usage_error("%s", err);
-    if (rc == PS_CLI_OK) return;
-    if (rc == PS_CLI_VERSION) printf("phasesweep %s\n", PS_VERSION);
-    else ps_cli_help(stdout, rc == PS_CLI_HELP ? (int)o->cmd : -1);
-    exit(0);
+    return cross_checks(cmds, o, err, errlen) ? PS_CLI_ERROR : PS_CLI_OK;
 }
 
 /* ---- --help ---- */
-
-static const struct {
-    const char *usage, *what, *example;
-} usages[] = {
-    {"phasesweep run --gs GAMMA_S --gw GAMMA_W [options]",
-     "Trains one two-layer linear network at one (gamma_s, gamma_w) point, GD and the\n"
-     "self-consistent dynamics side by side, and prints its metrics as one JSON line.",
-     "phasesweep run --d 200 --rank 5 --gs -1.5 --gw 2"},
-    {"phasesweep trace --gs GAMMA_S --gw GAMMA_W --out FILE.h5 [options]",
-     "Like run, and writes every iteration's errors and singular values of GD and of the\n"
-     "theory to FILE.h5 (replacing an existing file).",
-     "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n"
-     "      --out fig1.h5"},
-    {"phasesweep sweep --gs A:B:N --gw A:B:N --out FILE.h5 [options]",
-     "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
-     "HDF5 file; --resume continues an interrupted sweep.",
-     "mpirun -n $(nproc) phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5"},
-    {"phasesweep info FILE.h5 | phasesweep info --layout json",
-     "Prints a sweep file's parameters, its completion and min/median/max of each metric;\n"
-     "exits 0 when every task is done and 3 otherwise. --layout json prints the layout of\n"
-     "sweep and trace files instead (layout_version 2).",
-     "phasesweep info fig2.h5"},
-    {"phasesweep merge --out FILE.h5 PART.h5...",
-     "Joins the part files of one sweep (sweep ... --part=I/N) into one file whose results equal\n"
-     "those of the whole sweep run at once; refuses parts of other sweeps, overlapping parts\n"
-     "and unfinished ones (unless --partial).",
-     "phasesweep merge --out fig2.h5 fig2.part0.h5 fig2.part1.h5 fig2.part2.h5"},
-    {"phasesweep estimate --gs A:B:N --gw A:B:N [sweep options] [--ranks N | --wall HH:MM]",
-     "Estimates what the same sweep would cost on this machine: the tasks, one iteration\n"
-     "timed here, an upper bound and an expected figure in core-hours (from a short pilot\n"
-     "sweep), and #SBATCH lines for --ranks or --wall. An estimate, not a measurement.",
-     "phasesweep estimate --config jobs/figure2.ini --wall 02:00"},
-};
 
 static const char *value_name(const ps_option *opt)
 {
@@ -821,7 +782,7 @@ static void help_option(FILE *f, const ps_option *opt, const ps_options *def, un
         fprintf(f, "  %-22s default: %s; range: %s\n", "", dflt, range);
 }
 
-void ps_cli_help(FILE *f, int cmd)
+void ps_cli_help(FILE *f, const ps_command_def *cmds, int cmd)
 {
     if (cmd < 0 || cmd >= PS_N_COMMANDS) {
         fprintf(f, "usage: phasesweep COMMAND [options]\n"
@@ -829,14 +790,14 @@ void ps_cli_help(FILE *f, int cmd)
                    "Phase diagram of two-layer linear networks between the lazy and the active\n"
                    "regime (Tu, Aranguri, Jacot, NeurIPS 2024).\n\nCommands:\n");
         for (int i = 0; i < PS_N_COMMANDS; i++)
-            fprintf(f, "  %-8s %s\n", command_names[i], usages[i].usage);
-        fprintf(f, "\nExample:\n  %s\n", usages[PS_CMD_RUN].example);
+            fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].usage);
+        fprintf(f, "\nExample:\n  %s\n", cmds[PS_CMD_RUN].example);
         return;
     }
     ps_options def;
     ps_options_default(&def);
     unsigned bit = 1u << cmd;
-    fprintf(f, "usage: %s\n\n%s\n", usages[cmd].usage, usages[cmd].what);
+    fprintf(f, "usage: %s\n\n%s\n", cmds[cmd].usage, cmds[cmd].help);
     const char *group = NULL;
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const ps_option *opt = &table[i];
@@ -850,6 +811,6 @@ void ps_cli_help(FILE *f, int cmd)
     if (cmd == PS_CMD_SWEEP || cmd == PS_CMD_ESTIMATE)
         fprintf(f, "\nA --config file takes every option above as 'key = value' without the\n"
                    "dashes (e.g. 'gs = -3:0:30', 'no-theory = true'), optionally under [sweep].\n");
-    fprintf(f, "\n  %-22s this help\n\nExample:\n  %s\n", "--help", usages[cmd].example);
+    fprintf(f, "\n  %-22s this help\n\nExample:\n  %s\n", "--help", cmds[cmd].example);
     ps_options_free(&def);
 }

@@ -266,7 +266,7 @@ static void eigen_top(dist_engine *s, dmat *H, double *work, int lwork, int *iwo
                           iwork, &liwork, &info, 1, 1, 1), info);
 }
 
-/* sc_step of dynamics.c on blocks: B^T B = Q S^2 Q^T, then with h = 1/(sqrt(s^2+c^2)+c),
+/* ps_sc_step of dynamics.c on blocks: B^T B = Q S^2 Q^T, then with h = 1/(sqrt(s^2+c^2)+c),
  * g = s^2 h, H = Q h Q^T and K = Q g Q^T, the update is eta (2 c G + B H B^T G + G K). */
 static void dist_sc_step(ps_engine *e, double eta, double c)
 {

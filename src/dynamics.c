@@ -10,7 +10,7 @@
 #include "check.h"
 #include "metrics.h"
 
-void gd_step_reduced(int m, int d, double *U1, double *U2, const double *R, double eta)
+void ps_gd_step_reduced(int m, int d, double *U1, double *U2, const double *R, double eta)
 {
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, d, d, -eta, U2, m, R, d, 1.0,
                 U1, m);
@@ -82,7 +82,7 @@ void ps_sc_work_free(ps_sc_work *w)
  * so one symmetric eigendecomposition replaces the SVD, zero singular values need no care,
  * and the large-c (lazy) case loses nothing to cancellation: the update is
  *   eta (2 c G + B H B^T G + G K). */
-void sc_step(int d, double *B, const double *G, double eta, double c, ps_sc_work *w)
+void ps_sc_step(int d, double *B, const double *G, double eta, double c, ps_sc_work *w)
 {
     size_t n = (size_t)d * d;
     /* B^T B straight into Q: dsyevd then works in place, no copy */
@@ -144,13 +144,13 @@ static void local_measure(ps_engine *e, ps_record *rec)
 static void local_gd_step(ps_engine *e, double eta)
 {
     local_engine *s = e->state;
-    gd_step_reduced(s->m, s->d, s->x.U1, s->x.U2, s->R, eta);
+    ps_gd_step_reduced(s->m, s->d, s->x.U1, s->x.U2, s->R, eta);
 }
 
 static void local_sc_step(ps_engine *e, double eta, double c)
 {
     local_engine *s = e->state;
-    sc_step(s->d, s->B, s->G, eta, c, &s->sc);
+    ps_sc_step(s->d, s->B, s->G, eta, c, &s->sc);
 }
 
 static void local_keep_best(ps_engine *e)

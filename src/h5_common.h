@@ -1,6 +1,7 @@
-/* h5_common: helpers shared by the HDF5 files of h5io (h5io.c, h5_trace.c, h5_sweep.c,
- * h5_layout.c, info.c, provenance.c); private to them. Options are stored as root attributes
- * named after the option with '-' -> '_', run-steering options (provenance.h) prefixed run_:
+/* h5_common: helpers shared by the files that read or write phasesweep's HDF5 files (h5io.c,
+ * h5_trace.c, h5_sweep.c, h5_layout.c, info.c, part.c, merge.c); private to them (the
+ * attribute writers below them: h5_attr.h). Options are stored as root attributes named
+ * after the option with '-' -> '_', run-steering options (cli.h) prefixed run_:
  * INT/GROUP/FLAG int64 (flags 0/1, group 0 = auto), U64 uint64, DOUBLE/BYTES float64, RANGE
  * float64[3] {a, b, n}, MODE/STRING variable-length UTF-8 strings. */
 #ifndef PS_H5_COMMON_H
@@ -9,12 +10,9 @@
 #include <hdf5.h>
 
 #include "cli.h"
+#include "h5_attr.h"
 #include "layout.h"
 #include "provenance.h"
-
-#ifndef PS_VERSION
-#define PS_VERSION "0.1.0"
-#endif
 
 #define PS_H5_MSG 4096 /* room for a one-line message listing every difference */
 
@@ -31,13 +29,9 @@ hid_t ps_h5_open_serial(const char *path, unsigned flags, const char *what, char
 void ps_h5_out_dir_problem(const char *path, char *why, size_t len);
 
 void ps_h5_attr_name(const ps_option *opt, char *buf, size_t len);
-void ps_h5_attr_write(hid_t loc, const char *name, hid_t type, hsize_t n, const void *buf);
-void ps_h5_attr_write_string(hid_t loc, const char *name, const char *s);
 /* layout_version, file_kind and Conventions, every option o->cmd takes, then provenance. */
 void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *kind,
                              const ps_provenance *pv);
-/* ISO 8601 UTC, e.g. 2024-05-01T12:00:00Z. */
-void ps_h5_now(char *buf, size_t len);
 
 /* A string attribute (fixed or variable length) as a malloc'ed C string; NULL if not one. */
 char *ps_h5_attr_read_string(hid_t loc, const char *name);

@@ -22,8 +22,8 @@
 #include "h5_common.h"
 #include "h5_errors.h"
 #include "h5io.h"
-#include "merge.h"
 #include "outpath.h"
+#include "part.h"
 
 /* The file's variables are the layout table's (include/layout.h), in its order: the five
  * grid variables, then the per-task ones [gamma_s][gamma_w][replica], done last. */

@@ -12,7 +12,7 @@
 #include "h5_common.h"
 #include "h5_errors.h"
 #include "h5io.h"
-#include "merge.h"
+#include "part.h"
 
 #define PS_INFO_INCOMPLETE 3
 

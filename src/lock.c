@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "h5_common.h"
+#include "h5_attr.h"
 #include "outpath.h"
 
 struct ps_lock {

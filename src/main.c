@@ -1,6 +1,8 @@
-/* main: MPI set-up, the options, and the dispatch to the commands (run, trace, sweep, info,
- * merge, estimate). run and trace compute on the first --group-size ranks together (one rank
- * by default); rank 0 prints and writes; further ranks only take part in MPI_Init/Finalize. */
+/* main: MPI set-up, the options, and the commands table (run, trace, sweep, info, merge,
+ * estimate: name, usage, help and main of each), through which the parser and --help find
+ * the commands and main dispatches. run and trace compute on the first --group-size ranks
+ * together (one rank by default); rank 0 prints and writes; further ranks only take part in
+ * MPI_Init/Finalize. */
 #include <cblas.h>
 #include <math.h>
 #include <mpi.h>
@@ -178,9 +180,85 @@ static int cmd_run(ps_options *o)
     return 0;
 }
 
+/* The commands' mains (commands[].main), on every rank. */
+static int run_or_trace(ps_options *o, int rank)
+{
+    ps_usage_quiet(rank != 0); /* every rank meets the same bad input; rank 0 says it */
+    return cmd_run(o);
+}
+
+static int cmd_sweep(ps_options *o, int rank) { return ps_sweep_main(MPI_COMM_WORLD, o); }
+
+/* info, merge and estimate act on rank 0 only. info and estimate ignore signals (default
+ * handling back); sweep, run, trace and merge act on the signal flag. */
+static int cmd_info(ps_options *o, int rank)
+{
+    ps_signals_default();
+    if (rank != 0) return 0;
+    if (o->layout) {
+        ps_layout_json(stdout);
+        return 0;
+    }
+    return ps_info(o->info_file);
+}
+
+static int cmd_merge(ps_options *o, int rank) { return rank == 0 ? ps_merge_main(o) : 0; }
+
+static int cmd_estimate(ps_options *o, int rank)
+{
+    ps_signals_default();
+    return rank == 0 ? ps_estimate_main(o) : 0;
+}
+
+/* The commands: one row each (name, usage, help, example, main), in enum ps_command order.
+ * Adding a command is a row here, its main and its enum value (cli.h). */
+static const ps_command_def commands[] = {
+    [PS_CMD_RUN] = {"run",
+        "phasesweep run --gs GAMMA_S --gw GAMMA_W [options]",
+        "Trains one two-layer linear network at one (gamma_s, gamma_w) point, GD and the\n"
+        "self-consistent dynamics side by side, and prints its metrics as one JSON line.",
+        "phasesweep run --d 200 --rank 5 --gs -1.5 --gw 2",
+        run_or_trace},
+    [PS_CMD_TRACE] = {"trace",
+        "phasesweep trace --gs GAMMA_S --gw GAMMA_W --out FILE.h5 [options]",
+        "Like run, and writes every iteration's errors and singular values of GD and of the\n"
+        "theory to FILE.h5 (replacing an existing file).",
+        "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n"
+        "      --out fig1.h5",
+        run_or_trace},
+    [PS_CMD_SWEEP] = {"sweep",
+        "phasesweep sweep --gs A:B:N --gw A:B:N --out FILE.h5 [options]",
+        "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
+        "HDF5 file; --resume continues an interrupted sweep.",
+        "mpirun -n $(nproc) phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5",
+        cmd_sweep},
+    [PS_CMD_INFO] = {"info",
+        "phasesweep info FILE.h5 | phasesweep info --layout json",
+        "Prints a sweep file's parameters, its completion and min/median/max of each metric;\n"
+        "exits 0 when every task is done and 3 otherwise. --layout json prints the layout of\n"
+        "sweep and trace files instead (layout_version 2).",
+        "phasesweep info fig2.h5",
+        cmd_info},
+    [PS_CMD_MERGE] = {"merge",
+        "phasesweep merge --out FILE.h5 PART.h5...",
+        "Joins the part files of one sweep (sweep ... --part=I/N) into one file whose results equal\n"
+        "those of the whole sweep run at once; refuses parts of other sweeps, overlapping parts\n"
+        "and unfinished ones (unless --partial).",
+        "phasesweep merge --out fig2.h5 fig2.part0.h5 fig2.part1.h5 fig2.part2.h5",
+        cmd_merge},
+    [PS_CMD_ESTIMATE] = {"estimate",
+        "phasesweep estimate --gs A:B:N --gw A:B:N [sweep options] [--ranks N | --wall HH:MM]",
+        "Estimates what the same sweep would cost on this machine: the tasks, one iteration\n"
+        "timed here, an upper bound and an expected figure in core-hours (from a short pilot\n"
+        "sweep), and #SBATCH lines for --ranks or --wall. An estimate, not a measurement.",
+        "phasesweep estimate --config jobs/figure2.ini --wall 02:00",
+        cmd_estimate},
+};
+_Static_assert(sizeof commands / sizeof commands[0] == PS_N_COMMANDS, "a row per command");
+
 int main(int argc, char **argv)
 {
-    int rank, status = 0;
+    int rank, status;
     ps_signals_early(); /* before anything slow: MPI_Init takes 0.1-0.3 s */
     PS_MPI(MPI_Init(&argc, &argv));
     ps_h5_errors_init(); /* before any other HDF5 call */
@@ -190,13 +268,13 @@ int main(int argc, char **argv)
 
     ps_options o;
     char err[512];
-    int rc = ps_cli_parse_args(argc, argv, &o, err, sizeof err);
+    int rc = ps_cli_parse_args(commands, argc, argv, &o, err, sizeof err);
     if (rc != PS_CLI_OK) {
         /* every rank parsed the same line; one of them speaks */
         if (rank == 0) {
             if (rc == PS_CLI_ERROR) ps_usage_error("%s", err);
             if (rc == PS_CLI_VERSION) printf("phasesweep %s\n", PS_VERSION);
-            else ps_cli_help(stdout, rc == PS_CLI_HELP ? (int)o.cmd : -1);
+            else ps_cli_help(stdout, commands, rc == PS_CLI_HELP ? (int)o.cmd : -1);
         }
         ps_options_free(&o);
         PS_MPI(MPI_Finalize());
@@ -204,27 +282,7 @@ int main(int argc, char **argv)
         return rc == PS_CLI_ERROR ? PS_EXIT_USAGE : 0;
     }
     openblas_set_num_threads(o.p.threads);
-    /* sweep, run, trace and merge act on the signal flag; the others get the default back */
-    if (o.cmd == PS_CMD_INFO || o.cmd == PS_CMD_ESTIMATE) ps_signals_default();
-
-    switch (o.cmd) {
-    case PS_CMD_RUN:
-    case PS_CMD_TRACE:
-        ps_usage_quiet(rank != 0); /* every rank meets the same bad input; rank 0 says it */
-        status = cmd_run(&o);
-        break;
-    case PS_CMD_SWEEP: status = ps_sweep_main(MPI_COMM_WORLD, &o); break;
-    case PS_CMD_INFO:
-        if (rank == 0 && o.layout) ps_layout_json(stdout);
-        else if (rank == 0) status = ps_info(o.info_file);
-        break;
-    case PS_CMD_MERGE:
-        if (rank == 0) status = ps_merge_main(&o);
-        break;
-    case PS_CMD_ESTIMATE:
-        if (rank == 0) status = ps_estimate_main(&o);
-        break;
-    }
+    status = commands[o.cmd].main(&o, rank);
     ps_options_free(&o);
     PS_MPI(MPI_Finalize());
     return status;

@@ -23,6 +23,7 @@
 #include "layout.h"
 #include "lock.h"
 #include "outpath.h"
+#include "part.h"
 #include "signals.h"
 #include "tasks.h"
 
@@ -40,141 +41,6 @@ static size_t merged_names(const char *names[MAX_MERGED])
     return n;
 }
 #define DONE_DATASET "done"
-/* Root attributes of a part. */
-#define ATTR_SWEEP_ID "sweep_id"
-#define ATTR_PART_INDEX "part_index"
-#define ATTR_PART_COUNT "part_count"
-
-/* ---- identity ---- */
-
-static int is_identity(const ps_option *opt)
-{
-    return opt->identity && (opt->commands & (1u << PS_CMD_SWEEP)) && strcmp(opt->name, "part");
-}
-
-void ps_sweep_id(const ps_options *o, char id[17])
-{
-    size_t n;
-    const ps_option *table = ps_option_table(&n);
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_identity(&table[i])) continue;
-        char text[256];
-        ps_option_format(&table[i], o, text, sizeof text);
-        const char *pieces[4] = {table[i].name, "=", text, "\n"};
-        for (int k = 0; k < 4; k++)
-            for (const unsigned char *c = (const unsigned char *)pieces[k]; *c; c++) {
-                h ^= *c;
-                h *= 1099511628211ull;
-            }
-    }
-    snprintf(id, 17, "%016llx", (unsigned long long)h);
-}
-
-/* "name=A (a) vs B (b)" for the first identity option (but part) that differs, or "". */
-static void first_difference(const ps_options *a, const ps_options *b, const char *an,
-                             const char *bn, char *msg, size_t len)
-{
-    size_t n;
-    const ps_option *table = ps_option_table(&n);
-    msg[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!is_identity(&table[i])) continue;
-        char x[256], y[256];
-        ps_option_format(&table[i], a, x, sizeof x);
-        ps_option_format(&table[i], b, y, sizeof y);
-        if (strcmp(x, y)) {
-            snprintf(msg, len, "%s=%s (%s) vs %s (%s)", table[i].name, x, an, y, bn);
-            return;
-        }
-    }
-}
-
-void ps_part_write_attrs(hid_t file, const ps_options *o)
-{
-    char id[17];
-    ps_sweep_id(o, id);
-    ps_h5_attr_write_string(file, ATTR_SWEEP_ID, id);
-    if (o->part_count < 1) return;
-    const int64_t index = o->part_index, count = o->part_count;
-    ps_h5_attr_write(file, ATTR_PART_INDEX, H5T_NATIVE_INT64, 0, &index);
-    ps_h5_attr_write(file, ATTR_PART_COUNT, H5T_NATIVE_INT64, 0, &count);
-}
-
-int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
-{
-    size_t n;
-    const ps_option *table = ps_option_table(&n);
-    ps_options_default(o);
-    o->cmd = PS_CMD_SWEEP;
-    why[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        const ps_option *opt = &table[i];
-        if (!(opt->commands & (1u << PS_CMD_SWEEP))) continue;
-        char name[64];
-        ps_h5_attr_name(opt, name, sizeof name);
-        int rc = ps_h5_attr_read_option(f, opt, o);
-        if (rc == 2) {
-            snprintf(why, len, "attribute %s is not a valid --%s", name, opt->name);
-            return 1;
-        }
-        /* files from before --part have no part attribute: whole sweeps */
-        if (rc == 1 && opt->identity && strcmp(opt->name, "part")) {
-            snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
-            return 1;
-        }
-    }
-    /* the attribute is checked as the command line's --part is */
-    if (o->part && o->part[0] && ps_cli_check_part(o, why, len)) return 1;
-    return 0;
-}
-
-/* The part_count/part_index attributes, or 0, 0 when missing. */
-static void read_part_attrs(hid_t f, int64_t *index, int64_t *count)
-{
-    *index = *count = 0;
-    if (PS_H5(H5Aexists(f, ATTR_PART_COUNT)) <= 0 || PS_H5(H5Aexists(f, ATTR_PART_INDEX)) <= 0)
-        return;
-    hid_t a = (hid_t)PS_H5(H5Aopen(f, ATTR_PART_COUNT, H5P_DEFAULT));
-    PS_H5(H5Aread(a, H5T_NATIVE_INT64, count));
-    PS_H5(H5Aclose(a));
-    a = (hid_t)PS_H5(H5Aopen(f, ATTR_PART_INDEX, H5P_DEFAULT));
-    PS_H5(H5Aread(a, H5T_NATIVE_INT64, index));
-    PS_H5(H5Aclose(a));
-}
-
-int ps_part_summary(hid_t f, const uint8_t *done, size_t total, size_t *tasks, size_t *n_done)
-{
-    int64_t index, count;
-    read_part_attrs(f, &index, &count);
-    if (count < 1) return 0;
-    ps_options o;
-    char why[512];
-    if (ps_sweep_options_read(f, &o, why, sizeof why) || o.part_count != count ||
-        o.part_index != index || (size_t)ps_task_count(&o) != total) {
-        ps_options_free(&o);
-        printf("part: %lld/%lld of an unreadable sweep (%s)\n", (long long)index,
-               (long long)count, why[0] ? why : "part attributes disagree");
-        return 0;
-    }
-    int *part_of = ps_malloc(sizeof *part_of * (total ? total : 1), "task parts");
-    ps_tasks_partition(&o, o.part_count, part_of);
-    *tasks = *n_done = 0;
-    for (size_t t = 0; t < total; t++)
-        if (part_of[t] == o.part_index) {
-            ++*tasks;
-            *n_done += done[t] != 0;
-        }
-    free(part_of);
-    char *id = ps_h5_attr_read_string(f, ATTR_SWEEP_ID);
-    printf("part: %d/%d of sweep %s: %zu of the sweep's %zu tasks (phasesweep merge joins the "
-           "%d parts)\n", o.part_index, o.part_count, id ? id : "?", *tasks, total,
-           o.part_count);
-    free(id);
-    ps_options_free(&o);
-    return 1;
-}
-
 /* ---- merge ---- */
 
 typedef struct part {
@@ -320,9 +186,9 @@ int ps_merge_main(const ps_options *o)
         if (p[i].o.part_count < 1)
             refuse("%s is not a part (made without --part I/N); merge takes parts only",
                    p[i].path);
-        char id[17], *stored = ps_h5_attr_read_string(p[i].f, ATTR_SWEEP_ID);
+        char id[17], *stored = ps_h5_attr_read_string(p[i].f, PS_PART_ATTR_SWEEP_ID);
         int64_t index, count;
-        read_part_attrs(p[i].f, &index, &count);
+        ps_part_read_attrs(p[i].f, &index, &count);
         ps_sweep_id(&p[i].o, id);
         int agree = stored && !strcmp(stored, id) && index == p[i].o.part_index &&
                     count == p[i].o.part_count;
@@ -334,7 +200,7 @@ int ps_merge_main(const ps_options *o)
     }
     /* one sweep, one split, each part once */
     for (int i = 1; i < n; i++) {
-        first_difference(&p[0].o, &p[i].o, p[0].path, p[i].path, why, sizeof why);
+        ps_part_first_difference(&p[0].o, &p[i].o, p[0].path, p[i].path, why, sizeof why);
         if (why[0])
             refuse("%s and %s are parts of different sweeps: %s", p[0].path, p[i].path, why);
         if (p[i].o.part_count != p[0].o.part_count)

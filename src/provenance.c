@@ -12,7 +12,8 @@
 
 #include "check.h"
 #include "group.h"
-#include "h5_common.h"
+#include "h5_attr.h"
+#include "version.h"
 
 #ifndef PS_GIT_COMMIT
 #define PS_GIT_COMMIT "unknown"
@@ -48,12 +49,6 @@ void ps_provenance_mark_start(void)
     started = 1;
     start_wall = wall_now();
     ps_h5_now(start_utc, sizeof start_utc);
-}
-
-int ps_option_is_steering(const ps_option *opt)
-{
-    /* replica and load are part of a run's definition though not of a sweep's identity */
-    return !opt->identity && strcmp(opt->name, "replica") && strcmp(opt->name, "load");
 }
 
 static void one_line(char *s)

@@ -97,12 +97,12 @@ static void sc_steps_ms(int d, const ps_teacher *t, int reps, int nsolv,
     }
     for (int k = 0; k < nsolv; k++) {
         ps_sc_work_alloc_solver(&w[k], d, solvers[k]);
-        sc_step(d, B, G, 1e-9, 3.0, &w[k]);
+        ps_sc_step(d, B, G, 1e-9, 3.0, &w[k]);
     }
     for (int i = 0; i < reps; i++)
         for (int k = 0; k < nsolv; k++) {
             double t0 = now();
-            sc_step(d, B, G, 1e-9, 3.0, &w[k]);
+            ps_sc_step(d, B, G, 1e-9, 3.0, &w[k]);
             ms[k * reps + i] = 1e3 * (now() - t0);
         }
     for (int k = 0; k < nsolv; k++) {

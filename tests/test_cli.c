@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands_stub.h"
 
 #define MAXARGS 64
 
@@ -26,7 +27,7 @@ static int parse_line(const char *line, ps_options *o, char *err, size_t errlen)
     snprintf(buf, sizeof buf, "phasesweep %s", line);
     for (char *tok = strtok(buf, " "); tok && argc < MAXARGS; tok = strtok(NULL, " "))
         argv[argc++] = tok;
-    return ps_cli_parse_args(argc, argv, o, err, errlen);
+    return ps_cli_parse_args(test_commands, argc, argv, o, err, errlen);
 }
 
 static void parse_ok(const char *line, ps_options *o)
@@ -249,7 +250,7 @@ static void test_help_lists_every_option(void **state)
         size_t len = 0;
         FILE *f = open_memstream(&text, &len);
         assert_non_null(f);
-        ps_cli_help(f, cmd);
+        ps_cli_help(f, test_commands, cmd);
         fclose(f);
         assert_non_null(strstr(text, "usage: phasesweep"));
         assert_non_null(strstr(text, "Example:"));

@@ -56,7 +56,7 @@ static void check_sc_step(int d, double *B, double c, double eta)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, d, d, -eta, G, d, R, d, 1.0, expect, d);
     ps_sc_work w;
     ps_sc_work_alloc(&w, d);
-    sc_step(d, B, G, eta, c, &w);
+    ps_sc_step(d, B, G, eta, c, &w);
     double err = sqrt(ps_frob2_diff(expect, B, d * d)), scale = sqrt(ps_frob2(expect, d * d));
     assert_true(err <= 1e-12 * scale);
     ps_sc_work_free(&w);
@@ -126,7 +126,7 @@ static double *transpose(const double *M, int rows, int cols)
     return T;
 }
 
-/* One step of gd_step_reduced on explicit coordinates (U1 = W1, U2 = W2^T) against the plain
+/* One step of ps_gd_step_reduced on explicit coordinates (U1 = W1, U2 = W2^T) against the plain
  * loops, entry by entry, for a few steps. */
 static void test_gd_step_matches_plain_loops(void **state)
 {
@@ -141,7 +141,7 @@ static void test_gd_step_matches_plain_loops(void **state)
     for (int t = 0; t < 5; t++) {
         plain_gd_step(d, w, W1, W2, Y, eta, A);
         for (int i = 0; i < d * d; i++) R[i] = A[i] - Y[i];
-        gd_step_reduced(w, d, U1, U2, R, eta);
+        ps_gd_step_reduced(w, d, U1, U2, R, eta);
         double *W2Tnow = transpose(W2, d, w);
         for (int i = 0; i < w * d; i++) {
             assert_true(fabs(U1[i] - W1[i]) <= 1e-13 * (1.0 + fabs(W1[i])));
@@ -153,7 +153,7 @@ static void test_gd_step_matches_plain_loops(void **state)
 }
 
 /* GD with the full-width W1, W2 (plain loops above) and in the QR-reduced coordinates
- * (gd_step_reduced): A agrees at every iteration to 1e-9 relative. */
+ * (ps_gd_step_reduced): A agrees at every iteration to 1e-9 relative. */
 static void check_reduced_follows_explicit(int d, int64_t w, int iters)
 {
     double *W1 = randn(w * d, 10, 0.3), *W2T = randn(w * d, 11, 0.3), *Y = randn(d * d, 12, 1.0);
@@ -171,7 +171,7 @@ static void check_reduced_follows_explicit(int d, int64_t w, int iters)
         assert_true(ps_frob2(Ae, d * d) > 1e-3); /* a network that neither vanished nor blew up */
         assert_true(ps_frob2_diff(Ae, Ar, d * d) <= 1e-18 * ps_frob2(Ae, d * d));
         for (int i = 0; i < d * d; i++) R[i] = Ar[i] - Y[i];
-        gd_step_reduced(red.m, d, red.U1, red.U2, R, eta);
+        ps_gd_step_reduced(red.m, d, red.U1, red.U2, R, eta);
     }
     ps_coords_free(&red);
     free(W1); free(W2T); free(W2); free(Y); free(Ae); free(Ar); free(R);

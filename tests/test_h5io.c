@@ -29,6 +29,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "commands_stub.h"
 #include "h5io.h"
 #include "layout.h"
 
@@ -49,7 +50,7 @@ static void options(ps_options *o, const char *line)
     int argc = 0;
     snprintf(buf, sizeof buf, "phasesweep %s", line);
     for (char *t = strtok(buf, " "); t && argc < 64; t = strtok(NULL, " ")) argv[argc++] = t;
-    int rc = ps_cli_parse_args(argc, argv, o, err, sizeof err);
+    int rc = ps_cli_parse_args(test_commands, argc, argv, o, err, sizeof err);
     if (rc != PS_CLI_OK) fail_msg("'%s' refused: %s", line, err);
 }
 
