@@ -5,7 +5,7 @@
  * prints them and analysis/layout.py mirrors them (tests/python compares the two).
  * The result-field table names each ps_result field once (offsetof and C type): the sweep
  * writer and reader, the trace's attributes and `run`'s printer all iterate it, so a new
- * metric is a field in run.h, its row here and, for the sweep file, its variable's row. */
+ * metric is a field in run.h, its row in layout.c and, for the sweep file, its variable's row. */
 #ifndef PS_LAYOUT_H
 #define PS_LAYOUT_H
 
