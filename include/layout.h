@@ -2,10 +2,15 @@
  * of a sweep file and of a trace file with its type, fill, dimensions, units (UDUNITS),
  * long_name, description and CF flag meanings. h5_sweep.c and h5_trace.c create from these
  * tables, the --resume check and `info` read through them, `phasesweep info --layout json`
- * prints them and analysis/layout.py mirrors them (tests/python compares the two). */
+ * prints them and analysis/layout.py mirrors them (tests/python compares the two).
+ * The result-field table names each ps_result field once (offsetof and C type): the sweep
+ * writer and reader, the trace's attributes and `run`'s printer all iterate it, so a new
+ * metric is a field in run.h, its row in layout.c and, for the sweep file, its variable's row. */
 #ifndef PS_LAYOUT_H
 #define PS_LAYOUT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define PS_LAYOUT_VERSION 2
@@ -30,6 +35,23 @@ typedef struct ps_layout {
     const ps_layout_var *vars; /* scales first, then coordinates, then data (done last) */
     const char *coordinates;   /* CF auxiliary coordinates of every variable of rank >= 2 */
 } ps_layout;
+
+/* The C type of a ps_result field: double, int, int64_t, enum ps_stop. */
+enum ps_field_kind { PS_FIELD_F64, PS_FIELD_INT, PS_FIELD_I64, PS_FIELD_STOP };
+typedef struct ps_result_field {
+    const char *name;  /* the sweep variable, trace attribute and `run` key of that name */
+    enum ps_field_kind kind;
+    size_t offset;     /* offsetof(ps_result, field) */
+} ps_result_field;
+struct ps_result;
+
+/* Every field, in the order `phasesweep run` prints them (its JSON key order, a contract). */
+const ps_result_field *ps_result_fields(int *n);
+const ps_result_field *ps_result_field_find(const char *name); /* NULL when none */
+double ps_result_f64(const ps_result_field *f, const struct ps_result *r);  /* F64 fields */
+int64_t ps_result_int(const ps_result_field *f, const struct ps_result *r); /* the others */
+/* Stores x (an F64 field) or i (the others) into r's field f. */
+void ps_result_store(const ps_result_field *f, struct ps_result *r, double x, int64_t i);
 
 const ps_layout *ps_layout_sweep(void);
 const ps_layout *ps_layout_trace(void);

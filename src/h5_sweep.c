@@ -44,22 +44,17 @@ static void remove_file(void *path) { remove((const char *)path); }
 
 static int is_task_var(const ps_layout_var *v) { return v->ndims == 3; }
 
-/* The value of variable v in a result, as v's memory type, into buf (8 bytes). */
+/* The value of variable v in a result, as v's memory type, into buf (8 bytes): the result
+ * field of v's name (layout.h), done is 1. */
 static void result_value(const ps_layout_var *v, const ps_result *res, void *buf)
 {
-    const char *n = v->name;
+    const ps_result_field *fld = ps_result_field_find(v->name);
     double x = 0;
     int64_t i = 0;
-    if (!strcmp(n, "min_test_error")) x = res->min_test_error;
-    else if (!strcmp(n, "stable_rank")) x = res->stable_rank;
-    else if (!strcmp(n, "log_distance")) x = res->log_distance;
-    else if (!strcmp(n, "final_train_error")) x = res->final_train_error;
-    else if (!strcmp(n, "seconds")) x = res->seconds;
-    else if (!strcmp(n, "iterations")) i = res->iterations;
-    else if (!strcmp(n, "n_iter")) i = res->n_iter;
-    else if (!strcmp(n, "stop_reason")) i = (int)res->stop;
-    else if (!strcmp(n, "done")) i = 1;
-    else ps_fail(PS_EXIT_FAIL, "ps_sweep_write_result", "no value for variable %s", n);
+    if (fld && fld->kind == PS_FIELD_F64) x = ps_result_f64(fld, res);
+    else if (fld) i = ps_result_int(fld, res);
+    else if (!strcmp(v->name, "done")) i = 1;
+    else ps_fail(PS_EXIT_FAIL, "ps_sweep_write_result", "no value for variable %s", v->name);
     switch (v->type) {
     case PS_VAR_F64: memcpy(buf, &x, sizeof x); break;
     case PS_VAR_I64: memcpy(buf, &i, sizeof i); break;
@@ -72,7 +67,6 @@ static void result_value(const ps_layout_var *v, const ps_result *res, void *buf
 /* The inverse: variable v's value (memory type, in buf) into res. */
 static void result_store(const ps_layout_var *v, const void *buf, ps_result *res)
 {
-    const char *n = v->name;
     double x = 0;
     int64_t i = 0;
     switch (v->type) {
@@ -82,14 +76,8 @@ static void result_store(const ps_layout_var *v, const void *buf, ps_result *res
     case PS_VAR_I8: { int8_t j; memcpy(&j, buf, sizeof j); i = j; break; }
     case PS_VAR_U8: { uint8_t j; memcpy(&j, buf, sizeof j); i = j; break; }
     }
-    if (!strcmp(n, "min_test_error")) res->min_test_error = x;
-    else if (!strcmp(n, "stable_rank")) res->stable_rank = x;
-    else if (!strcmp(n, "log_distance")) res->log_distance = x;
-    else if (!strcmp(n, "final_train_error")) res->final_train_error = x;
-    else if (!strcmp(n, "seconds")) res->seconds = x;
-    else if (!strcmp(n, "iterations")) res->iterations = (int)i;
-    else if (!strcmp(n, "n_iter")) res->n_iter = (int)i;
-    else if (!strcmp(n, "stop_reason")) res->stop = (enum ps_stop)i;
+    const ps_result_field *fld = ps_result_field_find(v->name);
+    if (fld) ps_result_store(fld, res, x, i);
 }
 
 /* ---- agreement across ranks ---- */

@@ -17,6 +17,20 @@
 
 static void remove_file(void *path) { remove((const char *)path); }
 
+/* A result field (layout.h) as a root attribute: integers as int64, the stop reason by name. */
+static void put_field(hid_t f, const ps_result_field *fld, const ps_result *res)
+{
+    if (fld->kind == PS_FIELD_F64) {
+        const double x = ps_result_f64(fld, res);
+        ps_h5_attr_write(f, fld->name, H5T_NATIVE_DOUBLE, 0, &x);
+    } else if (fld->kind == PS_FIELD_STOP) {
+        ps_h5_attr_write_string(f, fld->name, ps_stop_name(res->stop));
+    } else {
+        const int64_t i = ps_result_int(fld, res);
+        ps_h5_attr_write(f, fld->name, H5T_NATIVE_INT64, 0, &i);
+    }
+}
+
 void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
                        const ps_trace *tr)
 {
@@ -61,20 +75,25 @@ void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *r
     free(index);
 
     ps_h5_attr_write_record(f, o, L->kind, &pv);
-    const int64_t width = res->width, iterations = res->iterations, n_iter = res->n_iter;
+    /* the result fields first in e01b091's order (h5py and xarray list attributes in creation
+     * order), the threshold after lr; fields added since, after them in the table's order */
+    static const char *const old[] = {"sigma2", "width", "lr", "min_test_error",
+        "stable_rank", "iterations", "log_distance", "final_train_error", "seconds", "n_iter",
+        "stop_reason"};
+    const int n_old = (int)(sizeof old / sizeof old[0]);
     const double threshold = res->sigma2 * (double)res->width;
-    ps_h5_attr_write(f, "sigma2", H5T_NATIVE_DOUBLE, 0, &res->sigma2);
-    ps_h5_attr_write(f, "width", H5T_NATIVE_INT64, 0, &width);
-    ps_h5_attr_write(f, "lr", H5T_NATIVE_DOUBLE, 0, &res->lr);
-    ps_h5_attr_write(f, "threshold", H5T_NATIVE_DOUBLE, 0, &threshold);
-    ps_h5_attr_write(f, "min_test_error", H5T_NATIVE_DOUBLE, 0, &res->min_test_error);
-    ps_h5_attr_write(f, "stable_rank", H5T_NATIVE_DOUBLE, 0, &res->stable_rank);
-    ps_h5_attr_write(f, "iterations", H5T_NATIVE_INT64, 0, &iterations);
-    ps_h5_attr_write(f, "log_distance", H5T_NATIVE_DOUBLE, 0, &res->log_distance);
-    ps_h5_attr_write(f, "final_train_error", H5T_NATIVE_DOUBLE, 0, &res->final_train_error);
-    ps_h5_attr_write(f, "seconds", H5T_NATIVE_DOUBLE, 0, &res->seconds);
-    ps_h5_attr_write(f, "n_iter", H5T_NATIVE_INT64, 0, &n_iter);
-    ps_h5_attr_write_string(f, "stop_reason", ps_stop_name(res->stop));
+    for (int k = 0; k < n_old; k++) {
+        put_field(f, ps_result_field_find(old[k]), res);
+        if (!strcmp(old[k], "lr"))
+            ps_h5_attr_write(f, "threshold", H5T_NATIVE_DOUBLE, 0, &threshold);
+    }
+    int n_fields;
+    const ps_result_field *fields = ps_result_fields(&n_fields);
+    for (int k = 0; k < n_fields; k++) {
+        int seen = 0;
+        for (int j = 0; j < n_old; j++) seen |= !strcmp(fields[k].name, old[j]);
+        if (!seen) put_field(f, &fields[k], res);
+    }
     ps_provenance_finish(f, MPI_COMM_SELF, &pv);
     PS_H5(H5Fclose(f));
 

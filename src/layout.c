@@ -3,6 +3,25 @@
 
 #include <string.h>
 
+#include "run.h"
+
+/* The ps_result fields in `run`'s printed order, which is its JSON key order, a contract:
+ * a new metric is appended. stop_reason is the file's and the output's name of ps_result.stop. */
+#define FIELD(name, kind) {#name, kind, offsetof(ps_result, name)}
+static const ps_result_field result_fields[] = {
+    FIELD(min_test_error, PS_FIELD_F64),
+    FIELD(stable_rank, PS_FIELD_F64),
+    FIELD(iterations, PS_FIELD_INT),
+    FIELD(log_distance, PS_FIELD_F64),
+    FIELD(n_iter, PS_FIELD_INT),
+    {"stop_reason", PS_FIELD_STOP, offsetof(ps_result, stop)},
+    FIELD(final_train_error, PS_FIELD_F64),
+    FIELD(width, PS_FIELD_I64),
+    FIELD(sigma2, PS_FIELD_F64),
+    FIELD(lr, PS_FIELD_F64),
+    FIELD(seconds, PS_FIELD_F64),
+};
+
 #define STOP_MEANINGS "converged overfitting plateau max_iter diverged"
 
 static const ps_layout_var sweep_vars[] = {
@@ -63,6 +82,55 @@ static const ps_layout_var trace_vars[] = {
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 static const ps_layout sweep = {"sweep", COUNT(sweep_vars), sweep_vars, "sigma2 width"};
 static const ps_layout trace = {"trace", COUNT(trace_vars), trace_vars, NULL};
+
+const ps_result_field *ps_result_fields(int *n)
+{
+    *n = COUNT(result_fields);
+    return result_fields;
+}
+
+const ps_result_field *ps_result_field_find(const char *name)
+{
+    for (int i = 0; i < COUNT(result_fields); i++)
+        if (!strcmp(result_fields[i].name, name)) return &result_fields[i];
+    return NULL;
+}
+
+/* Through memcpy: the field's own type at its offset, whatever ps_result's other members. */
+double ps_result_f64(const ps_result_field *f, const ps_result *r)
+{
+    double x;
+    memcpy(&x, (const char *)r + f->offset, sizeof x);
+    return x;
+}
+
+int64_t ps_result_int(const ps_result_field *f, const ps_result *r)
+{
+    const char *p = (const char *)r + f->offset;
+    int i;
+    int64_t j;
+    enum ps_stop s;
+    switch (f->kind) {
+    case PS_FIELD_INT: memcpy(&i, p, sizeof i); return i;
+    case PS_FIELD_I64: memcpy(&j, p, sizeof j); return j;
+    case PS_FIELD_STOP: memcpy(&s, p, sizeof s); return (int64_t)s;
+    case PS_FIELD_F64: break;
+    }
+    return 0;
+}
+
+void ps_result_store(const ps_result_field *f, ps_result *r, double x, int64_t i)
+{
+    char *p = (char *)r + f->offset;
+    const int n = (int)i;
+    const enum ps_stop s = (enum ps_stop)i;
+    switch (f->kind) {
+    case PS_FIELD_F64: memcpy(p, &x, sizeof x); break;
+    case PS_FIELD_INT: memcpy(p, &n, sizeof n); break;
+    case PS_FIELD_I64: memcpy(p, &i, sizeof i); break;
+    case PS_FIELD_STOP: memcpy(p, &s, sizeof s); break;
+    }
+}
 
 const ps_layout *ps_layout_sweep(void) { return &sweep; }
 const ps_layout *ps_layout_trace(void) { return &trace; }

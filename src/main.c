@@ -32,31 +32,22 @@ static void put_number(double v)
     else fputs("null", stdout);
 }
 
-/* One JSON object on one line, or the same values as aligned "key value" lines. */
+/* One JSON object on one line, or the same values as aligned "key value" lines: the result
+ * fields of layout.h in its order. */
 static void print_result(const ps_options *o, const ps_result *r)
 {
-    const double log_distance = o->p.theory ? r->log_distance : NAN;
-    const struct { const char *key; char kind; double x; long long i; const char *s; } f[] = {
-        {"min_test_error", 'd', r->min_test_error, 0, NULL},
-        {"stable_rank", 'd', r->stable_rank, 0, NULL},
-        {"iterations", 'i', 0, r->iterations, NULL},
-        {"log_distance", 'd', log_distance, 0, NULL},
-        {"n_iter", 'i', 0, r->n_iter, NULL},
-        {"stop_reason", 's', 0, 0, ps_stop_name(r->stop)},
-        {"final_train_error", 'd', r->final_train_error, 0, NULL},
-        {"width", 'i', 0, (long long)r->width, NULL},
-        {"sigma2", 'd', r->sigma2, 0, NULL},
-        {"lr", 'd', r->lr, 0, NULL},
-        {"seconds", 'd', r->seconds, 0, NULL},
-    };
-    const size_t n = sizeof f / sizeof f[0];
+    ps_result shown = *r;
+    if (!o->p.theory) shown.log_distance = NAN;
+    int n;
+    const ps_result_field *f = ps_result_fields(&n);
     if (o->json) putchar('{');
-    for (size_t i = 0; i < n; i++) {
-        if (o->json) printf("%s\"%s\": ", i ? ", " : "", f[i].key);
-        else printf("%-18s ", f[i].key);
-        if (f[i].kind == 'd') put_number(f[i].x);
-        else if (f[i].kind == 'i') printf("%lld", f[i].i);
-        else printf(o->json ? "\"%s\"" : "%s", f[i].s);
+    for (int i = 0; i < n; i++) {
+        if (o->json) printf("%s\"%s\": ", i ? ", " : "", f[i].name);
+        else printf("%-18s ", f[i].name);
+        if (f[i].kind == PS_FIELD_F64) put_number(ps_result_f64(&f[i], &shown));
+        else if (f[i].kind == PS_FIELD_STOP)
+            printf(o->json ? "\"%s\"" : "%s", ps_stop_name(shown.stop));
+        else printf("%lld", (long long)ps_result_int(&f[i], &shown));
         if (!o->json) putchar('\n');
     }
     if (o->json) puts("}");
