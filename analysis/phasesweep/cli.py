@@ -85,9 +85,13 @@ def _drop_stdout():
         pass
 
 
-def entry(prog, main):
-    """For `if __name__ == "__main__"` and the installed commands."""
-    sys.exit(run(prog, main))
+def command(prog, main, argv=None):
+    """A command's main(argv): the exit status when argv is given (tests, notebooks), else
+    exits with it (the installed commands, python3 -m)."""
+    status = run(prog, main, argv)
+    if argv is None:
+        sys.exit(status)
+    return status
 
 
 # ---- inputs --------------------------------------------------------------------------------

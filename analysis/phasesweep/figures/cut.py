@@ -15,7 +15,6 @@ on stderr and exit status 2.
 """
 
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -208,10 +207,7 @@ def _main(argv):
 
 def main(argv=None):
     """The command (phasesweep-cut); returns when argv is given, else exits."""
-    status = cli.run(PROG, _main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return cli.command(PROG, _main, argv)
 
 
 if __name__ == "__main__":

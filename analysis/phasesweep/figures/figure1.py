@@ -14,7 +14,6 @@ that is not a trace file, or a bad option value, is one line on stderr and exit 
     fig = phasesweep.figure1.plot("fig1.h5", linear=True, xmax=30)
 """
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -139,10 +138,7 @@ def _main(argv):
 
 def main(argv=None):
     """The command (phasesweep-figure1); returns when argv is given, else exits."""
-    status = cli.run(PROG, _main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return cli.command(PROG, _main, argv)
 
 
 if __name__ == "__main__":

@@ -397,10 +397,7 @@ def _main(argv):
 
 def main(argv=None):
     """The command (phasesweep-figure2); returns when argv is given, else exits."""
-    status = cli.run(PROG, _main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return cli.command(PROG, _main, argv)
 
 
 if __name__ == "__main__":

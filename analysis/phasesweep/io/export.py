@@ -8,7 +8,6 @@ is one line on stderr and exit status 2.
 """
 
 import signal
-import sys
 
 import h5py
 
@@ -60,10 +59,7 @@ def _main(argv):
 def main(argv=None):
     """The command (phasesweep-export); returns when argv is given, else exits."""
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    status = cli.run(PROG, _main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return cli.command(PROG, _main, argv)
 
 
 if __name__ == "__main__":

@@ -82,10 +82,7 @@ def main(argv=None):
     """The command (phasesweep-summary); returns when argv is given, else exits."""
     # Piping the table into head is normal use, not an error.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    status = cli.run(PROG, _main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return cli.command(PROG, _main, argv)
 
 
 if __name__ == "__main__":

@@ -283,10 +283,7 @@ def _main(argv):
 
 def main(argv=None):
     """The command (phasesweep-finite-size); returns when argv is given, else exits."""
-    status = cli.run(PROG, _main, argv)
-    if argv is None:
-        sys.exit(status)
-    return status
+    return cli.command(PROG, _main, argv)
 
 
 if __name__ == "__main__":
