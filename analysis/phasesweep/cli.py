@@ -242,6 +242,13 @@ def dpi(text):
     return value
 
 
+def add_dpi(parser):
+    """The figures' --dpi option (a .png's resolution, default 150, DPI_RANGE)."""
+    parser.add_argument("--dpi", type=dpi, default=150,
+                        help=f"resolution of a .png (default 150, {DPI_RANGE[0]} .. "
+                             f"{DPI_RANGE[1]})")
+
+
 def positive_int(text):
     try:
         value = int(text)

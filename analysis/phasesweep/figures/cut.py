@@ -173,9 +173,7 @@ def parser():
     p.add_argument("--ymax", type=cli.finite_float, help="upper end of the y axis")
     p.add_argument("--no-teacher", action="store_true",
                    help="leave out the teacher's stable rank on a stable-rank cut")
-    p.add_argument("--dpi", type=cli.dpi, default=150,
-                   help=f"resolution of a .png (default 150, {cli.DPI_RANGE[0]} .. "
-                        f"{cli.DPI_RANGE[1]})")
+    cli.add_dpi(p)
     return p
 
 

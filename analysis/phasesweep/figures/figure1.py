@@ -120,9 +120,7 @@ def parser():
                    help="linear singular-value axis (default: logarithmic)")
     p.add_argument("--xmax", type=cli.positive_int, metavar="N",
                    help="show the iterations 0 .. N only")
-    p.add_argument("--dpi", type=cli.dpi, default=150,
-                   help=f"resolution of a .png (default 150, {cli.DPI_RANGE[0]} .. "
-                        f"{cli.DPI_RANGE[1]})")
+    cli.add_dpi(p)
     return p
 
 

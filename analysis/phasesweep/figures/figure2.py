@@ -370,9 +370,7 @@ def parser():
                    help="logarithmic colour scale for METRIC ('all': every panel)")
     p.add_argument("--no-teacher", action="store_true",
                    help="leave out the teacher's stable rank on the rank panel")
-    p.add_argument("--dpi", type=cli.dpi, default=150,
-                   help=f"resolution of a .png (default 150, {cli.DPI_RANGE[0]} .. "
-                        f"{cli.DPI_RANGE[1]})")
+    cli.add_dpi(p)
     return p
 
 
