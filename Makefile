@@ -35,9 +35,9 @@ CPPFLAGS += -Iinclude $(BLAS_CFLAGS) $(LAPACK_CFLAGS) $(SCALAPACK_CFLAGS) $(HDF5
             $(RNG_CFLAGS) $(ELPA_CFLAGS)
 LDLIBS   += $(HDF5_LIBS) $(ELPA_LIBS) $(SCALAPACK_LIBS) $(LAPACK_LIBS) $(BLAS_LIBS) -lm
 
-SRC      := $(wildcard src/*.c)
+SRC      := $(wildcard src/*/*.c)
 OBJ      := $(patsubst src/%.c,build/%.o,$(SRC))
-LIBOBJ   := $(filter-out build/main.o,$(OBJ))
+LIBOBJ   := $(filter-out build/cmd/main.o,$(OBJ))
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTBIN  := $(patsubst tests/%.c,build/tests/%,$(TESTSRC))
 BENCHSRC := $(wildcard tests/bench_*.c)
@@ -59,6 +59,7 @@ bin/phasesweep: $(OBJ) | bin
 	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/%.o: src/%.c | build
+	@mkdir -p $(@D)
 	$(MPICC) -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
 build/tests/%: tests/%.c $(LIBOBJ) | build/tests
@@ -69,8 +70,8 @@ build/git-commit: FORCE | build
 	@if echo '$(GIT_COMMIT)' > $@.tmp 2>/dev/null; then cmp -s $@.tmp $@ || mv $@.tmp $@; fi; \
 	rm -f $@.tmp 2>/dev/null; true
 
-build/provenance.o: build/git-commit
-build/provenance.o: CPPFLAGS += -DPS_GIT_COMMIT='"$(GIT_COMMIT)"'
+build/io/provenance.o: build/git-commit
+build/io/provenance.o: CPPFLAGS += -DPS_GIT_COMMIT='"$(GIT_COMMIT)"'
 
 bin build build/tests:
 	mkdir -p $@

@@ -40,7 +40,7 @@ void ps_set_abort_hook(void (*fn)(void));
 noreturn void ps_mpi_fail_(int rc, const char *call, const char *file, int line);
 /* HDF5 calls return a negative value on failure; PS_H5 yields the value otherwise. errno is
  * cleared before the call so that the operating system's reason of a failure can be told
- * (src/h5_errors.c turns HDF5's error stack into the line). */
+ * (src/io/h5_errors.c turns HDF5's error stack into the line). */
 #define PS_H5(call) ps_h5_check_((errno = 0, (long long)(call)), #call, __FILE__, __LINE__)
 long long ps_h5_check_(long long rc, const char *call, const char *file, int line);
 /* "NAME (file.c:LINE)" for a call's text "NAME(args...)" and its place. */

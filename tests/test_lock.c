@@ -1,4 +1,4 @@
-/* test_lock: the one-writer lock of an output file (src/lock.c), serial. Another process (a
+/* test_lock: the one-writer lock of an output file (src/io/lock.c), serial. Another process (a
  * forked child) is refused while the lock is held, with the holder's pid and host; a holder
  * that dies (even by SIGKILL) leaves a lock file that holds nothing; release removes the
  * file; taking the lock removes exactly this --out's stale temporaries OUT.tmp.DIGITS; the

@@ -1,4 +1,4 @@
-"""The BLAS-kernel warning of run, trace and sweep (src/blascheck.c).
+"""The BLAS-kernel warning of run, trace and sweep (src/engine/blascheck.c).
 
 OPENBLAS_CORETYPE=Prescott forces OpenBLAS's generic SSE3 kernel, which every x86-64 CPU runs
 (it is the safe fallback, so forcing it crashes no build): on a CPU with AVX2 or AVX-512 each

@@ -193,7 +193,7 @@ def test_full_disk_ends_cleanly(tiny_disk, n, form):
     # rank 0 builds the file serially: the call that meets the full disk (H5Fcreate,
     # H5Dcreate2, H5Dclose, ...) depends on how much space is left and on HDF5's caching
     assert_one_line(rc, err, 1, "No space left on device", str(out) + ".tmp.", "cannot write",
-                    "(src/h5_sweep.c:")
+                    "(src/io/h5_sweep.c:")
     if n == 2:
         assert "rank 0:" in ps_lines(err)[0] or "rank 1:" in ps_lines(err)[0]
     assert time.monotonic() - t0 < LIMIT

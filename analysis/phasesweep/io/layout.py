@@ -1,5 +1,5 @@
 """The layout of phasesweep's sweep and trace files (layout_version 2), mirrored from the C
-table in src/layout.c (`phasesweep info --layout json` prints that one; tests/python checks
+table in src/io/layout.c (`phasesweep info --layout json` prints that one; tests/python checks
 that the two agree).
 
 Each variable: name, numpy type, fill (None: no _FillValue; "nan"; -1), dims, units

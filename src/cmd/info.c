@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "h5_common.h"
+#include "../io/h5_common.h"
 #include "h5_errors.h"
 #include "h5io.h"
 #include "part.h"

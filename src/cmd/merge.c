@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "h5_common.h"
+#include "../io/h5_common.h"
 #include "h5_errors.h"
 #include "h5io.h"
 #include "layout.h"
