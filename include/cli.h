@@ -47,8 +47,22 @@ typedef struct ps_options {
     unsigned long long given; /* bit i: table row i was set (command line or --config) */
 } ps_options;
 
+/* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
-                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP };
+                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_N_TYPES };
+
+/* Properties of a row (ps_option.props), so that no code tests an option by its name. */
+enum {
+    /* steers the run without changing its results (out, threads, max-mem, ...): stored in
+     * files as run_NAME, never compared on --resume or between parts; a row without it is a
+     * run parameter, stored under its own name (identity says whether a sweep compares it) */
+    PS_OPT_STEERS = 1u << 0,
+    /* part of a sweep's identity that differs between its parts (--part): outside the
+     * sweep_id the parts share, and optional in files made before it existed */
+    PS_OPT_PER_PART = 1u << 1,
+    /* may come from the --load file (gw: the width of W1): required only without --load */
+    PS_OPT_FROM_LOAD = 1u << 2,
+};
 
 typedef struct ps_option {
     const char *name;      /* long option without dashes; also the INI key and attribute name */
@@ -60,7 +74,9 @@ typedef struct ps_option {
     const char *help;
     const char *group;     /* --help heading */
     int min_open;          /* the range excludes min: (min, max] */
-    unsigned required;     /* commands that need it (gw: unless --load has weights) */
+    unsigned required;     /* commands that need it (PS_OPT_FROM_LOAD: unless --load) */
+    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD */
+    const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their
  * formatted value is "true" when given. Strings are owned by ps_options (ps_options_free). */
@@ -76,6 +92,12 @@ typedef struct ps_command_def {
 } ps_command_def;
 /* The option's value as text (e.g. "200", "-3:0:30", "reduced"), for records and messages. */
 void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size_t len);
+/* text into opt's field of o through its type's row: 0, or -1 with the reason in err (without
+ * the option's name). A flag's text is a boolean or NULL (given on the command line). */
+int ps_option_parse(const ps_option *opt, const char *text, ps_options *o, char *err,
+                    size_t errlen);
+/* opt's field holds the same value in a and b (the --resume and merge comparison). */
+int ps_option_equal(const ps_option *opt, const ps_options *a, const ps_options *b);
 
 /* The parser core, which never exits: 0 parsed, PS_CLI_ERROR with one line in err (no
  * "phasesweep: " prefix), PS_CLI_HELP (o->cmd's help asked), PS_CLI_HELP_ALL, PS_CLI_VERSION. */
@@ -94,8 +116,5 @@ void ps_options_free(ps_options *o);
 const ps_option *ps_option_find(const char *name, enum ps_command cmd);
 /* The option appeared on the command line or in --config (for cmd's row of that name). */
 int ps_option_given(const ps_options *o, const char *name);
-/* 1 for an option that steers the run without changing its results (out, threads, max-mem,
- * ...: stored in files as run_NAME), 0 for a run parameter (stored under its own name). */
-int ps_option_is_steering(const ps_option *opt);
 
 #endif

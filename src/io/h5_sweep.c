@@ -308,29 +308,6 @@ static void append(char *msg, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-static int same_value(const ps_option *opt, const ps_options *a, const ps_options *b)
-{
-    const char *x = (const char *)a + opt->offset, *y = (const char *)b + opt->offset;
-    switch (opt->type) {
-    case PS_OPT_INT:
-    case PS_OPT_GROUP:
-    case PS_OPT_FLAG: return *(const int *)x == *(const int *)y;
-    case PS_OPT_U64: return *(const uint64_t *)x == *(const uint64_t *)y;
-    case PS_OPT_DOUBLE:
-    case PS_OPT_BYTES: return *(const double *)x == *(const double *)y;
-    case PS_OPT_RANGE: {
-        const ps_range *r = (const ps_range *)x, *s = (const ps_range *)y;
-        return r->a == s->a && r->b == s->b && r->n == s->n;
-    }
-    case PS_OPT_MODE: return *(const enum ps_mode *)x == *(const enum ps_mode *)y;
-    case PS_OPT_STRING: {
-        const char *s = *(const char *const *)x, *t = *(const char *const *)y;
-        return !strcmp(s ? s : "", t ? t : "");
-    }
-    }
-    return 0;
-}
-
 /* "name=FILE (file) vs NOW (now)" for every identity option that differs. */
 static void identity_differences(hid_t file, const ps_options *o, char *msg, size_t len)
 {
@@ -342,7 +319,7 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         ps_options stored = *o;
         char then[128], now[128];
         int rc = ps_h5_attr_read_option(file, opt, &stored);
-        if (rc == 0 && same_value(opt, &stored, o)) {
+        if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
             continue;
         }

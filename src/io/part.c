@@ -14,9 +14,11 @@
 #define ATTR_PART_INDEX "part_index"
 #define ATTR_PART_COUNT "part_count"
 
+/* the options every part of one sweep shares */
 static int is_identity(const ps_option *opt)
 {
-    return opt->identity && (opt->commands & (1u << PS_CMD_SWEEP)) && strcmp(opt->name, "part");
+    return opt->identity && (opt->commands & (1u << PS_CMD_SWEEP)) &&
+           !(opt->props & PS_OPT_PER_PART);
 }
 
 void ps_sweep_id(const ps_options *o, char id[17])
@@ -85,7 +87,7 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
             return 1;
         }
         /* files from before --part have no part attribute: whole sweeps */
-        if (rc == 1 && opt->identity && strcmp(opt->name, "part")) {
+        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART)) {
             snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
             return 1;
         }
