@@ -4,7 +4,7 @@
  * created, filled and flushed up front, so that afterwards only raw data is written: a
  * SIGKILL at any moment leaves it readable, and a task's `done` flag is written after its
  * values. Arrays here are column-major; files hold numpy's row-major layout. Bad input files
- * exit with status 2 and a line naming the file and dataset. */
+ * are refused with a line naming the file and dataset (exit status 2). */
 #ifndef PS_H5IO_H
 #define PS_H5IO_H
 
@@ -21,10 +21,13 @@ typedef struct ps_loaded {
     double *Astar, *E;    /* d x d */
     double *W1, *W2T;     /* w x d each, or NULL */
 } ps_loaded;
-/* Refuses (exit 2, one line) before reading: datasets whose declared sizes exceed max_mem
- * bytes; after reading: non-finite entries, an all-zero A_star, W1 and W2 both all zero; a
- * damaged file (any failing HDF5 read) is bad input too. */
-void ps_h5_load(const char *path, double max_mem, ps_loaded *L);
+/* 0, or PS_H5_BAD_INPUT with one line "--load: PATH: why" in why (L empty) for: a file that
+ * is missing, unreadable or not HDF5; datasets missing, of another type or shape, or whose
+ * declared sizes exceed max_mem bytes (checked before reading); non-finite entries, an
+ * all-zero A_star, W1 and W2 both all zero. The caller prints the line and exits 2. A damaged
+ * file (a failing HDF5 read) still exits 2 at once (h5_errors.h). */
+#define PS_H5_BAD_INPUT 2
+int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t len);
 void ps_loaded_free(ps_loaded *L);
 
 /* Writes the trace of one run to path (via a temporary file renamed at the end). */

@@ -1,5 +1,6 @@
 /* test_h5io: every HDF5 file phasesweep touches. --load (numpy's row-major layout comes out
- * column-major, every class of bad file exits 2 with one line naming file and dataset), the
+ * column-major, every class of bad file is refused with code 2 and one line naming file and
+ * dataset, leaving nothing allocated or open), the
  * trace file's layout, and the sweep file: names, shapes, types, fill values, the stop_reason
  * enum, dimension scales, attributes, one task's write, --resume (same parameters continue,
  * other ones are refused with every difference listed), --force, and `info`.
@@ -145,7 +146,8 @@ static void test_load_transposes_row_major(void **state)
 {
     /* d = 3, w = 5: A_star[i][j] = 10 i + j is not symmetric and W1, W2 are not square */
     ps_loaded L;
-    ps_h5_load(input("in.h5", 3, 5), 4.0 * 1073741824.0, &L);
+    char why[1024];
+    assert_int_equal(ps_h5_load(input("in.h5", 3, 5), 4.0 * 1073741824.0, &L, why, sizeof why), 0);
     assert_int_equal(L.d, 3);
     assert_int_equal(L.w, 5);
     for (int i = 0; i < 3; i++)
@@ -172,7 +174,8 @@ static void test_load_float32_without_weights(void **state)
     put(f, "noise", H5T_IEEE_F32BE, 2, dims, e);
     H5Fclose(f);
     ps_loaded L;
-    ps_h5_load(path, 4.0 * 1073741824.0, &L);
+    char why[1024];
+    assert_int_equal(ps_h5_load(path, 4.0 * 1073741824.0, &L, why, sizeof why), 0);
     assert_int_equal(L.d, 2);
     assert_int_equal(L.w, 0);
     assert_null(L.W1);
@@ -187,7 +190,8 @@ static void test_load_tall_weights_in_blocks(void **state)
 {
     const long long w = 400000;
     ps_loaded L;
-    ps_h5_load(input("tall.h5", 3, w), 4.0 * 1073741824.0, &L);
+    char why[1024];
+    assert_int_equal(ps_h5_load(input("tall.h5", 3, w), 4.0 * 1073741824.0, &L, why, sizeof why), 0);
     assert_int_equal(L.w, w);
     for (long long i = 0; i < w; i += 997)
         for (int j = 0; j < 3; j++) {
@@ -198,10 +202,26 @@ static void test_load_tall_weights_in_blocks(void **state)
     ps_loaded_free(&L);
 }
 
-static void load_child(const void *path)
+/* ps_h5_load of path in this process, its refusal as a child's would be: status the code
+ * (PS_H5_BAD_INPUT is exit status 2), err the line main prints. A refusal leaves L empty and
+ * no HDF5 object open. */
+static child_out load(const char *path)
 {
+    child_out c = {.status = 0};
     ps_loaded L;
-    ps_h5_load(path, 4.0 * 1073741824.0, &L);
+    char why[1024] = "unset";
+    c.status = ps_h5_load(path, 4.0 * 1073741824.0, &L, why, sizeof why);
+    if (c.status) {
+        assert_int_equal(c.status, PS_H5_BAD_INPUT);
+        snprintf(c.err, sizeof c.err, "phasesweep: %s\n", why);
+        assert_null(L.Astar);
+        assert_null(L.E);
+        assert_null(L.W1);
+        assert_null(L.W2T);
+        assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+    }
+    ps_loaded_free(&L);
+    return c;
 }
 
 /* A file with A_star and noise as given (row-major doubles) plus optional extras. */
@@ -224,59 +244,81 @@ static void test_load_rejects_bad_files(void **state)
 {
     const hsize_t d3[2] = {3, 3}, d2[2] = {2, 2}, d34[2] = {3, 4}, v9[1] = {9},
                   c[3] = {3, 3, 1};
-    refused(in_child(load_child, at("missing.h5")), "--load", "missing.h5");
+    refused(load(at("missing.h5")), "--load", "missing.h5");
     FILE *t = fopen(at("text.h5"), "w");
     fputs("not hdf5\n", t);
     fclose(t);
-    refused(in_child(load_child, at("text.h5")), "text.h5", "not an HDF5 file");
-    refused(in_child(load_child, dir), "directory");
-    refused(in_child(load_child, bad_input("noa.h5", 0, NULL, 2, d3, 0)), "noa.h5", "A_star",
+    refused(load(at("text.h5")), "text.h5", "not an HDF5 file");
+    refused(load(dir), "directory");
+    refused(load(bad_input("noa.h5", 0, NULL, 2, d3, 0)), "noa.h5", "A_star",
             "missing");
-    refused(in_child(load_child, bad_input("noe.h5", 2, d3, 0, NULL, 0)), "noe.h5", "noise",
+    refused(load(bad_input("noe.h5", 2, d3, 0, NULL, 0)), "noe.h5", "noise",
             "missing");
-    refused(in_child(load_child, bad_input("r1.h5", 1, v9, 2, d3, 0)), "r1.h5", "A_star",
+    refused(load(bad_input("r1.h5", 1, v9, 2, d3, 0)), "r1.h5", "A_star",
             "1 dimensions");
-    refused(in_child(load_child, bad_input("r3.h5", 3, c, 2, d3, 0)), "A_star", "3 dimensions");
-    refused(in_child(load_child, bad_input("rect.h5", 2, d34, 2, d3, 0)), "rect.h5", "A_star",
+    refused(load(bad_input("r3.h5", 3, c, 2, d3, 0)), "A_star", "3 dimensions");
+    refused(load(bad_input("rect.h5", 2, d34, 2, d3, 0)), "rect.h5", "A_star",
             "3 x 4", "square");
-    refused(in_child(load_child, bad_input("mism.h5", 2, d3, 2, d2, 0)), "noise", "2 x 2",
+    refused(load(bad_input("mism.h5", 2, d3, 2, d2, 0)), "noise", "2 x 2",
             "3 x 3");
-    refused(in_child(load_child, bad_input("nan.h5", 2, d3, 2, d3, NAN)), "nan.h5", "A_star",
+    refused(load(bad_input("nan.h5", 2, d3, 2, d3, NAN)), "nan.h5", "A_star",
             "non-finite");
-    refused(in_child(load_child, bad_input("inf.h5", 2, d3, 2, d3, -INFINITY)), "A_star",
+    refused(load(bad_input("inf.h5", 2, d3, 2, d3, -INFINITY)), "A_star",
             "non-finite");
-    refused(in_child(load_child, input("w1only.h5", 3, -4)), "w1only.h5", "W2", "missing");
+    refused(load(input("w1only.h5", 3, -4)), "w1only.h5", "W2", "missing");
 
     /* W2 without W1, W1 of the wrong width, W2 not d x w, an integer A_star, a group */
     const char *path = input("w2only.h5", 3, 0);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     put2(f, "W2", 3, 4, 0);
     H5Fclose(f);
-    refused(in_child(load_child, path), "W1", "missing");
+    refused(load(path), "W1", "missing");
     path = input("w1cols.h5", 3, 0);
     f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     put2(f, "W1", 4, 2, 0);
     put2(f, "W2", 3, 4, 0);
     H5Fclose(f);
-    refused(in_child(load_child, path), "w1cols.h5", "W1", "4 x 2");
+    refused(load(path), "w1cols.h5", "W1", "4 x 2");
     path = input("w2shape.h5", 3, 0);
     f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     put2(f, "W1", 4, 3, 0);
     put2(f, "W2", 3, 5, 0);
     H5Fclose(f);
-    refused(in_child(load_child, path), "W2", "3 x 5", "3 x 4");
+    refused(load(path), "W2", "3 x 5", "3 x 4");
     path = at("int.h5");
     f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     const double x[9] = {0};
     put(f, "A_star", H5T_STD_I32LE, 2, d3, x);
     put(f, "noise", H5T_IEEE_F64LE, 2, d3, x);
     H5Fclose(f);
-    refused(in_child(load_child, path), "int.h5", "A_star", "float32 or float64");
+    refused(load(path), "int.h5", "A_star", "float32 or float64");
     path = at("group.h5");
     f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(H5Gcreate2(f, "A_star", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     H5Fclose(f);
-    refused(in_child(load_child, path), "group.h5", "A_star", "not a dataset");
+    refused(load(path), "group.h5", "A_star", "not a dataset");
+
+    /* all-zero inputs, and declared sizes beyond --max-mem (before anything is read) */
+    path = at("zero.h5");
+    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    put(f, "A_star", H5T_IEEE_F64LE, 2, d3, x);
+    put(f, "noise", H5T_IEEE_F64LE, 2, d3, x);
+    H5Fclose(f);
+    refused(load(path), "zero.h5", "A_star is all zero");
+    path = input("zerow.h5", 3, 0);
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    const hsize_t d43[2] = {4, 3}, d34w[2] = {3, 4};
+    const double z[12] = {0};
+    put(f, "W1", H5T_IEEE_F64LE, 2, d43, z);
+    put(f, "W2", H5T_IEEE_F64LE, 2, d34w, z);
+    H5Fclose(f);
+    refused(load(path), "zerow.h5", "W1 and W2 are all zero");
+    ps_loaded L;
+    char why[1024];
+    assert_int_equal(ps_h5_load(input("big.h5", 3, 5), 100.0, &L, why, sizeof why),
+                     PS_H5_BAD_INPUT);
+    assert_non_null(strstr(why, "more than --max-mem"));
+    assert_null(L.Astar);
 }
 
 /* ---- reading back ---- */

@@ -176,9 +176,10 @@ static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dim
 
 int ps_info(const char *path)
 {
-    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", NULL, 0);
-    ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
     char why[PS_H5_MSG];
+    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", why, sizeof why);
+    if (f < 0) ps_usage_error("%s", why);
+    ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
     const ps_layout *L = ps_layout_sweep();
     if (ps_h5_not_this_layout(f, L->kind, why, sizeof why))
         ps_usage_error("info: %s is %s", path, why);

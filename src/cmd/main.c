@@ -132,7 +132,8 @@ static int cmd_run(ps_options *o)
         ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
     } else {
         ps_loaded L;
-        ps_h5_load(o->load, p->max_mem, &L);
+        char why[8192]; /* the path may be long */
+        if (ps_h5_load(o->load, p->max_mem, &L, why, sizeof why)) ps_usage_error("%s", why);
         adopt_loaded(o, &L);
         const int64_t w = L.w ? L.w : ps_width(p->d, p->gw);
         check_memory(p, w, tracing, P);

@@ -165,7 +165,8 @@ int ps_merge_main(const ps_options *o)
         p[i].path = o->merge_parts[i];
         if (same_file(p[i].path, o->out))
             ps_usage_error("--out: %s is one of the parts", o->out);
-        p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", NULL, 0);
+        p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", why, sizeof why);
+        if (p[i].f < 0) ps_usage_error("%s", why);
         /* every check of this part blames this part: a failing read is its damage (exit 2) */
         ps_h5_input("merge", p[i].path);
         if (ps_h5_not_this_layout(p[i].f, "sweep", why, sizeof why))
@@ -277,7 +278,8 @@ int ps_merge_main(const ps_options *o)
     out.command_line = o->command_line;
     ps_sweep_close(ps_sweep_create(MPI_COMM_SELF, &out));
     ps_set_cleanup(remove_path, tmp);
-    hid_t fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", NULL, 0);
+    hid_t fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", why, sizeof why);
+    if (fo < 0) ps_usage_error("%s", why);
     /* the record names the file as a single sweep's would: its final path */
     char out_attr[128];
     ps_h5_attr_name(ps_option_find("out", PS_CMD_SWEEP), out_attr, sizeof out_attr);

@@ -1,6 +1,6 @@
 /* h5_common: helpers shared by the files that read or write phasesweep's HDF5 files (h5io.c,
- * h5_trace.c, h5_sweep.c, h5_layout.c, info.c, part.c, merge.c); private to them (the
- * attribute writers below them: h5_attr.h). Options are stored as root attributes named
+ * h5_options.c, h5_trace.c, h5_sweep.c, h5_layout.c, info.c, part.c, merge.c); private to
+ * them (the attribute writers below them: h5_attr.h). Options are stored as root attributes named
  * after the option with '-' -> '_', run-steering options (cli.h) prefixed run_:
  * INT/GROUP/FLAG int64 (flags 0/1, group 0 = auto), U64 uint64, DOUBLE/BYTES float64, RANGE
  * float64[3] {a, b, n}, MODE/STRING variable-length UTF-8 strings. */
@@ -21,8 +21,8 @@ typedef struct ps_h5_errors { H5E_auto2_t fn; void *data; } ps_h5_errors;
 void ps_h5_quiet(ps_h5_errors *saved);
 void ps_h5_loud(const ps_h5_errors *saved);
 
-/* Opens path serially (read-only or RDWR); "<what>: <path>: <reason>" with exit status 2 when
- * it is missing, unreadable or not HDF5. Returns -1 and fills why instead when why != NULL. */
+/* Opens path serially (read-only or RDWR); -1 with "<what>: <path>: <reason>" in why when it
+ * is missing, unreadable or not HDF5 (the caller refuses it: exit status 2). */
 hid_t ps_h5_open_serial(const char *path, unsigned flags, const char *what, char *why,
                         size_t len);
 /* "" when path's directory exists and is writable, else the reason (for --out). */

@@ -1,5 +1,6 @@
-/* h5io: --load input files, and the helpers every HDF5 file of phasesweep shares (options as
- * root attributes, quiet opens with our own one-line messages). */
+/* h5io: --load input files, and the helpers every HDF5 file of phasesweep shares (quiet
+ * opens with our own one-line messages; options as root attributes are h5_options.c). Bad
+ * input is returned as a code and one line, never exits: the command prints it. */
 #define _POSIX_C_SOURCE 200809L
 #include "h5io.h"
 
@@ -7,6 +8,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,7 +56,6 @@ hid_t ps_h5_open_serial(const char *path, unsigned flags, const char *what, char
         ps_h5_loud(&saved);
     }
     if (f >= 0) return f;
-    if (!why) ps_usage_error("%s: %s: %s", what, path, reason);
     snprintf(why, len, "%s: %s: %s", what, path, reason);
     return H5I_INVALID_HID;
 }
@@ -79,46 +80,67 @@ void ps_h5_out_dir_problem(const char *path, char *why, size_t len)
 
 /* ---- --load ---- */
 
-/* Opens name as a 2-D float matrix, its shape in dims; -1 when absent, exit 2 when unfit. */
-static hid_t open_matrix(hid_t f, const char *path, const char *name, hsize_t dims[2])
+/* why = "--load: PATH: <fmt>"; returns PS_H5_BAD_INPUT. */
+static int refuse(char *why, size_t len, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(char *why, size_t len, const char *path, const char *fmt, ...)
 {
-    if (PS_H5(H5Lexists(f, name, H5P_DEFAULT)) == 0) return H5I_INVALID_HID;
+    int n = snprintf(why, len, "--load: %s: ", path);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < len) vsnprintf(why + n, len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return PS_H5_BAD_INPUT;
+}
+
+/* Opens name as a 2-D float matrix into *d, its shape in dims: 0 (*d = -1 when absent), or
+ * PS_H5_BAD_INPUT with why when it is not one. */
+static int open_matrix(hid_t f, const char *path, const char *name, hid_t *d, hsize_t dims[2],
+                       char *why, size_t len)
+{
+    *d = H5I_INVALID_HID;
+    if (PS_H5(H5Lexists(f, name, H5P_DEFAULT)) == 0) return 0;
     ps_h5_errors saved;
     ps_h5_quiet(&saved);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t set = H5Dopen2(f, name, H5P_DEFAULT);
     ps_h5_loud(&saved);
-    if (d < 0) ps_usage_error("--load: %s: %s is not a dataset", path, name);
-    hid_t space = (hid_t)PS_H5(H5Dget_space(d));
-    hid_t type = (hid_t)PS_H5(H5Dget_type(d));
+    if (set < 0) return refuse(why, len, path, "%s is not a dataset", name);
+    hid_t space = (hid_t)PS_H5(H5Dget_space(set));
+    hid_t type = (hid_t)PS_H5(H5Dget_type(set));
     int rank = (int)PS_H5(H5Sget_simple_extent_ndims(space));
     H5T_class_t cls = (H5T_class_t)PS_H5(H5Tget_class(type));
     size_t size = H5Tget_size(type);
+    int rc = 0;
+    if (rank == 2) PS_H5(H5Sget_simple_extent_dims(space, dims, NULL));
     if (rank != 2)
-        ps_usage_error("--load: %s: dataset %s has %d dimensions, expected 2 (a matrix)", path,
-                       name, rank);
-    PS_H5(H5Sget_simple_extent_dims(space, dims, NULL));
-    if (cls != H5T_FLOAT || (size != 4 && size != 8))
-        ps_usage_error("--load: %s: dataset %s is not float32 or float64", path, name);
-    if (dims[0] == 0 || dims[1] == 0)
-        ps_usage_error("--load: %s: dataset %s is empty (%llu x %llu)", path, name,
-                       (unsigned long long)dims[0], (unsigned long long)dims[1]);
+        rc = refuse(why, len, path, "dataset %s has %d dimensions, expected 2 (a matrix)", name,
+                    rank);
+    else if (cls != H5T_FLOAT || (size != 4 && size != 8))
+        rc = refuse(why, len, path, "dataset %s is not float32 or float64", name);
+    else if (dims[0] == 0 || dims[1] == 0)
+        rc = refuse(why, len, path, "dataset %s is empty (%llu x %llu)", name,
+                    (unsigned long long)dims[0], (unsigned long long)dims[1]);
     PS_H5(H5Tclose(type));
     PS_H5(H5Sclose(space));
-    return d;
+    if (rc) PS_H5(H5Dclose(set));
+    else *d = set;
+    return rc;
 }
 
 /* Reads the row-major rows x cols dataset into dst, column-major rows x cols (transpose =
  * 1) or in the file's order (transpose = 0), a block of rows at a time: W1 can be gigabytes,
- * and a second full-size copy for the transposition would double the peak memory. */
-static void read_matrix(hid_t d, const char *path, const char *name, hsize_t rows,
-                        hsize_t cols, double *dst, int transpose)
+ * and a second full-size copy for the transposition would double the peak memory. 0, or
+ * PS_H5_BAD_INPUT with why at the first non-finite entry. */
+static int read_matrix(hid_t d, const char *path, const char *name, hsize_t rows,
+                       hsize_t cols, double *dst, int transpose, char *why, size_t len)
 {
     hsize_t block = (1u << 20) / cols;
     if (block < 1) block = 1;
     if (block > rows) block = rows;
     double *buf = transpose ? ps_malloc(sizeof(double) * block * cols, "--load rows") : NULL;
     hid_t fspace = (hid_t)PS_H5(H5Dget_space(d));
-    for (hsize_t r0 = 0; r0 < rows; r0 += block) {
+    int rc = 0;
+    for (hsize_t r0 = 0; r0 < rows && !rc; r0 += block) {
         hsize_t nb = rows - r0 < block ? rows - r0 : block;
         hsize_t start[2] = {r0, 0}, count[2] = {nb, cols};
         double *into = transpose ? buf : dst + r0 * cols;
@@ -126,18 +148,19 @@ static void read_matrix(hid_t d, const char *path, const char *name, hsize_t row
         hid_t mspace = (hid_t)PS_H5(H5Screate_simple(2, count, NULL));
         PS_H5(H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, into));
         PS_H5(H5Sclose(mspace));
-        for (hsize_t i = 0; i < nb; i++)
-            for (hsize_t j = 0; j < cols; j++) {
+        for (hsize_t i = 0; i < nb && !rc; i++)
+            for (hsize_t j = 0; j < cols && !rc; j++) {
                 double v = into[i * cols + j];
                 if (!isfinite(v))
-                    ps_usage_error("--load: %s: dataset %s has a non-finite entry %g at [%llu, "
-                                   "%llu]", path, name, v, (unsigned long long)(r0 + i),
-                                   (unsigned long long)j);
-                if (transpose) dst[(r0 + i) + j * rows] = v;
+                    rc = refuse(why, len, path, "dataset %s has a non-finite entry %g at "
+                                "[%llu, %llu]", name, v, (unsigned long long)(r0 + i),
+                                (unsigned long long)j);
+                else if (transpose) dst[(r0 + i) + j * rows] = v;
             }
     }
     PS_H5(H5Sclose(fspace));
     free(buf);
+    return rc;
 }
 
 /* Whether all n entries are zero. */
@@ -148,89 +171,103 @@ static int all_zero(const double *x, size_t n)
     return 1;
 }
 
-void ps_h5_load(const char *path, double max_mem, ps_loaded *L)
+/* The shapes of A_star, noise, W1 and W2 (da, de, d1, d2; has_w1, has_w2: present) against
+ * each other and max_mem bytes, before a byte is read or allocated. */
+static int check_shapes(const char *path, double max_mem, const hsize_t da[2],
+                        const hsize_t de[2], const hsize_t d1[2], const hsize_t d2[2],
+                        int has_w1, int has_w2, char *why, size_t len)
 {
-    memset(L, 0, sizeof *L);
-    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "--load", NULL, 0);
-    ps_h5_input("--load", path); /* a failing read is the file's fault: exit 2 */
-    hsize_t da[2], de[2], d1[2] = {0, 0}, d2[2] = {0, 0};
-    hid_t A = open_matrix(f, path, "A_star", da);
-    hid_t E = open_matrix(f, path, "noise", de);
-    hid_t W1 = open_matrix(f, path, "W1", d1);
-    hid_t W2 = open_matrix(f, path, "W2", d2);
-    if (A < 0 || E < 0)
-        ps_usage_error("--load: %s: dataset %s is missing (needed: A_star and noise, d x d)",
-                       path, A >= 0 ? "noise" : "A_star");
+    const int weights = has_w1;
     if (da[0] != da[1])
-        ps_usage_error("--load: %s: dataset A_star is %llu x %llu, expected square (d x d)", path,
-                       (unsigned long long)da[0], (unsigned long long)da[1]);
+        return refuse(why, len, path, "dataset A_star is %llu x %llu, expected square (d x d)",
+                      (unsigned long long)da[0], (unsigned long long)da[1]);
     if (da[0] > INT_MAX)
-        ps_usage_error("--load: %s: dataset A_star is %llu x %llu, d above %d", path,
-                       (unsigned long long)da[0], (unsigned long long)da[1], INT_MAX);
-    const hsize_t d = da[0];
+        return refuse(why, len, path, "dataset A_star is %llu x %llu, d above %d",
+                      (unsigned long long)da[0], (unsigned long long)da[1], INT_MAX);
+    const hsize_t d = da[0], w = weights ? d1[0] : 0;
     if (de[0] != d || de[1] != d)
-        ps_usage_error("--load: %s: dataset noise is %llu x %llu, expected %llu x %llu like A_star",
-                       path, (unsigned long long)de[0], (unsigned long long)de[1],
-                       (unsigned long long)d, (unsigned long long)d);
-    if ((W1 < 0) != (W2 < 0))
-        ps_usage_error("--load: %s: dataset %s is missing (W1 and W2 come together or not at all)",
-                       path, W1 >= 0 ? "W2" : "W1");
-    hsize_t w = 0;
-    if (W1 >= 0) {
-        w = d1[0];
+        return refuse(why, len, path, "dataset noise is %llu x %llu, expected %llu x %llu like "
+                      "A_star", (unsigned long long)de[0], (unsigned long long)de[1],
+                      (unsigned long long)d, (unsigned long long)d);
+    if (has_w1 != has_w2)
+        return refuse(why, len, path, "dataset %s is missing (W1 and W2 come together or not "
+                      "at all)", has_w1 ? "W2" : "W1");
+    if (weights) {
         if (d1[1] != d)
-            ps_usage_error("--load: %s: dataset W1 is %llu x %llu, expected w x %llu (w x d)",
-                           path, (unsigned long long)d1[0], (unsigned long long)d1[1],
-                           (unsigned long long)d);
+            return refuse(why, len, path, "dataset W1 is %llu x %llu, expected w x %llu (w x d)",
+                          (unsigned long long)d1[0], (unsigned long long)d1[1],
+                          (unsigned long long)d);
         if (d2[0] != d || d2[1] != w)
-            ps_usage_error("--load: %s: dataset W2 is %llu x %llu, expected %llu x %llu (d x w, "
-                           "w of W1)", path, (unsigned long long)d2[0],
-                           (unsigned long long)d2[1], (unsigned long long)d,
-                           (unsigned long long)w);
+            return refuse(why, len, path, "dataset W2 is %llu x %llu, expected %llu x %llu (d x "
+                          "w, w of W1)", (unsigned long long)d2[0], (unsigned long long)d2[1],
+                          (unsigned long long)d, (unsigned long long)w);
         if (w > (hsize_t)INT64_MAX || w > SIZE_MAX / sizeof(double) / d)
-            ps_usage_error("--load: %s: dataset W1 is too large (%llu x %llu)", path,
-                           (unsigned long long)w, (unsigned long long)d);
+            return refuse(why, len, path, "dataset W1 is too large (%llu x %llu)",
+                          (unsigned long long)w, (unsigned long long)d);
     }
-    /* the declared sizes against --max-mem before a byte is read or allocated: a small
-     * file can declare a 40000 x 40000 dataset that it never wrote (chunked, empty) */
+    /* a small file can declare a 40000 x 40000 dataset that it never wrote (chunked, empty) */
     const double need = 8.0 * ((double)d * (double)d * 2.0 + (double)w * (double)d * 2.0);
     if (need > max_mem) {
-        const int weights = (double)w * (double)d > (double)d * (double)d;
-        ps_usage_error("--load: %s: datasets %s (%llu x %llu) and %s declare %.3g GiB, more "
-                       "than --max-mem %.3g GiB", path, weights ? "W1" : "A_star",
-                       (unsigned long long)(weights ? w : d), (unsigned long long)d,
-                       weights ? "W2" : "noise", need / 1073741824.0, max_mem / 1073741824.0);
+        const int big = (double)w * (double)d > (double)d * (double)d;
+        return refuse(why, len, path, "datasets %s (%llu x %llu) and %s declare %.3g GiB, more "
+                      "than --max-mem %.3g GiB", big ? "W1" : "A_star",
+                      (unsigned long long)(big ? w : d), (unsigned long long)d,
+                      big ? "W2" : "noise", need / 1073741824.0, max_mem / 1073741824.0);
     }
-    L->d = (int)d;
-    L->w = (int64_t)w;
-    L->Astar = ps_malloc(sizeof(double) * d * d, "A_star");
-    L->E = ps_malloc(sizeof(double) * d * d, "noise");
-    read_matrix(A, path, "A_star", d, d, L->Astar, 1);
-    read_matrix(E, path, "noise", d, d, L->E, 1);
-    PS_H5(H5Dclose(A));
-    PS_H5(H5Dclose(E));
-    if (W1 >= 0) {
+    return 0;
+}
+
+int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t len)
+{
+    memset(L, 0, sizeof *L);
+    why[0] = 0;
+    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "--load", why, len);
+    if (f < 0) return PS_H5_BAD_INPUT;
+    ps_h5_input("--load", path); /* a failing read is the file's fault: exit 2 */
+    hsize_t da[2], de[2], d1[2] = {0, 0}, d2[2] = {0, 0};
+    hid_t m[4] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID};
+    enum { A, E, W1, W2 };
+    int rc = open_matrix(f, path, "A_star", &m[A], da, why, len);
+    if (!rc) rc = open_matrix(f, path, "noise", &m[E], de, why, len);
+    if (!rc) rc = open_matrix(f, path, "W1", &m[W1], d1, why, len);
+    if (!rc) rc = open_matrix(f, path, "W2", &m[W2], d2, why, len);
+    if (!rc && (m[A] < 0 || m[E] < 0))
+        rc = refuse(why, len, path, "dataset %s is missing (needed: A_star and noise, d x d)",
+                    m[A] >= 0 ? "noise" : "A_star");
+    if (!rc) rc = check_shapes(path, max_mem, da, de, d1, d2, m[W1] >= 0, m[W2] >= 0, why, len);
+    const hsize_t d = da[0], w = m[W1] >= 0 ? d1[0] : 0;
+    if (!rc) {
+        L->d = (int)d;
+        L->w = (int64_t)w;
+        L->Astar = ps_malloc(sizeof(double) * d * d, "A_star");
+        L->E = ps_malloc(sizeof(double) * d * d, "noise");
+        rc = read_matrix(m[A], path, "A_star", d, d, L->Astar, 1, why, len);
+        if (!rc) rc = read_matrix(m[E], path, "noise", d, d, L->E, 1, why, len);
+    }
+    if (!rc && w) {
         L->W1 = ps_malloc(sizeof(double) * w * d, "W1");
         L->W2T = ps_malloc(sizeof(double) * w * d, "W2");
-        read_matrix(W1, path, "W1", w, d, L->W1, 1);
+        rc = read_matrix(m[W1], path, "W1", w, d, L->W1, 1, why, len);
         /* W2 (d x w) row-major is W2^T (w x d) column-major: same bytes, no transposition */
-        read_matrix(W2, path, "W2", d, w, L->W2T, 0);
-        PS_H5(H5Dclose(W1));
-        PS_H5(H5Dclose(W2));
+        if (!rc) rc = read_matrix(m[W2], path, "W2", d, w, L->W2T, 0, why, len);
     }
+    for (int i = 0; i < 4; i++)
+        if (m[i] >= 0) PS_H5(H5Dclose(m[i]));
     PS_H5(H5Fclose(f));
     ps_h5_input(NULL, NULL);
     /* Zero inputs have no defined run: the learning rate of gs + gw <= 1 is 1/(c ||A*||_op),
      * and W1 = W2 = 0 is a saddle point gradient descent never leaves. (Non-finite entries
      * were refused while reading.) */
-    if (all_zero(L->Astar, (size_t)d * d))
-        ps_usage_error("--load: %s: dataset A_star is all zero: a teacher without signal has "
-                       "no learning rate (1/(c ||A_star||_op)) and no relative error; give a "
-                       "nonzero A_star", path);
-    if (L->W1 && all_zero(L->W1, (size_t)w * d) && all_zero(L->W2T, (size_t)w * d))
-        ps_usage_error("--load: %s: datasets W1 and W2 are all zero: gradient descent never "
-                       "leaves W1 = W2 = 0 (a saddle point); give nonzero weights or leave "
-                       "them out", path);
+    if (!rc && all_zero(L->Astar, (size_t)d * d))
+        rc = refuse(why, len, path, "dataset A_star is all zero: a teacher without signal has "
+                    "no learning rate (1/(c ||A_star||_op)) and no relative error; give a "
+                    "nonzero A_star");
+    if (!rc && L->W1 && all_zero(L->W1, (size_t)w * d) && all_zero(L->W2T, (size_t)w * d))
+        rc = refuse(why, len, path, "datasets W1 and W2 are all zero: gradient descent never "
+                    "leaves W1 = W2 = 0 (a saddle point); give nonzero weights or leave them "
+                    "out");
+    if (rc) ps_loaded_free(L);
+    return rc;
 }
 
 void ps_loaded_free(ps_loaded *L)
