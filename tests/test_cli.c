@@ -112,6 +112,15 @@ static void test_identity(void **state)
             if (!strcmp(t[i].name, other[k])) want = 0;
         if (want < 0) fail_msg("option %s is in neither list", t[i].name);
         assert_int_equal(t[i].identity, want);
+        /* the columns that replaced name tests: every option outside the identity steers
+         * the run (run_NAME in files) but the replica index and the --load file, which
+         * define a run; --part alone differs between the parts of one sweep; only run's
+         * and trace's --gw may come from --load */
+        int defines_run = !strcmp(t[i].name, "replica") || !strcmp(t[i].name, "load");
+        assert_int_equal(!!(t[i].props & PS_OPT_STEERS), !want && !defines_run);
+        assert_int_equal(!!(t[i].props & PS_OPT_PER_PART), !strcmp(t[i].name, "part"));
+        assert_int_equal(!!(t[i].props & PS_OPT_FROM_LOAD),
+                         !strcmp(t[i].name, "gw") && t[i].type == PS_OPT_DOUBLE);
         seen++;
     }
     assert_int_equal(seen, n);

@@ -1,7 +1,7 @@
 /* test_h5io: every HDF5 file phasesweep touches. --load (numpy's row-major layout comes out
  * column-major, every class of bad file is refused with code 2 and one line naming file and
- * dataset, leaving nothing allocated or open), the
- * trace file's layout, and the sweep file: names, shapes, types, fill values, the stop_reason
+ * dataset, leaving nothing allocated or open), options as root attributes (every type's write
+ * and read back), the trace file's layout, and the sweep file: names, shapes, types, fill values, the stop_reason
  * enum, dimension scales, attributes, one task's write, --resume (same parameters continue,
  * other ones are refused with every difference listed), --force, and `info`.
  * The serial part runs before MPI_Init (its checks fork children that exit); the sweep part
@@ -33,6 +33,7 @@
 #include "commands_stub.h"
 #include "h5io.h"
 #include "layout.h"
+#include "../src/io/h5_common.h" /* the option attributes, private to the file layer */
 
 static char dir[256]; /* this run's scratch directory (shared by the ranks in the MPI part) */
 
@@ -319,6 +320,55 @@ static void test_load_rejects_bad_files(void **state)
                      PS_H5_BAD_INPUT);
     assert_non_null(strstr(why, "more than --max-mem"));
     assert_null(L.Astar);
+}
+
+/* ---- options as root attributes ---- */
+
+/* Every option of a sweep (one of each type) written by the per-type HDF5 row reads back
+ * equal; a run-steering option carries run_; an attribute of another type reads as 2. */
+static void test_option_attributes_round_trip(void **state)
+{
+    ps_options o, back;
+    options(&o, "sweep --gs -2.5:0.5:7 --gw 0:1.5:4 --d 12 --seed 18446744073709551615 "
+                "--mode explicit --no-theory --max-mem 1536M --group-size auto --threads 3 "
+                "--replicas 2 --lr-scale 0.1 --out x.h5 --part 1/3");
+    const char *path = at("attrs.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    ps_provenance pv;
+    ps_provenance_collect(&pv, MPI_COMM_SELF, &o);
+    ps_h5_attr_write_record(f, &o, "sweep", &pv);
+    size_t n;
+    const ps_option *t = ps_option_table(&n);
+    int types = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(t[i].commands & (1u << PS_CMD_SWEEP))) continue;
+        ps_options_default(&back);
+        char name[64];
+        ps_h5_attr_name(&t[i], name, sizeof name);
+        assert_int_equal(!strncmp(name, "run_", 4), !!(t[i].props & PS_OPT_STEERS));
+        if (ps_h5_attr_read_option(f, &t[i], &back)) fail_msg("--%s: not read back", t[i].name);
+        if (!ps_option_equal(&t[i], &o, &back)) fail_msg("--%s: read back differs", t[i].name);
+        types |= 1 << t[i].type;
+        if (t[i].type == PS_OPT_STRING) free(*(char **)((char *)&back + t[i].offset));
+    }
+    assert_int_equal(types, (1 << PS_OPT_N_TYPES) - 1);
+    /* the integer d stored as a string, the grid with 2 values: of another type */
+    ps_options_default(&back);
+    H5Adelete(f, "d");
+    ps_h5_attr_write_string(f, "d", "12");
+    assert_int_equal(ps_h5_attr_read_option(f, ps_option_find("d", PS_CMD_SWEEP), &back), 2);
+    H5Adelete(f, "gs");
+    const double two[2] = {0, 1};
+    ps_h5_attr_write(f, "gs", H5T_NATIVE_DOUBLE, 2, two);
+    assert_int_equal(ps_h5_attr_read_option(f, ps_option_find("gs", PS_CMD_SWEEP), &back), 2);
+    H5Adelete(f, "mode");
+    ps_h5_attr_write_string(f, "mode", "full");
+    assert_int_equal(ps_h5_attr_read_option(f, ps_option_find("mode", PS_CMD_SWEEP), &back), 2);
+    H5Adelete(f, "seed");
+    assert_int_equal(ps_h5_attr_read_option(f, ps_option_find("seed", PS_CMD_SWEEP), &back), 1);
+    H5Fclose(f);
+    ps_options_free(&o);
 }
 
 /* ---- reading back ---- */
@@ -970,6 +1020,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_load_float32_without_weights),
         cmocka_unit_test(test_load_tall_weights_in_blocks),
         cmocka_unit_test(test_load_rejects_bad_files),
+        cmocka_unit_test(test_option_attributes_round_trip),
         cmocka_unit_test(test_trace_layout),
         cmocka_unit_test(test_trace_refuses_missing_directory),
         cmocka_unit_test(test_info_refuses_non_sweeps),
