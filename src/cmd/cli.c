@@ -133,18 +133,18 @@ int ps_cli_check_part(ps_options *o, char *err, size_t errlen)
     char head[32];
     if (!slash || slash == text || (size_t)(slash - text) >= sizeof head)
         return ps_cli_seterr(err, errlen, "--part: '%s' is not I/N (part I of N, I in [0, N-1])",
-                      text);
+                             text);
     snprintf(head, sizeof head, "%.*s", (int)(slash - text), text);
     if (ps_cli_parse_ll(head, &i) != 1 || ps_cli_parse_ll(slash + 1, &n) != 1)
         return ps_cli_seterr(err, errlen, "--part: '%s' is not I/N (part I of N, I in [0, N-1])",
-                      text);
+                             text);
     long long top = tasks < 1000000 ? tasks : 1000000;
     if (n < 1 || n > top)
         return ps_cli_seterr(err, errlen, "--part: N = %lld in '%s' is out of range [1, %lld] (the "
-                      "sweep has %lld tasks)", n, text, top, tasks);
+                             "sweep has %lld tasks)", n, text, top, tasks);
     if (i < 0 || i >= n)
         return ps_cli_seterr(err, errlen, "--part: I = %lld in '%s' is out of range [0, %lld]", i,
-                      text, n - 1);
+                             text, n - 1);
     char canon[48];
     snprintf(canon, sizeof canon, "%lld/%lld", i, n);
     free((void *)o->part);
@@ -159,15 +159,16 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
     const char *cmd = cmds[o->cmd].name;
     unsigned bit = 1u << o->cmd;
     if (o->cmd == PS_CMD_INFO && o->layout && strcmp(o->layout, "json"))
-        return ps_cli_seterr(err, errlen, "--layout: '%s' is not a format; accepted: json", o->layout);
+        return ps_cli_seterr(err, errlen, "--layout: '%s' is not a format; accepted: json",
+                             o->layout);
     if (o->cmd == PS_CMD_INFO && o->layout && o->info_file)
         return ps_cli_seterr(err, errlen, "--layout takes no FILE: phasesweep info --layout json");
     if (o->cmd == PS_CMD_INFO)
         return o->info_file || o->layout ? 0 : ps_cli_seterr(err, errlen, "info needs a FILE: "
-                                                      "phasesweep info FILE");
+                                                             "phasesweep info FILE");
     if (o->cmd == PS_CMD_MERGE && !o->n_merge_parts)
         return ps_cli_seterr(err, errlen, "merge needs PART files: phasesweep merge --out FILE "
-                      "PART.h5...");
+                             "PART.h5...");
 
     size_t n_rows;
     const ps_option *table = ps_option_table(&n_rows);
@@ -185,7 +186,7 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
     /* with --load, d may come from the file: main.c checks these once it has read it */
     if (!o->load && o->p.k > o->p.d)
         return ps_cli_seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,
-                      o->p.d);
+                             o->p.d);
     if ((o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) && o->gw_given) {
         double top = fmax(o->gw_range.a, o->gw_range.b);
         if (ps_width(o->p.d, top) < 0)
@@ -196,7 +197,7 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
     if ((o->cmd == PS_CMD_RUN || o->cmd == PS_CMD_TRACE) && !o->load && o->gw_given &&
         ps_width(o->p.d, o->p.gw) < 0)
         return ps_cli_seterr(err, errlen, "--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", o->p.gw,
-                      o->p.d, o->p.gw);
+                             o->p.d, o->p.gw);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
         return ps_cli_seterr(err, errlen,
                       "--no-theory is not valid for trace (a trace records the theory dynamics)");
@@ -245,7 +246,7 @@ int ps_cli_parse_args(const ps_command_def *cmds, int argc, char **argv, ps_opti
     if (cmd < 0) {
         if (c[0] == '-')
             return ps_cli_seterr(err, errlen, "unknown option %s before the command; see "
-                          "'phasesweep --help'", c);
+                                 "'phasesweep --help'", c);
         return ps_cli_seterr(err, errlen, "unknown command '%s'; see 'phasesweep --help'", c);
     }
     o->cmd = (enum ps_command)cmd;
@@ -268,7 +269,7 @@ int ps_cli_parse_args(const ps_command_def *cmds, int argc, char **argv, ps_opti
                 continue;
             }
             return ps_cli_seterr(err, errlen, "unexpected argument '%s' for %s; see 'phasesweep %s "
-                          "--help'", a, c, c);
+                                 "--help'", a, c, c);
         }
         if (!strcmp(a, "--")) {
             positional_only = 1;
@@ -276,16 +277,16 @@ int ps_cli_parse_args(const ps_command_def *cmds, int argc, char **argv, ps_opti
         }
         if (a[1] != '-')
             return ps_cli_seterr(err, errlen, "unknown option %s (options take two dashes, e.g. "
-                          "--d); see 'phasesweep %s --help'", a, c);
+                                 "--d); see 'phasesweep %s --help'", a, c);
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const ps_option *opt = ps_option_find_n(name, len, o->cmd);
         if (!opt) {
             if (ps_option_known(name, len))
-                return ps_cli_seterr(err, errlen, "--%.*s is not an option of %s; see 'phasesweep %s "
-                              "--help'", (int)len, name, c, c);
+                return ps_cli_seterr(err, errlen, "--%.*s is not an option of %s; see "
+                                     "'phasesweep %s --help'", (int)len, name, c, c);
             return ps_cli_seterr(err, errlen, "unknown option --%.*s; see 'phasesweep %s --help'",
-                          (int)len, name, c);
+                                 (int)len, name, c);
         }
         const char *value = NULL;
         if (!ps_opt_type(opt->type)->takes_value) {
