@@ -17,13 +17,15 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "../io/h5_common.h"
+#include "h5_file.h"
+#include "h5_attr.h"
 #include "h5_errors.h"
 #include "h5io.h"
 #include "layout.h"
 #include "lock.h"
 #include "outpath.h"
 #include "part.h"
+#include "provenance.h"
 #include "signals.h"
 #include "tasks.h"
 
@@ -156,7 +158,9 @@ int ps_merge_main(const ps_options *o)
     /* the path first (a directory, /proc, too long for the temporaries), then one writer per
      * output, as for sweep and trace; merge runs on one rank */
     ps_outpath_problem(o->out, PS_OUT_MERGE, lmsg, sizeof lmsg);
-    ps_lock *lock = ps_lock_claim(MPI_COMM_SELF, o->out, lmsg, sizeof lmsg);
+    ps_lock *lock;
+    if (ps_lock_claim(MPI_COMM_SELF, o->out, &lock, lmsg, sizeof lmsg))
+        ps_usage_error("%s", lmsg);
     if (stat(o->out, &st) == 0 && !o->force)
         ps_usage_error("--out: %s exists; --force overwrites it", o->out);
 
@@ -275,7 +279,9 @@ int ps_merge_main(const ps_options *o)
     out.part = NULL;
     out.part_index = out.part_count = 0;
     out.command_line = o->command_line;
-    ps_sweep_close(ps_sweep_create(MPI_COMM_SELF, &out));
+    ps_sweep_file *made;
+    if (ps_sweep_create(MPI_COMM_SELF, &out, &made, why, sizeof why)) refuse("%s", why);
+    ps_sweep_close(made);
     ps_set_cleanup(remove_path, tmp);
     hid_t fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", NULL, 0);
     /* the record names the file as a single sweep's would: its final path */
