@@ -121,14 +121,14 @@ int ps_verdict(MPI_Comm comm, int from, int code, char *msg, size_t len)
 
 void ps_refuse_collective(MPI_Comm comm, int status, const char *msg)
 {
-    int rank = 0;
-    MPI_Comm_rank(comm, &rank);
+    int rank;
+    PS_MPI(MPI_Comm_rank(comm, &rank));
     if (rank == 0 && !usage_quiet) {
         fprintf(stderr, "phasesweep: %s\n", msg);
         fflush(stderr);
     }
     run_cleanup();
-    MPI_Barrier(comm);
+    PS_MPI(MPI_Barrier(comm));
     exit(status);
 }
 
