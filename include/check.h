@@ -11,6 +11,7 @@
 #define PS_CHECK_H
 
 #include <errno.h>
+#include <mpi.h>
 #include <stddef.h>
 #include <stdnoreturn.h>
 
@@ -25,6 +26,16 @@ noreturn void ps_usage_error(const char *fmt, ...) __attribute__((format(printf,
  * collective: the line (unless quiet), the cleanup, then exit status 2 on every rank
  * (MPI_Abort when several run, exit() on one). */
 noreturn void ps_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Library code refuses by returning a code (PS_EXIT_USAGE for bad input) with a one-line
+ * message in a caller's buffer; only commands print it and exit. A verdict reached on one
+ * rank that every rank must act on goes through ps_verdict: collective over comm, it
+ * broadcasts rank `from`'s code and message (len bytes, the same len on every rank) and
+ * returns the code on every rank, msg filled alike (0: no refusal, msg ""). */
+int ps_verdict(MPI_Comm comm, int from, int code, char *msg, size_t len);
+/* A command's end after a refusal every rank of comm knows (a ps_verdict, or a check every
+ * rank ran alike): rank 0 prints "phasesweep: <msg>", a barrier lets the line out before any
+ * rank exits (and mpirun reacts), then exit(status) on every rank. */
+noreturn void ps_refuse_collective(MPI_Comm comm, int status, const char *msg);
 /* Ranks other than 0 call this with 1: they meet the same bad input and exit 2 silently. */
 void ps_usage_quiet(int quiet);
 /* One function run by ps_fail/ps_usage_error before exit (NULL to clear). */

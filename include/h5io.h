@@ -36,10 +36,16 @@ void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *r
 
 /* The sweep file. Collective over comm: create (refusing an existing file unless o->force),
  * open for --resume (refusing, with the differences listed, when an identity option differs),
- * close. Writing one task's result is independent I/O from any rank. */
+ * close. Create and resume return 0 with *f open on every rank, or, on every rank alike,
+ * PS_EXIT_USAGE with the one-line refusal in msg (len bytes, the same on every rank; at
+ * least PS_H5_MSG to hold every difference) and *f NULL: rank 0 checks, ps_verdict tells
+ * the others; nothing is printed. Rank 0 alone builds a new file, serially. Writing one
+ * task's result is independent I/O from any rank. */
 typedef struct ps_sweep_file ps_sweep_file;
-ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o);
-ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o);
+int ps_sweep_create(MPI_Comm comm, const ps_options *o, ps_sweep_file **f, char *msg,
+                    size_t len);
+int ps_sweep_resume(MPI_Comm comm, const ps_options *o, ps_sweep_file **f, char *msg,
+                    size_t len);
 /* done flags, [n_s][n_w][R] row-major, read by every rank. */
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done);
 void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res);
@@ -57,7 +63,9 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
 void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len);
 
 /* `phasesweep info FILE`: parameters, completion, min/median/max per metric on stdout.
- * Returns 0 when every task is done, 3 when some are not (for scripts). */
-int ps_info(const char *path);
+ * Returns 0 when every task is done, 3 when some are not (for scripts); PS_EXIT_USAGE with a
+ * one-line refusal in msg (len bytes) and nothing on stdout when FILE is missing, not HDF5,
+ * of another layout or kind, or not a complete sweep file. */
+int ps_info(const char *path, char *msg, size_t len);
 
 #endif

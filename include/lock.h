@@ -27,10 +27,12 @@ void ps_lock_release(ps_lock *lock);
  * serial writer (trace). */
 void ps_out_problem(const char *out, char *msg, size_t len);
 
-/* Collective over comm: rank 0 takes the lock of out unless msg (rank 0's) already holds a
- * refusal; every rank learns the verdict, and on a refusal (msg given, a lock held by another
- * process, a hostile lock path) rank 0 prints the line and every rank exits with status 2. A filesystem without locks gets a one-line warning on stderr and
- * the run goes on unlocked. Returns the lock on rank 0, NULL elsewhere. */
-ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len);
+/* Collective over comm: rank 0 takes the lock of out unless msg (rank 0's, len bytes on every
+ * rank) already holds a refusal. Returns on every rank alike: 0, with *lock the lock on rank 0
+ * (NULL elsewhere); or PS_EXIT_USAGE with the one-line refusal in msg on every rank (msg given,
+ * a lock held by another process, a hostile lock path; ps_verdict), *lock NULL. Never exits
+ * or prints a refusal: the command does (ps_refuse_collective). A filesystem without locks
+ * gets a one-line warning on stderr and the run goes on unlocked (0). */
+int ps_lock_claim(MPI_Comm comm, const char *out, ps_lock **lock, char *msg, size_t len);
 
 #endif

@@ -5,9 +5,30 @@
 #ifndef PS_MERGE_H
 #define PS_MERGE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include "cli.h"
 
-/* `phasesweep merge --out FILE [--force] [--partial] PART...`: returns the exit status. */
+/* What a merge did, for the command's lines. */
+typedef struct ps_merge_report {
+    int parts, part_count;     /* parts given, of the split's count */
+    int64_t total, missing;    /* tasks, and those no part has done (--partial) */
+    char sweep_id[17];
+    char missing_parts[1024];  /* where the missing tasks belong, when missing */
+} ps_merge_report;
+
+#define PS_MERGE_STOPPED 130 /* a signal stopped the merge: nothing written */
+
+/* The merge itself, serial, the output's lock held by the caller: 0 with *rep filled and
+ * o->out written (built under OUT.merge.PID, renamed when complete); PS_EXIT_USAGE with a
+ * one-line refusal in msg (len bytes) and nothing written; PS_MERGE_STOPPED (a signal
+ * caught; the temporary removed) or PS_EXIT_FAIL (the file just made cannot be reopened)
+ * with the line in msg. A part whose HDF5 reads fail is still bad input through
+ * h5_errors.h's ps_h5_input (exit 2). Prints nothing. */
+int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len);
+
+/* `phasesweep merge --out FILE [--force] [--partial] PART...`: the path checked, the lock
+ * taken, ps_merge, its lines printed; returns the exit status (refusals exit 2). */
 int ps_merge_main(const ps_options *o);
 
 #endif

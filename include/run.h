@@ -4,6 +4,7 @@
 #ifndef PS_RUN_H
 #define PS_RUN_H
 
+#include <stddef.h>
 #include "engine.h"
 #include "params.h"
 
@@ -57,9 +58,11 @@ typedef struct ps_engine_maker {
 void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_result *res,
                    ps_trace *tr, const ps_hooks *hooks, const ps_engine_maker *mk);
 
-/* The whole task: teacher given, initial network drawn from the params' key. With the local
- * engine, --max-mem is checked here (usage error, status 2); a group's caller checks it. */
-void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
-                 const ps_hooks *hooks, const ps_engine_maker *mk);
+/* The whole task: teacher given, initial network drawn from the params' key. Returns 0 with
+ * *res filled; or, before anything is allocated, PS_EXIT_USAGE with a one-line refusal in msg
+ * (len bytes): a width beyond 2^53, an explicit width it cannot index, and with the local
+ * engine --max-mem (a group's caller checks it). Never prints or exits. */
+int ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
+                const ps_hooks *hooks, const ps_engine_maker *mk, char *msg, size_t len);
 
 #endif

@@ -31,6 +31,7 @@
 #include "check.h"
 #include "cli.h"
 #include "commands_stub.h"
+#include "h5_file.h"
 #include "h5io.h"
 #include "layout.h"
 #include "../src/io/h5_common.h" /* the option attributes, private to the file layer */
@@ -607,7 +608,15 @@ static void test_trace_refuses_missing_directory(void **state)
     ps_options_free(&o);
 }
 
-static void info_child(const void *path) { exit(ps_info(path)); }
+/* ps_info returns its refusal; the child prints it as the command does. */
+static void info_child(const void *path)
+{
+    char msg[PS_H5_MSG] = "";
+    int rc = ps_info(path, msg, sizeof msg);
+    if (rc == 2 && (!msg[0] || strchr(msg, '\n'))) _exit(98);
+    if (rc == 2) ps_usage_error("%s", msg);
+    exit(rc);
+}
 
 /* A file of layout 1: /grid and /results groups, no layout_version. */
 static const char *old_layout_file(void)
@@ -638,13 +647,25 @@ static const char *const metrics[] = {"min_test_error", "stable_rank", "log_dist
                                       "final_train_error", "seconds"};
 static const char *const counts[] = {"iterations", "n_iter"};
 
+/* A sweep file that must be made or opened (fails the test on a refusal). */
+static ps_sweep_file *sweep_open(const ps_options *o, int create)
+{
+    char msg[PS_H5_MSG];
+    ps_sweep_file *f;
+    int rc = create ? ps_sweep_create(MPI_COMM_WORLD, o, &f, msg, sizeof msg)
+                    : ps_sweep_resume(MPI_COMM_WORLD, o, &f, msg, sizeof msg);
+    if (rc) fail_msg("refused (%d): %s", rc, msg);
+    assert_non_null(f);
+    return f;
+}
+
 static void test_sweep_create_layout(void **state)
 {
     ps_options o;
     options(&o, SWEEP_LINE "/dev/null/x");
     free((void *)o.out);
     o.out = strdup(at("layout.h5"));
-    ps_sweep_close(ps_sweep_create(MPI_COMM_WORLD, &o));
+    ps_sweep_close(sweep_open(&o, 1));
     MPI_Barrier(MPI_COMM_WORLD);
     assert_true(no_temporaries());
 
@@ -790,12 +811,17 @@ static ps_result result_of(int task)
 
 typedef struct sweep_job { const ps_options *o; int create; } sweep_job;
 
+/* The library refuses by returning: nothing printed, no file; the child prints the line as
+ * the command does. */
 static void sweep_child(const void *arg)
 {
     const sweep_job *j = arg;
-    ps_sweep_file *f = j->create ? ps_sweep_create(MPI_COMM_SELF, j->o)
-                                 : ps_sweep_resume(MPI_COMM_SELF, j->o);
-    (void)f;
+    char msg[PS_H5_MSG] = "";
+    ps_sweep_file *f = (ps_sweep_file *)&msg;
+    int rc = j->create ? ps_sweep_create(MPI_COMM_SELF, j->o, &f, msg, sizeof msg)
+                       : ps_sweep_resume(MPI_COMM_SELF, j->o, &f, msg, sizeof msg);
+    if (rc && (f || !msg[0] || strchr(msg, '\n'))) _exit(98);
+    if (rc) ps_refuse_collective(MPI_COMM_SELF, rc, msg);
 }
 
 static void test_sweep_write_resume_refuse(void **state)
@@ -811,7 +837,7 @@ static void test_sweep_write_resume_refuse(void **state)
 
     /* every rank writes its own tasks: (is, iw, r) = (rank % 3, 1, rank % 2), and (2, 0, 1)
      * from the last rank */
-    ps_sweep_file *f = ps_sweep_create(MPI_COMM_WORLD, &o);
+    ps_sweep_file *f = sweep_open(&o, 1);
     ps_sweep_read_done(f, done);
     for (int t = 0; t < 12; t++) assert_int_equal(done[t], 0);
     MPI_Barrier(MPI_COMM_WORLD); /* no rank's write before every rank's read */
@@ -825,7 +851,7 @@ static void test_sweep_write_resume_refuse(void **state)
     ps_sweep_close(f);
 
     /* --resume with the same parameters: the done flags of every rank's writes */
-    f = ps_sweep_resume(MPI_COMM_WORLD, &o);
+    f = sweep_open(&o, 0);
     ps_sweep_read_done(f, done);
     ps_sweep_close(f);
     MPI_Barrier(MPI_COMM_WORLD);
@@ -906,7 +932,8 @@ static void test_sweep_write_resume_refuse(void **state)
         fflush(stdout);
         int saved = dup(1), fd = open(at("info.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 1);
-        int rc = ps_info(o.out);
+        char msg_[PS_H5_MSG];
+        int rc = ps_info(o.out, msg_, sizeof msg_);
         fflush(stdout);
         dup2(saved, 1);
         close(fd);
@@ -937,7 +964,7 @@ static void test_sweep_write_resume_refuse(void **state)
         assert_non_null(strstr(text, "\nstop_reason        converged "));
     }
     MPI_Barrier(MPI_COMM_WORLD);
-    f = ps_sweep_resume(MPI_COMM_WORLD, &o);
+    f = sweep_open(&o, 0);
     for (int t = rank; t < 12; t += size) {
         res = result_of(t);
         ps_sweep_write_result(f, t / 4, t / 2 % 2, t % 2, &res);
@@ -976,7 +1003,8 @@ static void test_sweep_write_resume_refuse(void **state)
         fflush(stdout);
         int saved = dup(1), fd = open("/dev/null", O_WRONLY);
         dup2(fd, 1);
-        int rc = ps_info(o.out);
+        char msg_[PS_H5_MSG];
+        int rc = ps_info(o.out, msg_, sizeof msg_);
         fflush(stdout);
         dup2(saved, 1);
         close(fd);
@@ -986,7 +1014,7 @@ static void test_sweep_write_resume_refuse(void **state)
 
     /* --force starts over */
     o.force = 1;
-    f = ps_sweep_create(MPI_COMM_WORLD, &o);
+    f = sweep_open(&o, 1);
     ps_sweep_read_done(f, done);
     ps_sweep_close(f);
     for (int t = 0; t < 12; t++) assert_int_equal(done[t], 0);

@@ -361,8 +361,10 @@ static void test_real_run_without_theory(void **state)
     ps_teacher t;
     ps_teacher_generate(&t, &p);
     ps_result a, b;
-    ps_run_task(&p, &t, &a, NULL, NULL, NULL);
-    ps_run_task(&p, &t, &b, NULL, NULL, NULL);
+    char msg[512];
+    assert_int_equal(ps_run_task(&p, &t, &a, NULL, NULL, NULL, msg, sizeof msg), 0);
+    assert_string_equal(msg, "");
+    assert_int_equal(ps_run_task(&p, &t, &b, NULL, NULL, NULL, msg, sizeof msg), 0);
     assert_true(isnan(a.log_distance));
     assert_true(a.min_test_error < 1.0 && a.min_test_error > 0.0);
     assert_true(a.stable_rank >= 1.0 && a.stable_rank <= 10.0);
@@ -371,6 +373,13 @@ static void test_real_run_without_theory(void **state)
     assert_memory_equal(&a.min_test_error, &b.min_test_error, sizeof(double));
     assert_memory_equal(&a.stable_rank, &b.stable_rank, sizeof(double));
     assert_int_equal(a.n_iter, b.n_iter);
+    /* a refusal is returned with its line, before anything runs: nothing printed, no exit */
+    p.max_mem = 1000.0;
+    ps_result c = {.n_iter = -7};
+    assert_int_equal(ps_run_task(&p, &t, &c, NULL, NULL, NULL, msg, sizeof msg), 2);
+    assert_non_null(strstr(msg, "--max-mem: reduced mode at d=10, w=15 needs "));
+    assert_null(strchr(msg, '\n'));
+    assert_int_equal(c.n_iter, -7);
     ps_teacher_free(&t);
 }
 

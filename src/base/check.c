@@ -107,6 +107,31 @@ void ps_usage_error(const char *fmt, ...)
     exit(PS_EXIT_USAGE);
 }
 
+int ps_verdict(MPI_Comm comm, int from, int code, char *msg, size_t len)
+{
+    int rank;
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == from && !code) msg[0] = 0;
+    PS_MPI(MPI_Bcast(&code, 1, MPI_INT, from, comm));
+    if (code) PS_MPI(MPI_Bcast(msg, (int)len, MPI_CHAR, from, comm));
+    else msg[0] = 0;
+    msg[len - 1] = 0;
+    return code;
+}
+
+void ps_refuse_collective(MPI_Comm comm, int status, const char *msg)
+{
+    int rank;
+    PS_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0 && !usage_quiet) {
+        fprintf(stderr, "phasesweep: %s\n", msg);
+        fflush(stderr);
+    }
+    run_cleanup();
+    PS_MPI(MPI_Barrier(comm));
+    exit(status);
+}
+
 void ps_bad_input(const char *fmt, ...)
 {
     char line[2048] = "phasesweep: ";

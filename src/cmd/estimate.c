@@ -244,7 +244,9 @@ int ps_estimate_main(const ps_options *o)
                     have[r] = 1;
                 }
                 ps_result res;
-                ps_run_task(&q, &teach[r], &res, NULL, NULL, NULL);
+                char why[512];
+                if (ps_run_task(&q, &teach[r], &res, NULL, NULL, NULL, why, sizeof why))
+                    ps_usage_error("%s", why);
                 double it = res.n_iter;
                 pilot_iters += it;
                 if (pd != d && it < p.max_iter)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "../io/h5_common.h"
+#include "h5_file.h"
 #include "h5_errors.h"
 #include "h5io.h"
 #include "part.h"
@@ -174,30 +174,55 @@ static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dim
     free(code);
 }
 
-int ps_info(const char *path)
+/* Why f (at path) cannot be shown, into msg, or "": a file of another layout or kind, an
+ * incomplete sweep file, one declaring more than 4 GiB to read. dims: the grid's. */
+static int info_problem(hid_t f, const char *path, hsize_t dims[3], char *msg, size_t len)
 {
     char why[PS_H5_MSG];
-    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", why, sizeof why);
-    if (f < 0) ps_usage_error("%s", why);
-    ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
     const ps_layout *L = ps_layout_sweep();
-    if (ps_h5_not_this_layout(f, L->kind, why, sizeof why))
-        ps_usage_error("info: %s is %s", path, why);
+    msg[0] = 0;
+    if (ps_h5_not_this_layout(f, L->kind, why, sizeof why)) {
+        snprintf(msg, len, "info: %s is %s", path, why);
+        return PS_EXIT_USAGE;
+    }
     ps_h5_layout_problem(f, L, NULL, NULL, 0, why, sizeof why);
-    if (why[0]) ps_usage_error("info: %s is not a complete sweep file: %s", path, why);
-    hsize_t dims[3];
-    hid_t dd = open_result(f, "done");
-    hid_t ds = (hid_t)PS_H5(H5Dget_space(dd));
-    PS_H5(H5Sget_simple_extent_dims(ds, dims, NULL));
-    PS_H5(H5Sclose(ds));
-    /* every per-task variable of the same shape as done */
-    ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica"}, dims, 3,
-                         why, sizeof why);
-    if (why[0]) ps_usage_error("info: %s is not a complete sweep file: %s", path, why);
+    if (!why[0]) {
+        hid_t dd = open_result(f, "done");
+        hid_t ds = (hid_t)PS_H5(H5Dget_space(dd));
+        PS_H5(H5Sget_simple_extent_dims(ds, dims, NULL));
+        PS_H5(H5Sclose(ds));
+        PS_H5(H5Dclose(dd));
+        /* every per-task variable of the same shape as done */
+        ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica"},
+                             dims, 3, why, sizeof why);
+    }
+    if (why[0]) {
+        snprintf(msg, len, "info: %s is not a complete sweep file: %s", path, why);
+        return PS_EXIT_USAGE;
+    }
     /* the declared size before it is allocated: done flags and one double per task */
     const double declared = (double)dims[0] * (double)dims[1] * (double)dims[2];
-    if (declared * 9.0 > 4.0 * 1073741824.0)
-        ps_usage_error("info: %s declares %.0f tasks, more than 4 GiB to read", path, declared);
+    if (declared * 9.0 > 4.0 * 1073741824.0) {
+        snprintf(msg, len, "info: %s declares %.0f tasks, more than 4 GiB to read", path,
+                 declared);
+        return PS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int ps_info(const char *path, char *msg, size_t len)
+{
+    hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", msg, len);
+    if (f < 0) return PS_EXIT_USAGE;
+    ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
+    hsize_t dims[3];
+    if (info_problem(f, path, dims, msg, len)) {
+        PS_H5(H5Fclose(f));
+        ps_h5_input(NULL, NULL);
+        return PS_EXIT_USAGE;
+    }
+    const ps_layout *L = ps_layout_sweep();
+    hid_t dd = open_result(f, "done");
     const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
     uint8_t *done = ps_malloc(total, "done flags");
     PS_H5(H5Dread(dd, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done));

@@ -13,7 +13,6 @@
 #include "check.h"
 #include "cli.h"
 #include "estimate.h"
-#include "farm.h"
 #include "group.h"
 #include "h5_errors.h"
 #include "h5io.h"
@@ -24,6 +23,7 @@
 #include "merge.h"
 #include "run.h"
 #include "signals.h"
+#include "sweep.h"
 
 
 static void put_number(double v)
@@ -114,7 +114,8 @@ static int cmd_run(ps_options *o)
     if (tracing) {
         char lmsg[1024] = "";
         if (rank == 0) ps_out_problem(o->out, lmsg, sizeof lmsg);
-        lock = ps_lock_claim(MPI_COMM_WORLD, o->out, lmsg, sizeof lmsg);
+        if (ps_lock_claim(MPI_COMM_WORLD, o->out, &lock, lmsg, sizeof lmsg))
+            ps_refuse_collective(MPI_COMM_WORLD, PS_EXIT_USAGE, lmsg);
     }
     ps_group g;
     ps_group_split(MPI_COMM_WORLD, P, o->block, &g);
@@ -191,7 +192,10 @@ static int cmd_info(ps_options *o, int rank)
         ps_layout_json(stdout);
         return 0;
     }
-    return ps_info(o->info_file);
+    char msg[4096];
+    int status = ps_info(o->info_file, msg, sizeof msg);
+    if (status == PS_EXIT_USAGE) ps_usage_error("%s", msg);
+    return status;
 }
 
 static int cmd_merge(ps_options *o, int rank) { return rank == 0 ? ps_merge_main(o) : 0; }

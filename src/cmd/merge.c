@@ -8,22 +8,22 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "../io/h5_common.h"
+#include "h5_file.h"
+#include "h5_attr.h"
 #include "h5_errors.h"
 #include "h5io.h"
 #include "layout.h"
 #include "lock.h"
 #include "outpath.h"
 #include "part.h"
+#include "provenance.h"
 #include "signals.h"
 #include "tasks.h"
 
@@ -50,17 +50,6 @@ typedef struct part {
     uint8_t *done;
 } part;
 
-static noreturn void refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static noreturn void refuse(const char *fmt, ...)
-{
-    char line[PS_H5_MSG];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    ps_usage_error("merge: %s", line);
-}
-
 /* Opens a dataset of a file that passed the layout check (check_layout); returns it and its
  * file type. */
 static hid_t open_dataset(const part *p, const char *name, hid_t *type)
@@ -71,15 +60,13 @@ static hid_t open_dataset(const part *p, const char *name, hid_t *type)
 }
 
 /* A part must be a sweep file of this layout whose variables have the shape its options say:
- * the layer's own checks (h5_layout.c), as --resume runs them. */
-static void check_layout(const part *p)
+ * the layer's own checks (h5_layout.c), as --resume runs them. "" or why not, in why. */
+static void layout_problem(const part *p, char *why, size_t len)
 {
     static const char *const dim_names[3] = {"gamma_s", "gamma_w", "replica"};
     const hsize_t shape[3] = {(hsize_t)p->o.gs_range.n, (hsize_t)p->o.gw_range.n,
                               (hsize_t)p->o.replicas};
-    char why[PS_H5_MSG] = "";
-    ps_h5_layout_problem(p->f, ps_layout_sweep(), dim_names, shape, 3, why, sizeof why);
-    if (why[0]) refuse("%s: %s", p->path, why);
+    ps_h5_layout_problem(p->f, ps_layout_sweep(), dim_names, shape, 3, why, len);
 }
 
 /* Where the missing tasks belong, by the dealing: "parts 2, 5 of 8 not given; b.h5 (part
@@ -126,20 +113,6 @@ static void missing_parts(const ps_options *so, const part *p, int n, const int 
 
 static void remove_path(void *path) { remove((const char *)path); }
 
-/* A signal during the merge: the temporary and the lock removed, one line, then the signal
- * ends the process (the parts were only read). */
-static noreturn void stopped(const char *tmp, ps_lock *lock)
-{
-    fprintf(stderr, "phasesweep: merge: stopped by signal %d; nothing written\n",
-            ps_signal_caught());
-    fflush(stderr);
-    ps_set_cleanup(NULL, NULL);
-    remove(tmp);
-    ps_lock_release(lock);
-    ps_signals_default();
-    exit(PS_EXIT_FAIL); /* not reached: the signal's default action ends the process */
-}
-
 /* Same file (inode), for refusing --out among the parts. */
 static int same_file(const char *a, const char *b)
 {
@@ -147,45 +120,60 @@ static int same_file(const char *a, const char *b)
     return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-int ps_merge_main(const ps_options *o)
+/* A refusal of the merge: "merge: ..." into msg, status 2, and every resource let go. */
+#define REFUSE(...)                                                                       \
+    do { snprintf(msg, len, "merge: " __VA_ARGS__); rc = PS_EXIT_USAGE; goto out; } while (0)
+
+int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
 {
     const int n = o->n_merge_parts;
     struct stat st;
     char why[PS_H5_MSG];
-    char lmsg[1024] = "";
-    /* the path first (a directory, /proc, too long for the temporaries), then one writer per
-     * output, as for sweep and trace; merge runs on one rank */
-    ps_outpath_problem(o->out, PS_OUT_MERGE, lmsg, sizeof lmsg);
-    ps_lock *lock = ps_lock_claim(MPI_COMM_SELF, o->out, lmsg, sizeof lmsg);
-    if (stat(o->out, &st) == 0 && !o->force)
-        ps_usage_error("--out: %s exists; --force overwrites it", o->out);
-
+    char tmp[PATH_MAX + 32] = "";
+    int rc = 0, made = 0;
+    hid_t fo = H5I_INVALID_HID;
+    int *from = NULL;
     part *p = ps_calloc((size_t)n, sizeof *p, "merge parts");
+    for (int i = 0; i < n; i++) p[i].f = H5I_INVALID_HID;
+    memset(rep, 0, sizeof *rep);
+    msg[0] = 0;
+    if (stat(o->out, &st) == 0 && !o->force) {
+        snprintf(msg, len, "--out: %s exists; --force overwrites it", o->out);
+        rc = PS_EXIT_USAGE;
+        goto out;
+    }
+
     for (int i = 0; i < n; i++) {
         p[i].path = o->merge_parts[i];
-        if (same_file(p[i].path, o->out))
-            ps_usage_error("--out: %s is one of the parts", o->out);
-        p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", why, sizeof why);
-        if (p[i].f < 0) ps_usage_error("%s", why);
+        if (same_file(p[i].path, o->out)) {
+            snprintf(msg, len, "--out: %s is one of the parts", o->out);
+            rc = PS_EXIT_USAGE;
+            goto out;
+        }
+        p[i].f = ps_h5_open_serial(p[i].path, H5F_ACC_RDONLY, "merge", msg, len);
+        if (p[i].f < 0) {
+            rc = PS_EXIT_USAGE;
+            goto out;
+        }
         /* every check of this part blames this part: a failing read is its damage (exit 2) */
         ps_h5_input("merge", p[i].path);
         if (ps_h5_not_this_layout(p[i].f, "sweep", why, sizeof why))
-            refuse("%s is %s", p[i].path, why);
+            REFUSE("%s is %s", p[i].path, why);
         if (ps_sweep_options_read(p[i].f, &p[i].o, why, sizeof why))
-            refuse("%s: %s", p[i].path, why);
+            REFUSE("%s: %s", p[i].path, why);
         /* its declared size before anything of that size is read or allocated: the done
          * flags of every part and two buffers of 8 bytes per task */
         const double need = (double)ps_task_count(&p[i].o) * (16.0 + n);
         if (need > o->p.max_mem)
-            refuse("%s declares %lld tasks, %.3g GiB to merge, more than %.3g GiB (--max-mem's "
+            REFUSE("%s declares %lld tasks, %.3g GiB to merge, more than %.3g GiB (--max-mem's "
                    "default)", p[i].path, (long long)ps_task_count(&p[i].o),
                    need / 1073741824.0, o->p.max_mem / 1073741824.0);
-        check_layout(&p[i]);
-        ps_sweep_grid_problem(p[i].f, &p[i].o, why, sizeof why);
+        layout_problem(&p[i], why, sizeof why);
+        if (!why[0]) ps_sweep_grid_problem(p[i].f, &p[i].o, why, sizeof why);
         if (!why[0]) ps_provenance_problem(p[i].f, why, sizeof why);
-        if (why[0]) refuse("%s: %s", p[i].path, why);
+        if (why[0]) REFUSE("%s: %s", p[i].path, why);
         if (p[i].o.part_count < 1)
-            refuse("%s is not a part (made without --part I/N); merge takes parts only",
+            REFUSE("%s is not a part (made without --part I/N); merge takes parts only",
                    p[i].path);
         char id[17], *stored = ps_h5_attr_read_string(p[i].f, PS_PART_ATTR_SWEEP_ID);
         int64_t index, count;
@@ -195,7 +183,7 @@ int ps_merge_main(const ps_options *o)
                     count == p[i].o.part_count;
         free(stored);
         if (!agree)
-            refuse("%s: its part attributes (sweep_id, part_index, part_count) disagree with "
+            REFUSE("%s: its part attributes (sweep_id, part_index, part_count) disagree with "
                    "its parameters", p[i].path);
         ps_h5_input(NULL, NULL);
     }
@@ -203,21 +191,21 @@ int ps_merge_main(const ps_options *o)
     for (int i = 1; i < n; i++) {
         ps_part_first_difference(&p[0].o, &p[i].o, p[0].path, p[i].path, why, sizeof why);
         if (why[0])
-            refuse("%s and %s are parts of different sweeps: %s", p[0].path, p[i].path, why);
+            REFUSE("%s and %s are parts of different sweeps: %s", p[0].path, p[i].path, why);
         if (p[i].o.part_count != p[0].o.part_count)
-            refuse("%s (part %s) and %s (part %s) overlap: parts of different splits", p[0].path,
+            REFUSE("%s (part %s) and %s (part %s) overlap: parts of different splits", p[0].path,
                    p[0].o.part, p[i].path, p[i].o.part);
     }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
             if (p[i].o.part_index == p[j].o.part_index)
-                refuse("%s and %s are both part %s (duplicate parts)", p[i].path, p[j].path,
+                REFUSE("%s and %s are both part %s (duplicate parts)", p[i].path, p[j].path,
                        p[i].o.part);
 
     /* which part holds each task */
     const ps_options *so = &p[0].o;
     const int64_t total = ps_task_count(so);
-    int *from = ps_malloc(sizeof *from * (size_t)(total ? total : 1), "merge sources");
+    from = ps_malloc(sizeof *from * (size_t)(total ? total : 1), "merge sources");
     for (int64_t t = 0; t < total; t++) from[t] = -1;
     for (int i = 0; i < n; i++) {
         hid_t type;
@@ -246,7 +234,7 @@ int ps_merge_main(const ps_options *o)
             if (from[t] >= 0) {
                 int is, iw, r;
                 ps_task_decode(so, t, &is, &iw, &r);
-                refuse("%s and %s overlap: task [is=%d, iw=%d, r=%d] is done in both",
+                REFUSE("%s and %s overlap: task [is=%d, iw=%d, r=%d] is done in both",
                        p[from[t]].path, p[i].path, is, iw, r);
             }
             from[t] = i;
@@ -255,20 +243,20 @@ int ps_merge_main(const ps_options *o)
     int64_t missing = 0;
     for (int64_t t = 0; t < total; t++) missing += from[t] < 0;
     if (missing) {
-        char what[1024];
-        missing_parts(so, p, n, from, what, sizeof what);
+        missing_parts(so, p, n, from, rep->missing_parts, sizeof rep->missing_parts);
         if (!o->partial)
-            refuse("%lld of %lld tasks are not done: %s; --partial merges what is done",
-                   (long long)missing, (long long)total, what);
-        fprintf(stderr, "phasesweep: merge --partial: %lld of %lld tasks missing: %s\n",
-                (long long)missing, (long long)total, what);
+            REFUSE("%lld of %lld tasks are not done: %s; --partial merges what is done",
+                   (long long)missing, (long long)total, rep->missing_parts);
     }
 
     /* The output: a sweep file of the parts' options, made by the one function that makes
      * every sweep file, then filled. */
-    char tmp[PATH_MAX + 32];
-    if (snprintf(tmp, sizeof tmp, "%s.merge.%ld", o->out, (long)getpid()) >= (int)sizeof tmp)
-        ps_usage_error("--out: %s: path too long", o->out);
+    if (snprintf(tmp, sizeof tmp, "%s.merge.%ld", o->out, (long)getpid()) >= (int)sizeof tmp) {
+        tmp[0] = 0;
+        snprintf(msg, len, "--out: %s: path too long", o->out);
+        rc = PS_EXIT_USAGE;
+        goto out;
+    }
     ps_options out = *so;
     out.out = tmp;
     out.force = 0; /* the temporary name is new */
@@ -276,10 +264,16 @@ int ps_merge_main(const ps_options *o)
     out.part = NULL;
     out.part_index = out.part_count = 0;
     out.command_line = o->command_line;
-    ps_sweep_close(ps_sweep_create(MPI_COMM_SELF, &out));
+    ps_sweep_file *sf;
+    if (ps_sweep_create(MPI_COMM_SELF, &out, &sf, why, sizeof why)) REFUSE("%s", why);
+    ps_sweep_close(sf);
+    made = 1;
     ps_set_cleanup(remove_path, tmp);
-    hid_t fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", why, sizeof why);
-    if (fo < 0) ps_usage_error("%s", why);
+    fo = ps_h5_open_serial(tmp, H5F_ACC_RDWR, "merge", msg, len);
+    if (fo < 0) {
+        rc = PS_EXIT_FAIL; /* the file just made: not the input's fault */
+        goto out;
+    }
     /* the record names the file as a single sweep's would: its final path */
     char out_attr[128];
     ps_h5_attr_name(ps_option_find("out", PS_CMD_SWEEP), out_attr, sizeof out_attr);
@@ -296,45 +290,94 @@ int ps_merge_main(const ps_options *o)
         unsigned char *buf = ps_malloc(size * (count ? count : 1), "merge buffer");
         unsigned char *in = ps_malloc(size * (count ? count : 1), "merge buffer");
         PS_H5(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)); /* the fill values */
-        for (int i = 0; i < n; i++) {
+        int bad = -1;
+        for (int i = 0; i < n && bad < 0; i++) {
             hid_t ptype;
             ps_h5_input("merge", p[i].path);
             hid_t pd = open_dataset(&p[i], merged_dataset[k], &ptype);
-            if (PS_H5(H5Tequal(ptype, type)) <= 0)
-                refuse("%s: dataset %s is not of the type a sweep writes", p[i].path,
-                       merged_dataset[k]);
-            PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, in));
-            for (size_t t = 0; t < count; t++)
-                if (from[t] == i) memcpy(buf + t * size, in + t * size, size);
+            if (PS_H5(H5Tequal(ptype, type)) <= 0) {
+                bad = i;
+            } else {
+                PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, in));
+                for (size_t t = 0; t < count; t++)
+                    if (from[t] == i) memcpy(buf + t * size, in + t * size, size);
+            }
             PS_H5(H5Tclose(ptype));
             PS_H5(H5Dclose(pd));
             ps_h5_input(NULL, NULL);
         }
-        PS_H5(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+        if (bad < 0) PS_H5(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
         free(buf);
         free(in);
         PS_H5(H5Tclose(type));
         PS_H5(H5Dclose(d));
-        if (ps_signal_caught()) stopped(tmp, lock);
+        if (bad >= 0)
+            REFUSE("%s: dataset %s is not of the type a sweep writes", p[bad].path,
+                   merged_dataset[k]);
+        if (ps_signal_caught()) break;
     }
     PS_H5(H5Fclose(fo));
-    if (ps_signal_caught()) stopped(tmp, lock);
+    fo = H5I_INVALID_HID;
+    if (ps_signal_caught()) {
+        /* the parts were only read: nothing is left of the merge */
+        snprintf(msg, len, "merge: stopped by signal %d; nothing written", ps_signal_caught());
+        rc = PS_MERGE_STOPPED;
+        goto out;
+    }
     if (rename(tmp, o->out) != 0)
         ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, o->out, strerror(errno));
+    made = 0;
     ps_set_cleanup(NULL, NULL);
+    ps_sweep_id(so, rep->sweep_id);
+    rep->parts = n;
+    rep->part_count = so->part_count;
+    rep->total = total;
+    rep->missing = missing;
 
-    char id[17];
-    ps_sweep_id(so, id);
-    printf("merged %d of %d parts of sweep %s into %s: %lld of %lld tasks done\n", n,
-           so->part_count, id, o->out, (long long)(total - missing), (long long)total);
+out:
+    ps_h5_input(NULL, NULL);
+    if (fo >= 0) PS_H5(H5Fclose(fo));
+    if (made) {
+        ps_set_cleanup(NULL, NULL);
+        remove(tmp);
+    }
     for (int i = 0; i < n; i++) {
-        PS_H5(H5Fclose(p[i].f));
+        if (p[i].f >= 0) PS_H5(H5Fclose(p[i].f));
         free(p[i].done);
         ps_options_free(&p[i].o);
     }
     free(p);
     free(from);
+    return rc;
+}
+
+int ps_merge_main(const ps_options *o)
+{
+    char msg[PS_H5_MSG] = "";
+    /* the path first (a directory, /proc, too long for the temporaries), then one writer per
+     * output, as for sweep and trace; merge runs on one rank */
+    ps_outpath_problem(o->out, PS_OUT_MERGE, msg, sizeof msg);
+    ps_lock *lock;
+    if (ps_lock_claim(MPI_COMM_SELF, o->out, &lock, msg, sizeof msg))
+        ps_usage_error("%s", msg);
+    ps_merge_report rep;
+    int rc = ps_merge(o, &rep, msg, sizeof msg);
     ps_lock_release(lock);
+    if (rc == PS_MERGE_STOPPED) {
+        /* the temporary is gone; the signal ends the process as without handlers */
+        fprintf(stderr, "phasesweep: %s\n", msg);
+        fflush(stderr);
+        ps_signals_default();
+        return PS_EXIT_FAIL; /* not reached */
+    }
+    if (rc == PS_EXIT_USAGE) ps_usage_error("%s", msg);
+    if (rc) ps_fail(rc, "merge", "%s", msg);
+    if (rep.missing)
+        fprintf(stderr, "phasesweep: merge --partial: %lld of %lld tasks missing: %s\n",
+                (long long)rep.missing, (long long)rep.total, rep.missing_parts);
+    printf("merged %d of %d parts of sweep %s into %s: %lld of %lld tasks done\n", rep.parts,
+           rep.part_count, rep.sweep_id, o->out, (long long)(rep.total - rep.missing),
+           (long long)rep.total);
     fflush(stdout);
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -135,26 +136,29 @@ void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_re
     e.ops->destroy(&e);
 }
 
-void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
-                 const ps_hooks *hooks, const ps_engine_maker *mk)
+int ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trace *tr,
+                const ps_hooks *hooks, const ps_engine_maker *mk, char *msg, size_t len)
 {
     double t0 = now_seconds();
     int64_t width = ps_width(p->d, p->gw);
     double sigma2 = ps_sigma2(p->d, p->gs);
     int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
     double need = ps_run_bytes(p->d, m);
+    msg[0] = 0;
     if (width < 1)
-        ps_usage_error("--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);
-    if (!(mk && mk->make) && need > p->max_mem)
-        ps_usage_error("--max-mem: %s mode at d=%d, w=%lld needs %.3g GiB, above the limit of "
-                       "%.3g GiB (raise --max-mem or use --mode reduced)",
-                       p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d,
-                       (long long)width, need / 1073741824.0, p->max_mem / 1073741824.0);
-    if (m > INT_MAX / 2)
-        ps_usage_error("--mode explicit: w=%lld exceeds the %d an explicit run can index",
-                       (long long)width, INT_MAX / 2);
+        snprintf(msg, len, "--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);
+    else if (!(mk && mk->make) && need > p->max_mem)
+        snprintf(msg, len, "--max-mem: %s mode at d=%d, w=%lld needs %.3g GiB, above the limit "
+                 "of %.3g GiB (raise --max-mem or use --mode reduced)",
+                 p->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", p->d, (long long)width,
+                 need / 1073741824.0, p->max_mem / 1073741824.0);
+    else if (m > INT_MAX / 2)
+        snprintf(msg, len, "--mode explicit: w=%lld exceeds the %d an explicit run can index",
+                 (long long)width, INT_MAX / 2);
+    if (msg[0]) return PS_EXIT_USAGE;
     ps_coords x;
     ps_coords_draw(&x, p, width, sigma2);
     ps_run_coords(p, t, &x, res, tr, hooks, mk);
     res->seconds = now_seconds() - t0;
+    return 0;
 }

@@ -1,10 +1,12 @@
-/* farm: `phasesweep sweep`. Rank 0 is master and worker at once: it computes tasks like the
- * others and serves the workers' requests from inside its own iterations (the run hook).
+/* farm: the scheduler of the sweep's tasks (farm.h). Rank 0 is master and worker at once: it
+ * computes tasks like the others and serves the workers' requests from inside its own
+ * iterations (the run hook). It knows tasks by number; what a task is and where its result
+ * goes are the callbacks' business.
  *
  * Protocol on a private duplicate of comm (every message is matched, so the farm leaves
  * nothing behind):
  *   worker -> 0   TAG_REQ  3 doubles: seconds of its previous task, 1 if that task was
- *                          completed and written, the signal the worker caught (or 0);
+ *                          completed and stored, the stop request the worker saw (or 0);
  *   0 -> worker   TAG_TASK one int64: a task, or STOP, or STOP_NOTIFIED (= STOP, and a
  *                          TAG_STOP was also sent to you: receive it if you have not);
  *   0 -> worker   TAG_STOP unsolicited, at most once, while the worker computes: abort.
@@ -14,25 +16,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "farm.h"
 
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdnoreturn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "blascheck.h"
 #include "check.h"
 #include "group.h"
-#include "h5io.h"
-#include "init.h"
-#include "lock.h"
-#include "outpath.h"
-#include "progress.h"
-#include "run.h"
 #include "signals.h"
-#include "tasks.h"
 
 enum { TAG_REQ = 1, TAG_TASK = 2, TAG_STOP = 3 };
 #define STOP (-1)
@@ -47,12 +37,15 @@ static void nap(long ns)
 /* ---- one task, on any rank ---- */
 
 typedef struct runner {
-    const ps_options *o;
-    ps_sweep_file *f;
-    ps_group *g;        /* the ranks that run each task together; its leader writes */
-    ps_teacher teacher; /* the last replica's; it depends on (seed, replica) only */
-    int teacher_replica;
+    const ps_group *g; /* the ranks that run each task together; its leader stores */
+    const ps_farm_callbacks *cb;
 } runner;
+
+/* The stop request this rank sees now (a leader's question), 0 if none. */
+static int stop_requested(const runner *rn)
+{
+    return rn->cb->stop ? rn->cb->stop(rn->cb->ctx) : ps_signal_caught();
+}
 
 /* A group's members learn their next task (or STOP) from the leader: a broadcast that the
  * waiting members poll with naps, since a blocking one spins. */
@@ -70,26 +63,17 @@ static int64_t group_task(const ps_group *g, int64_t t)
     }
 }
 
-/* Runs task t on the whole group (the leader first tells the members) and has the leader write
- * its result; returns 1 then, 0 when the run was aborted (an aborted run is not a result and
- * is never stored). `hooks` is the leader's farm hook, NULL on members. */
+/* Runs task t on the whole group (the leader first tells the members) and has the leader
+ * store its result; returns 1 then, 0 when the run was aborted (never stored). `hooks` is
+ * the leader's farm hook, NULL on members. */
 static int run_one(runner *rn, int64_t t, const ps_hooks *hooks, double *seconds)
 {
     if (rn->g->size > 1 && rn->g->rank == 0) group_task(rn->g, t);
-    ps_params p = ps_task_params(rn->o, t);
-    int is, iw, r;
-    ps_task_decode(rn->o, t, &is, &iw, &r);
-    if (rn->teacher_replica != r) {
-        if (rn->teacher_replica >= 0) ps_teacher_free(&rn->teacher);
-        ps_teacher_generate(&rn->teacher, &p);
-        rn->teacher_replica = r;
-    }
     ps_result res;
     ps_group_hook gh = {rn->g, hooks, 0};
     ps_hooks group_hooks = {ps_group_poll, &gh};
-    ps_run_task(&p, &rn->teacher, &res, NULL, &group_hooks, &rn->g->maker);
-    if (res.stop == PS_STOP_ABORTED) return 0;
-    if (rn->g->rank == 0) ps_sweep_write_result(rn->f, is, iw, r, &res);
+    if (!rn->cb->run(rn->cb->ctx, t, &group_hooks, &res)) return 0;
+    if (rn->g->rank == 0 && rn->cb->store) rn->cb->store(rn->cb->ctx, t, &res);
     *seconds = res.seconds;
     return 1;
 }
@@ -108,13 +92,18 @@ typedef struct master {
     MPI_Request *stop_sends;
     int n_stop_sends;
     int stopping, signal;
-    ps_progress pr;
+    const runner *rn;
 } master;
+
+static void progress(const master *m, int64_t t, double cost, double seconds)
+{
+    if (m->rn->cb->progress) m->rn->cb->progress(m->rn->cb->ctx, t, cost, seconds);
+}
 
 static void note_done(master *m, int rank, int completed, double seconds)
 {
     if (completed && m->holds[rank] >= 0)
-        ps_progress_task_done(&m->pr, m->cost[m->holds[rank]], seconds);
+        progress(m, m->order[m->holds[rank]], m->cost[m->holds[rank]], seconds);
     m->holds[rank] = -1;
 }
 
@@ -137,7 +126,7 @@ static void begin_stop(master *m, int signal)
 static int serve(master *m)
 {
     int served = 0;
-    int sig = ps_signal_caught();
+    int sig = stop_requested(m->rn);
     if (sig) begin_stop(m, sig);
     for (;;) {
         int flag;
@@ -168,7 +157,7 @@ static int master_poll(void *ctx)
 {
     master *m = ctx;
     serve(m);
-    ps_progress_tick(&m->pr, ps_progress_now());
+    progress(m, -1, 0, 0);
     return m->stopping;
 }
 
@@ -182,7 +171,7 @@ static void run_master(master *m, runner *rn)
         double seconds = 0;
         int completed = run_one(rn, m->order[m->holds[0]], &hooks, &seconds);
         note_done(m, 0, completed, seconds);
-        ps_progress_tick(&m->pr, ps_progress_now());
+        progress(m, -1, 0, 0);
     }
     /* Out of work (or stopping): wait for the workers' last tasks. */
     long ns = 50000;
@@ -193,7 +182,7 @@ static void run_master(master *m, runner *rn)
             nap(ns);
             if (ns < 1000000) ns *= 2;
         }
-        ps_progress_tick(&m->pr, ps_progress_now());
+        progress(m, -1, 0, 0);
     }
     PS_MPI(MPI_Waitall(m->n_stop_sends, m->stop_sends, MPI_STATUSES_IGNORE));
 }
@@ -203,12 +192,13 @@ static void run_master(master *m, runner *rn)
 typedef struct worker {
     MPI_Comm comm;
     int got_stop;
+    const runner *rn;
 } worker;
 
 static int worker_poll(void *ctx)
 {
     worker *k = ctx;
-    if (ps_signal_caught()) return 1;
+    if (stop_requested(k->rn)) return 1;
     if (!k->got_stop) {
         int flag;
         PS_MPI(MPI_Iprobe(0, TAG_STOP, k->comm, &flag, MPI_STATUS_IGNORE));
@@ -244,7 +234,7 @@ static void run_worker(worker *k, runner *rn)
     ps_hooks hooks = {worker_poll, k};
     double rep[3] = {0, 0, 0};
     for (;;) {
-        rep[2] = ps_signal_caught();
+        rep[2] = stop_requested(rn);
         int64_t t = request(k, rep);
         if (t < 0) {
             if (t == STOP_NOTIFIED && !k->got_stop) {
@@ -254,7 +244,7 @@ static void run_worker(worker *k, runner *rn)
             return;
         }
         rep[0] = 0;
-        rep[1] = !ps_signal_caught() && !k->got_stop && run_one(rn, t, &hooks, &rep[0]);
+        rep[1] = !stop_requested(rn) && !k->got_stop && run_one(rn, t, &hooks, &rep[0]);
     }
 }
 
@@ -270,134 +260,41 @@ static void run_member(runner *rn)
     }
 }
 
-/* ---- the sweep ---- */
+/* ---- the farm ---- */
 
-/* Whether stderr ends on a terminal. Under a local mpirun a rank's stderr is a pipe to mpirun
- * (and its stdout a pty, terminal or not), so it is mpirun's own stderr that tells; a parent
- * we cannot look at (srun, a remote orted, not Linux) counts as no terminal: plain lines. */
-static int on_terminal(void)
+int ps_farm_run(MPI_Comm comm, const ps_group *g, const int64_t *order, const double *cost,
+                int64_t n, const ps_farm_callbacks *cb)
 {
-    if (isatty(2)) return 1;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/fd/2", (long)getppid());
-    int fd = open(path, O_WRONLY | O_NOCTTY);
-    if (fd < 0) return 0;
-    int tty = isatty(fd);
-    close(fd);
-    return tty;
-}
-
-/* Every run of the grid must fit in --max-mem. Checked before the file is touched, on every
- * rank alike, so that all ranks refuse together instead of one failing mid-sweep. Returns 0,
- * or 1 with the complaint in msg. */
-static int check_grid(const ps_options *o, int P, char *msg, size_t len)
-{
-    ps_params p = o->p;
-    for (int iw = 0; iw < o->gw_range.n; iw++) {
-        p.gw = ps_range_at(&o->gw_range, iw);
-        int64_t w = ps_width(p.d, p.gw);
-        if (w < 1) {
-            snprintf(msg, len, "--gw: d^gw = %d^%.17g is outside [1, 2^53]", p.d, p.gw);
-            return 1;
-        }
-        if (ps_group_memory_check(&p, w, P, 0.0, msg, len)) return 1;
-    }
-    return 0;
-}
-
-/* A refusal every rank reached alike: one line from rank 0, status 2 everywhere. The barrier
- * lets rank 0's line out before mpirun reacts to the first exit. */
-static noreturn void refuse(MPI_Comm comm, int rank, const char *msg)
-{
-    if (rank == 0) {
-        fprintf(stderr, "phasesweep: %s\n", msg);
-        fflush(stderr);
-    }
-    MPI_Barrier(comm);
-    exit(PS_EXIT_USAGE);
-}
-
-int ps_sweep_main(MPI_Comm comm, const ps_options *o)
-{
-    double t0 = ps_progress_now();
-    ps_signals *sig = ps_signals_install();
-    int rank, ranks;
+    int rank;
     PS_MPI(MPI_Comm_rank(comm, &rank));
-    PS_MPI(MPI_Comm_size(comm, &ranks));
-    char msg[512];
-    int P = ps_group_resolve(o, ranks, msg, sizeof msg);
-    /* the smallest group (the last one, when P does not divide the ranks) needs the most */
-    if (!P || check_grid(o, ranks % P ? ranks % P : P, msg, sizeof msg)) refuse(comm, rank, msg);
-
-    /* one writer per --out, from before the existence checks to after the close */
-    char lmsg[1024] = "";
-    /* the path before the lock (a symlinked lock, /proc, a name too long for MPI-IO) */
-    if (rank == 0 && o->out)
-        ps_outpath_problem(o->out, o->resume ? PS_OUT_RESUME : PS_OUT_SWEEP, lmsg, sizeof lmsg);
-    ps_lock *lock = ps_lock_claim(comm, o->out, lmsg, sizeof lmsg);
-    ps_sweep_file *f = o->resume ? ps_sweep_resume(comm, o) : ps_sweep_create(comm, o);
-    if (rank == 0) ps_blas_warn(stderr); /* once, after every refusal; never fails */
-    int64_t total = ps_task_count(o);
-    uint8_t *done = ps_malloc((size_t)total, "done flags");
-    ps_sweep_read_done(f, done);
-    /* --part: the other parts' tasks count as done here and are left out of the totals */
-    int64_t others = ps_tasks_keep_part(o, done);
     /* the farm's protocol runs among the group leaders only */
-    ps_group g;
-    ps_group_split(comm, P, o->block, &g);
     MPI_Comm fc;
-    PS_MPI(MPI_Comm_split(comm, g.rank == 0 ? 0 : MPI_UNDEFINED, rank, &fc));
-    int leaders = (ranks + P - 1) / P;
-
-    runner rn = {.o = o, .f = f, .g = &g, .teacher_replica = -1};
-    master m = {0};
-    if (g.rank != 0) {
+    PS_MPI(MPI_Comm_split(comm, g->rank == 0 ? 0 : MPI_UNDEFINED, rank, &fc));
+    runner rn = {.g = g, .cb = cb};
+    int signal = 0;
+    if (g->rank != 0) {
         run_member(&rn);
     } else if (rank == 0) {
-        int64_t n_done = 0;
-        for (int64_t t = 0; t < total; t++) n_done += done[t] != 0;
-        int64_t *order = ps_malloc(sizeof *order * (size_t)(total - n_done + 1), "task order");
-        double *cost = ps_malloc(sizeof *cost * (size_t)(total - n_done + 1), "task costs");
-        m = (master){.comm = fc, .ranks = leaders, .order = order, .cost = cost};
-        m.n_order = ps_tasks_order(o, done, order);
-        double cost_left = 0;
-        for (int64_t i = 0; i < m.n_order; i++) {
-            ps_params p = ps_task_params(o, order[i]);
-            cost_left += cost[i] = ps_task_cost(&p);
-        }
+        int leaders;
+        PS_MPI(MPI_Comm_size(fc, &leaders));
+        master m = {.comm = fc, .ranks = leaders, .order = order, .cost = cost, .n_order = n,
+                    .rn = &rn};
         m.holds = ps_malloc(sizeof *m.holds * (size_t)leaders, "farm state");
         for (int w = 0; w < leaders; w++) m.holds[w] = -1;
         m.notified = ps_calloc((size_t)leaders, 1, "farm state");
         m.retired = ps_calloc((size_t)leaders, 1, "farm state");
         m.stop_sends = ps_malloc(sizeof *m.stop_sends * (size_t)leaders, "farm state");
-        ps_progress_start(&m.pr, total - others, n_done - others, cost_left, leaders,
-                          on_terminal(), t0);
-        m.pr.unit = P > 1 ? "group" : "rank";
         run_master(&m, &rn);
-    } else {
-        worker k = {.comm = fc};
-        run_worker(&k, &rn);
-    }
-    if (g.size > 1 && g.rank == 0) group_task(&g, STOP); /* the members' last word */
-
-    if (rn.teacher_replica >= 0) ps_teacher_free(&rn.teacher);
-    if (fc != MPI_COMM_NULL) PS_MPI(MPI_Comm_free(&fc));
-    ps_group_free(&g);
-    ps_sweep_close(f);
-    ps_lock_release(lock);
-    if (rank == 0) {
-        /* A signal caught after the last task ended changes nothing: the sweep is complete. */
-        int stopped = m.pr.done < m.pr.total && (m.signal || ps_signal_caught());
-        int signal = m.signal ? m.signal : ps_signal_caught();
-        ps_progress_finish(&m.pr, ps_progress_now(), stopped ? signal : 0);
-        free((void *)m.order);
-        free((void *)m.cost);
+        signal = m.signal;
         free(m.holds);
         free(m.notified);
         free(m.retired);
         free(m.stop_sends);
+    } else {
+        worker k = {.comm = fc, .rn = &rn};
+        run_worker(&k, &rn);
     }
-    free(done);
-    ps_signals_restore(sig);
-    return 0;
+    if (g->size > 1 && g->rank == 0) group_task(g, STOP); /* the members' last word */
+    if (fc != MPI_COMM_NULL) PS_MPI(MPI_Comm_free(&fc));
+    return signal;
 }

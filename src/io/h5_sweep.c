@@ -80,27 +80,6 @@ static void result_store(const ps_layout_var *v, const void *buf, ps_result *res
     if (fld) ps_result_store(fld, res, x, i);
 }
 
-/* ---- agreement across ranks ---- */
-
-static void barrier_cleanup(void *comm) { MPI_Barrier(*(MPI_Comm *)comm); }
-
-/* Rank 0's verdict, msg (PS_H5_MSG bytes), for every rank: when it is a refusal, all exit with
- * status 2 and the line is printed once, by rank 0, as for command-line errors. */
-static void agree(MPI_Comm comm, char *msg)
-{
-    int rank;
-    PS_MPI(MPI_Comm_rank(comm, &rank));
-    PS_MPI(MPI_Bcast(msg, PS_H5_MSG, MPI_CHAR, 0, comm));
-    if (!msg[0]) return;
-    if (rank == 0) {
-        /* the barrier in the cleanup runs after the line is out: no rank exits before it */
-        ps_set_cleanup(barrier_cleanup, &comm);
-        ps_usage_error("%s", msg);
-    }
-    PS_MPI(MPI_Barrier(comm));
-    exit(PS_EXIT_USAGE);
-}
-
 static hid_t mpio_fapl(MPI_Comm comm)
 {
     hid_t fapl = (hid_t)PS_H5(H5Pcreate(H5P_FILE_ACCESS));
@@ -262,18 +241,22 @@ static ps_sweep_file *open_collective(MPI_Comm comm, const ps_options *o, unsign
     return f;
 }
 
-ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
+int ps_sweep_create(MPI_Comm comm, const ps_options *o, ps_sweep_file **out, char *msg,
+                    size_t len)
 {
-    int rank;
+    int rank, code = 0;
     long pid = (long)getpid();
-    char msg[PS_H5_MSG] = "", tmp[PATH_MAX + 32];
+    char tmp[PATH_MAX + 32];
+    *out = NULL;
     PS_MPI(MPI_Comm_rank(comm, &rank));
     if (rank == 0) {
-        create_problem(o, msg, sizeof msg);
+        create_problem(o, msg, len);
         if (!msg[0] && snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid) >= (int)sizeof tmp)
-            snprintf(msg, sizeof msg, "--out: %s: path too long", o->out);
+            snprintf(msg, len, "--out: %s: path too long", o->out);
+        code = msg[0] ? PS_EXIT_USAGE : 0;
     }
-    agree(comm, msg);
+    /* rank 0's verdict for every rank: a refusal leaves nothing made */
+    if (ps_verdict(comm, 0, code, msg, len)) return PS_EXIT_USAGE;
     PS_MPI(MPI_Bcast(&pid, 1, MPI_LONG, 0, comm));
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->out, pid);
     ps_provenance pv;
@@ -291,7 +274,8 @@ ps_sweep_file *ps_sweep_create(MPI_Comm comm, const ps_options *o)
     PS_MPI(MPI_Bcast(&built, 1, MPI_INT, 0, comm));
     ps_sweep_file *f = open_collective(comm, o, H5F_ACC_RDWR);
     f->pv = pv;
-    return f;
+    *out = f;
+    return 0;
 }
 
 /* ---- resume ---- */
@@ -380,20 +364,22 @@ int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
     return msg[0] != 0;
 }
 
-ps_sweep_file *ps_sweep_resume(MPI_Comm comm, const ps_options *o)
+int ps_sweep_resume(MPI_Comm comm, const ps_options *o, ps_sweep_file **out, char *msg,
+                    size_t len)
 {
-    int rank;
-    char msg[PS_H5_MSG] = "";
+    int rank, code = 0;
+    *out = NULL;
     PS_MPI(MPI_Comm_rank(comm, &rank));
     /* checked serially, before any collective open: a refusal leaves nothing open */
-    if (rank == 0) ps_sweep_check(o->out, o, msg, sizeof msg);
-    agree(comm, msg);
+    if (rank == 0) code = ps_sweep_check(o->out, o, msg, len) ? PS_EXIT_USAGE : 0;
+    if (ps_verdict(comm, 0, code, msg, len)) return PS_EXIT_USAGE;
 
     ps_provenance pv;
     ps_provenance_collect(&pv, comm, o);
     ps_sweep_file *f = open_collective(comm, o, H5F_ACC_RDWR);
     f->pv = pv;
-    return f;
+    *out = f;
+    return 0;
 }
 
 /* ---- tasks ---- */

@@ -227,12 +227,12 @@ void ps_out_problem(const char *out, char *msg, size_t len)
     ps_outpath_problem(out, PS_OUT_TRACE, msg, len);
 }
 
-ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len)
+int ps_lock_claim(MPI_Comm comm, const char *out, ps_lock **lock, char *msg, size_t len)
 {
-    int rank, n = (int)len;
+    int rank, code = msg[0] ? PS_EXIT_USAGE : 0;
     ps_lock *l = NULL;
     PS_MPI(MPI_Comm_rank(comm, &rank));
-    if (rank == 0 && !msg[0] && out) {
+    if (rank == 0 && !code && out) {
         int rc = ps_lock_take(out, &l, msg, len);
         if (rc == 3) {
             fprintf(stderr, "phasesweep: warning: %s; a second writer of %s would not be "
@@ -240,15 +240,9 @@ ps_lock *ps_lock_claim(MPI_Comm comm, const char *out, char *msg, size_t len)
             fflush(stderr);
         }
         /* 2: the caller's checks name the directory's problem */
-        if (rc != 1 && rc != 4) msg[0] = 0;
+        if (rc == 1 || rc == 4) code = PS_EXIT_USAGE;
+        else msg[0] = 0;
     }
-    PS_MPI(MPI_Bcast(msg, n, MPI_CHAR, 0, comm));
-    if (!msg[0]) return l;
-    if (rank == 0) {
-        fprintf(stderr, "phasesweep: %s\n", msg);
-        fflush(stderr);
-    }
-    /* the line is out before any rank exits and mpirun reacts */
-    MPI_Barrier(comm);
-    exit(PS_EXIT_USAGE);
+    *lock = l;
+    return ps_verdict(comm, 0, code, msg, len);
 }
