@@ -96,6 +96,15 @@ static const ps_option table[] = {
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
      "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",
      "Input and output", 0, 0},
+    {"from", PS_OPT_STRING, OFF(from), 0, 0, RT, 0,
+     "sweep file: compute one of its tasks (--task or --at), options from the file",
+     "Input and output", 0, 0},
+    {"task", PS_OPT_STRING, OFF(task), 0, 0, RT, 0,
+     "with --from: the task's indices I,J,... in the file's dimension order, replica last",
+     "Input and output", 0, 0},
+    {"at", PS_OPT_STRING, OFF(at), 0, 0, RT, 0,
+     "with --from: the task by coordinates, e.g. gamma_s=-1.85,gamma_w=2.25,replica=0 "
+     "(nearest stored point)", "Input and output", 0, 0},
     {"config", PS_OPT_STRING, OFF(config), 0, 0, SWEEP, 0,
      "INI file of options, key = value (see below); the command line wins",
      "Input and output", 0, 0},
@@ -198,6 +207,9 @@ void ps_options_free(ps_options *o)
 {
     free((void *)o->out);
     free((void *)o->load);
+    free((void *)o->from);
+    free((void *)o->task);
+    free((void *)o->at);
     free((void *)o->config);
     free((void *)o->info_file);
     free((void *)o->layout);
@@ -206,6 +218,7 @@ void ps_options_free(ps_options *o)
     for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
     free(o->merge_parts);
     free((void *)o->est_wall);
+    o->from = o->task = o->at = NULL;
     o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
     o->est_wall = NULL;
     o->merge_parts = NULL;
@@ -602,6 +615,8 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const ps_option *opt = &table[i];
         if (!(opt->required & bit) || (o->given >> i & 1)) continue;
+        /* --from brings the run's parameters: trace_from.c checks the line */
+        if ((o->from || o->task || o->at) && !ps_option_is_steering(opt)) continue;
         /* --load may bring the weights, hence the width: main.c checks once it has read it */
         if (o->load && !strcmp(opt->name, "gw")) continue;
         char r[96];
@@ -750,7 +765,8 @@ static const char *value_name(const ps_option *opt)
     case PS_OPT_RANGE: return "A:B:N";
     case PS_OPT_MODE: return "MODE";
     case PS_OPT_FLAG: return "";
-    case PS_OPT_STRING: return !strcmp(opt->name, "layout") ? "json" : !strcmp(opt->name, "part") ? "I/N" : "FILE";
+    case PS_OPT_STRING: return !strcmp(opt->name, "layout") ? "json" : !strcmp(opt->name, "part") ? "I/N"
+                             : !strcmp(opt->name, "task") ? "I,J,..." : !strcmp(opt->name, "at") ? "NAME=X,..." : "FILE";
     }
     return "";
 }
