@@ -30,6 +30,8 @@ typedef struct ps_axis_value {
     uint64_t u;
 } ps_axis_value;
 
+/* Every axis, in the table's order (the grid's three first). */
+const ps_axis *ps_axes(int *n);
 /* The axis of that dimension name, or NULL. */
 const ps_axis *ps_axis_find(const char *dim);
 /* p's field of axis a, and storing v into it (INT: v.i must fit an int; 0, or -1 if not). */

@@ -71,8 +71,7 @@ static void check_line(const ps_options *o)
     const ps_option *table = ps_option_table(&n);
     for (size_t i = 0; i < n; i++)
         if ((table[i].commands & (1u << o->cmd)) && !ps_option_is_steering(&table[i]) &&
-            ps_option_given(o, table[i].name) &&
-            ps_option_find(table[i].name, o->cmd) == &table[i])
+            ps_option_given(o, table[i].name))
             ps_usage_error("--%s: not with --from: the run's parameters come from %s; only "
                            "run-steering options (--threads, --max-mem, --group-size, --block, "
                            "--out, --json, --text) may be given", table[i].name, o->from);
@@ -246,41 +245,38 @@ static int parse_value(const ps_axis *a, const char *text, ps_axis_value *v)
     return !*end && !errno && (a->kind != PS_AXIS_REAL || isfinite(v->x));
 }
 
-/* The stored point of d nearest to v: exact for integer axes; for a real axis the nearest
- * coordinate (the first on ties) within half a spacing of the stored range. */
+/* u < v in a's kind. */
+static int less(const ps_axis *a, ps_axis_value u, ps_axis_value v)
+{
+    return a->kind == PS_AXIS_REAL ? u.x < v.x : a->kind == PS_AXIS_INT ? u.i < v.i : u.u < v.u;
+}
+
+/* The stored point of d at v: exact for an integer axis; for a real axis the nearest
+ * coordinate (the first on ties) within half a grid step of the stored range. */
 static hsize_t nearest(const ps_options *o, const dim *d, ps_axis_value v, int *exact)
 {
-    char text[64], lo[64], hi[64];
-    hsize_t best = 0, first = 0, last = 0;
+    const ps_axis *a = d->axis;
+    hsize_t best = 0, lo = 0, hi = 0;
+    *exact = 0;
     for (hsize_t k = 0; k < d->n; k++) {
-        if (ps_axis_same(d->axis, d->coord[k], v)) {
-            *exact = 1;
-            return k;
-        }
-        const ps_axis_value c = d->coord[k];
-        int below = d->axis->kind == PS_AXIS_REAL ? c.x < d->coord[first].x
-                    : d->axis->kind == PS_AXIS_INT ? c.i < d->coord[first].i
-                                                   : c.u < d->coord[first].u;
-        int above = d->axis->kind == PS_AXIS_REAL ? c.x > d->coord[last].x
-                    : d->axis->kind == PS_AXIS_INT ? c.i > d->coord[last].i
-                                                   : c.u > d->coord[last].u;
-        if (below) first = k;
-        if (above) last = k;
-        if (d->axis->kind == PS_AXIS_REAL && fabs(c.x - v.x) < fabs(d->coord[best].x - v.x))
+        if (ps_axis_same(a, d->coord[k], v)) return *exact = 1, k;
+        if (less(a, d->coord[k], d->coord[lo])) lo = k;
+        if (less(a, d->coord[hi], d->coord[k])) hi = k;
+        if (a->kind == PS_AXIS_REAL && fabs(d->coord[k].x - v.x) < fabs(d->coord[best].x - v.x))
             best = k;
     }
-    *exact = 0;
-    ps_axis_format(d->axis, v, text, sizeof text);
-    ps_axis_format(d->axis, d->coord[first], lo, sizeof lo);
-    ps_axis_format(d->axis, d->coord[last], hi, sizeof hi);
-    if (d->axis->kind != PS_AXIS_REAL)
+    char text[64], first[64], last[64];
+    ps_axis_format(a, v, text, sizeof text);
+    ps_axis_format(a, d->coord[lo], first, sizeof first);
+    ps_axis_format(a, d->coord[hi], last, sizeof last);
+    if (a->kind != PS_AXIS_REAL)
         ps_usage_error("--at: %s=%s is not stored in %s (%s holds %llu values in [%s, %s])",
-                       d->name, text, o->from, d->name, (unsigned long long)d->n, lo, hi);
-    const double a = d->coord[first].x, b = d->coord[last].x;
-    const double half = d->n > 1 ? 0.5 * (b - a) / (double)(d->n - 1) : 0.0;
-    if (!(v.x >= a - half && v.x <= b + half))
+                       d->name, text, o->from, d->name, (unsigned long long)d->n, first, last);
+    const double x = d->coord[lo].x, y = d->coord[hi].x;
+    const double half = d->n > 1 ? 0.5 * (y - x) / (double)(d->n - 1) : 0.0;
+    if (!(v.x >= x - half && v.x <= y + half))
         ps_usage_error("--at: %s=%s is out of the stored range [%s, %s] of %s (%llu points)",
-                       d->name, text, lo, hi, d->name, (unsigned long long)d->n);
+                       d->name, text, first, last, d->name, (unsigned long long)d->n);
     return best;
 }
 

@@ -26,6 +26,12 @@ static const ps_axis axes[] = {
     {"diverge_factor", "diverge-factor", PS_AXIS_REAL, F(diverge_factor), 0},
 };
 
+const ps_axis *ps_axes(int *n)
+{
+    *n = (int)(sizeof axes / sizeof axes[0]);
+    return axes;
+}
+
 const ps_axis *ps_axis_find(const char *dim)
 {
     for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++)
