@@ -27,7 +27,7 @@
 #include "tasks.h"
 
 #define MAX_DIMS 16
-#define MAX_POINTS 100000000 /* per dimension: what the coordinates may declare */
+#define MAX_POINTS 1000000   /* per dimension (--replicas at most): what may be read */
 #define TASK_VAR "done"      /* the per-task variable whose dimensions are read */
 
 typedef struct dim {

@@ -363,3 +363,25 @@ def test_sigusr1_stopped_sweep(tmp_path):
 
     ok(phasesweep(*STOPPED, "--out", out, "--resume", ranks=2, cwd=tmp_path))
     assert_reproduces(out, not_done, t_new)
+
+
+def test_part_file(tmp_path):
+    """A part (sweep --part I/N) holds the whole grid: its own tasks reproduce, the others
+    are computed with a note, and equal the whole sweep's."""
+    part, whole = tmp_path / "p0.h5", tmp_path / "whole.h5"
+    ok(phasesweep(*SWEEP, "--part", "0/2", "--out", part))
+    ok(phasesweep(*SWEEP, "--out", whole))
+    with h5py.File(part, "r") as f:
+        done = f["done"][...]
+    mine = tuple(int(i) for i in np.argwhere(done == 1)[0])
+    other = tuple(int(i) for i in np.argwhere(done == 0)[0])
+    out = tmp_path / "mine.h5"
+    res = ok(phasesweep("trace", "--from", part, "--task", ",".join(map(str, mine)),
+                        "--out", out))
+    assert res.stderr == ""
+    assert_reproduces(part, mine, out)
+    out = tmp_path / "other.h5"
+    res = ok(phasesweep("trace", "--from", part, "--task", ",".join(map(str, other)),
+                        "--out", out))
+    assert "not done" in res.stderr
+    assert_reproduces(whole, other, out)
