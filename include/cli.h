@@ -30,6 +30,7 @@ typedef struct ps_options {
     int replicas;           /* sweep */
     const char *out;        /* trace/sweep output */
     const char *load;       /* run/trace: --load FILE.h5 */
+    const char *from, *task, *at; /* run/trace: --from SWEEP.h5 --task I,J,.. | --at N=X,.. */
     const char *config;     /* sweep: --config FILE.ini */
     const char *info_file;  /* info: positional */
     const char *layout;     /* info: --layout json */

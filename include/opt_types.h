@@ -25,6 +25,7 @@ typedef struct ps_opt_type_ops {
     /* "CMD needs --NAME <needs>", followed by the range and ")" when help_range */
     const char *needs;
     int takes_value; /* 0: a flag, given alone (--no-theory); 1: --NAME VALUE or --NAME=VALUE */
+    size_t size;     /* bytes of the field in ps_options (to copy a value from one to another) */
 } ps_opt_type_ops;
 
 const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type);

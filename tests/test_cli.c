@@ -101,7 +101,7 @@ static void test_identity(void **state)
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
                                         "replica", "layout", "partial", "ranks", "wall",
-                                        "pilot", "pilot-d"};
+                                        "pilot", "pilot-d", "from", "task", "at"};
     size_t n, seen = 0;
     const ps_option *t = ps_option_table(&n);
     for (size_t i = 0; i < n; i++) {

@@ -36,6 +36,9 @@ void ps_options_free(ps_options *o)
 {
     free((void *)o->out);
     free((void *)o->load);
+    free((void *)o->from);
+    free((void *)o->task);
+    free((void *)o->at);
     free((void *)o->config);
     free((void *)o->info_file);
     free((void *)o->layout);
@@ -44,6 +47,7 @@ void ps_options_free(ps_options *o)
     for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
     free(o->merge_parts);
     free((void *)o->est_wall);
+    o->from = o->task = o->at = NULL;
     o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
     o->est_wall = NULL;
     o->merge_parts = NULL;
@@ -175,6 +179,8 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
     for (size_t i = 0; i < n_rows; i++) {
         const ps_option *opt = &table[i];
         if (!(opt->required & bit) || (o->given >> i & 1)) continue;
+        /* --from brings the run's parameters: trace_from.c checks the line */
+        if ((o->from || o->task || o->at) && !(opt->props & PS_OPT_STEERS)) continue;
         /* --load may bring it (the width of W1): main.c checks once it has read the file */
         if (o->load && (opt->props & PS_OPT_FROM_LOAD)) continue;
         const ps_opt_type_ops *t = ps_opt_type(opt->type);

@@ -24,6 +24,7 @@
 #include "run.h"
 #include "signals.h"
 #include "sweep.h"
+#include "trace_from.h"
 
 
 static void put_number(double v)
@@ -177,6 +178,7 @@ static int cmd_run(ps_options *o)
 static int run_or_trace(ps_options *o, int rank)
 {
     ps_usage_quiet(rank != 0); /* every rank meets the same bad input; rank 0 says it */
+    ps_from_resolve(o, rank);  /* --from SWEEP.h5 --task ...: the task's options */
     return cmd_run(o);
 }
 
@@ -212,13 +214,18 @@ static const ps_command_def commands[] = {
     [PS_CMD_RUN] = {"run",
         "phasesweep run --gs GAMMA_S --gw GAMMA_W [options]",
         "Trains one two-layer linear network at one (gamma_s, gamma_w) point, GD and the\n"
-        "self-consistent dynamics side by side, and prints its metrics as one JSON line.",
+        "self-consistent dynamics side by side, and prints its metrics as one JSON line.\n"
+        "With --from SWEEP.h5 and --task I,J,... or --at NAME=X,..., one task of a sweep file,\n"
+        "its parameters read from the file: the values the sweep stored, bit for bit.",
         "phasesweep run --d 200 --rank 5 --gs -1.5 --gw 2",
         run_or_trace},
     [PS_CMD_TRACE] = {"trace",
         "phasesweep trace --gs GAMMA_S --gw GAMMA_W --out FILE.h5 [options]",
         "Like run, and writes every iteration's errors and singular values of GD and of the\n"
-        "theory to FILE.h5 (replacing an existing file).",
+        "theory to FILE.h5 (replacing an existing file). With --from SWEEP.h5 and --task\n"
+        "I,J,... (indices in the file's dimension order, replica last) or --at NAME=X,...\n"
+        "(coordinates, nearest stored point), one task of a sweep, its parameters read from\n"
+        "the file: its final and minimum values equal the sweep's, bit for bit.",
         "phasesweep trace --d 500 --gs -1.85 --gw 2.25 --lr-scale 5 --max-iter 100 --no-stop \\\n"
         "      --out fig1.h5",
         run_or_trace},

@@ -390,20 +390,24 @@ static int equal_string(const ps_option *opt, const void *a, const void *b)
 
 #define NUMBER "(a number in "
 static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
-    [PS_OPT_INT] = {"INT", parse_int, format_int, range_int, equal_int, NULL, 1, NUMBER, 1},
-    [PS_OPT_U64] = {"INT", parse_u64, format_u64, range_u64, equal_u64, NULL, 1, NUMBER, 1},
+    [PS_OPT_INT] = {"INT", parse_int, format_int, range_int, equal_int, NULL, 1, NUMBER, 1,
+        sizeof(int)},
+    [PS_OPT_U64] = {"INT", parse_u64, format_u64, range_u64, equal_u64, NULL, 1, NUMBER, 1,
+        sizeof(uint64_t)},
     [PS_OPT_DOUBLE] = {"X", parse_double, format_double, range_real, equal_double, help_double,
-                       1, NUMBER, 1},
+                       1, NUMBER, 1, sizeof(double)},
     [PS_OPT_BYTES] = {"BYTES", parse_bytes, format_bytes_field, range_bytes, equal_double,
-                      NULL, 1, NUMBER, 1},
+                      NULL, 1, NUMBER, 1, sizeof(double)},
     [PS_OPT_RANGE] = {"A:B:N", parse_range, format_range, range_real, equal_range, NULL, 1,
-                      "A:B:N (A, B in ", 1},
-    [PS_OPT_MODE] = {"MODE", parse_mode, format_mode, range_mode, equal_mode, NULL, 1, NUMBER, 1},
-    [PS_OPT_FLAG] = {"", parse_flag, format_flag, range_flag, equal_int, help_flag, 0, "", 0},
+                      "A:B:N (A, B in ", 1, sizeof(ps_range)},
+    [PS_OPT_MODE] = {"MODE", parse_mode, format_mode, range_mode, equal_mode, NULL, 1, NUMBER, 1,
+        sizeof(enum ps_mode)},
+    [PS_OPT_FLAG] = {"", parse_flag, format_flag, range_flag, equal_int, help_flag, 0, "", 0,
+        sizeof(int)},
     [PS_OPT_STRING] = {"FILE", parse_string, format_string, range_string, equal_string,
-                       help_string, 0, "FILE", 1},
+                       help_string, 0, "FILE", 1, sizeof(char *)},
     [PS_OPT_GROUP] = {"INT", parse_group, format_group, range_group, equal_int, NULL, 1,
-                      NUMBER, 1},
+                      NUMBER, 1, sizeof(int)},
 };
 
 const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type)
