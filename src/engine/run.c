@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "cost.h"
 
 static double now_seconds(void)
 {
@@ -142,7 +143,7 @@ void ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_tra
     int64_t width = ps_width(p->d, p->gw);
     double sigma2 = ps_sigma2(p->d, p->gs);
     int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
-    double need = ps_run_bytes(p->d, m);
+    double need = ps_cost_params(p, 1, tr != NULL).bytes;
     if (width < 1)
         ps_usage_error("--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);
     if (!(mk && mk->make) && need > p->max_mem)
