@@ -41,10 +41,4 @@ ps_engine ps_engine_dist_solver(MPI_Comm group, const ps_teacher *t, ps_coords *
  * Returns 0, or -1 (and 0x0) when P < 1. */
 int ps_dist_grid_shape(int P, int *prow, int *pcol);
 
-/* Bytes one rank of a P-rank group allocates in steady state, without tracing (its blocks
- * of the coordinates, of the d x d matrices and of the eigensolver's workspace); for the
- * --max-mem check. Not included: the full teacher and coordinates every rank holds until
- * ps_engine_dist returns (2 d^2 + 2 m d doubles), nor PBLAS's transient panel buffers. */
-double ps_dist_run_bytes(int d, int64_t m, int P, int theory);
-
 #endif

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cli.h"
+#include "cost.h"
 #include "run.h"
 
 typedef struct ps_group {
@@ -22,8 +23,8 @@ typedef struct ps_group {
 
 /* --group-size auto. Task parallelism is 97-99% efficient while there are at least as many
  * tasks as ranks, and a group of P is slower than P ranks on P tasks, so:
- *  - P = the smallest divisor of nranks whose per-rank share (ps_group_run_bytes at the
- *    widest m) fits max_mem -- 1 whenever a run fits one rank;
+ *  - P = the smallest divisor of nranks whose per-rank peak (ps_cost_of the widest run with
+ *    that P) fits max_mem -- 1 whenever a run fits one rank;
  *  - and only when there are fewer tasks than ranks and d >= PS_GROUP_CROSSOVER_D, possibly
  *    more: the largest divisor P of nranks with P <= nranks / ntasks (the tasks still run at
  *    once) and d^3 / P >= PS_GROUP_CROSSOVER_D^3 / 2 (each rank keeps the share a 2-rank
@@ -34,8 +35,7 @@ typedef struct ps_group {
  * dsyevr/pdsyevd step lost at 1024: 0.84x / 0.69x). 512 keeps a margin above the smallest d
  * measured; bench_dist_mpi prints the crossover of the machine at hand next to this constant. */
 #define PS_GROUP_CROSSOVER_D 512
-int ps_group_auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory,
-                       double max_mem);
+int ps_group_auto_size(const ps_cost_in *widest, int nranks, int64_t ntasks, double max_mem);
 
 /* --group-size resolved against nranks (0 = auto: ps_group_auto_size with the command's task
  * count -- 1 for run/trace -- and its widest run): P, or 0 with a one-line complaint in msg
@@ -45,14 +45,11 @@ int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len);
 void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g);
 void ps_group_free(ps_group *g);
 
-/* Bytes one rank of a group of P needs at its peak: its share of the run plus the full
- * teacher and initial coordinates every rank draws before keeping its blocks. */
-double ps_group_run_bytes(int d, int64_t m, int P, int theory);
-
 /* The refusal before anything big is allocated, shared by run, trace and sweep: 0 when a run
- * at this width fits --max-mem on every rank of a group of P (extra: further bytes, e.g. a
- * trace's series) and an explicit run can index it; else 1 with a one-line message. */
-int ps_group_memory_check(const ps_params *p, int64_t width, int P, double extra, char *msg,
+ * at this width fits --max-mem on every rank of a group of P (ps_cost_of's peak per rank,
+ * with a trace's records and SVD workspace when trace) and an explicit run can index it;
+ * else 1 with a one-line message. */
+int ps_group_memory_check(const ps_params *p, int64_t width, int P, int trace, char *msg,
                           size_t len);
 
 /* The hook of a group's run: `inner` is the leader's own hook (NULL on members); the group

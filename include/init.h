@@ -28,9 +28,6 @@ void ps_teacher_generate(ps_teacher *t, const ps_params *p);
 void ps_teacher_from(ps_teacher *t, int d, int k, const double *Astar, const double *E);
 void ps_teacher_free(ps_teacher *t);
 
-/* Bytes a run at (d, m) allocates, all buffers included; for the --max-mem check. */
-double ps_run_bytes(int d, int64_t m);
-
 /* Initial coordinates for the params' (gs, gw, seed, replica): explicit mode draws W1, W2 in
  * full (m = w); reduced mode draws M = [W1 | W2^T] when w < 2d (the same numbers as explicit
  * mode) and the Bartlett factor of M when w >= 2d (m = 2d). Allocates. */

@@ -1,8 +1,8 @@
 /* progress: what rank 0 tells the user on stderr during a sweep. On a terminal one live line,
  * rewritten at most 4 times a second; otherwise (a Slurm log) a plain line every 10 s; at the
  * end a summary with the wall time and the parallel efficiency = sum of task seconds /
- * (wall x ranks). The ETA weighs the tasks left by their estimated cost (ps_task_cost), since
- * the expensive ones run first. */
+ * (wall x ranks). The ETA weighs the tasks left by their estimated cost (their expected flops,
+ * cost.h), since the expensive ones run first. */
 #ifndef PS_PROGRESS_H
 #define PS_PROGRESS_H
 

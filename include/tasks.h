@@ -13,11 +13,6 @@ void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r);
 /* o->p with gs = gs_range[is], gw = gw_range[iw], replica = r. */
 ps_params ps_task_params(const ps_options *o, int64_t t);
 
-/* A deterministic estimate of a run's work (flops-like units): the cost of one iteration at
- * m = min(w, 2d) (w in explicit mode) times the expected iterations, which grow into the
- * active corner (small gs + gw), capped at max_iter. */
-double ps_task_cost(const ps_params *p);
-
 /* Writes the tasks not done (done: [n_s][n_w][R] flags) into order, the order to hand them
  * out in, and returns their number: replica by replica (a rank then regenerates its teacher
  * about once per replica), within a replica most expensive first (so the last tasks are the
@@ -25,7 +20,8 @@ double ps_task_cost(const ps_params *p);
 int64_t ps_tasks_order(const ps_options *o, const uint8_t *done, int64_t *order);
 
 /* --part: deals every task into one of n parts (part_of[t] in [0, n-1]), balanced by expected
- * cost: all tasks sorted by ps_task_cost, largest first (ties by index), then dealt like cards
+ * cost: all tasks sorted by their expected flops (ps_cost_params(p, 1, 0).flops, cost.h),
+ * largest first (ties by index), then dealt like cards
  * in snake order 0, 1, .., n-1, n-1, .., 1, 0, 0, 1, ... Part sizes differ by at most one and
  * their costs by at most the largest task's. Deterministic for a given sweep (its identity
  * options); every part computes the same dealing. */

@@ -1,6 +1,7 @@
 /* bench_core: per-step cost of the local engine, printed, never asserted.
  *   GD step (A = U2^T U1, R, both updates: 12 d^3 flops at m = 2d) vs OpenBLAS dgemm's rate,
- *   theory step (and its ratio to a GD step), the theory's eigensolvers side by side (time,
+ *   theory step (and its ratio to a GD step, next to the cost model's flops ratio, cost.h:
+ *   docs/performance.md states the factor between them), the theory's eigensolvers (time,
  *   orthogonality), reduced vs explicit at d = 100, and a full 750-iteration run at d = 200.
  * Times are medians of repeats: the machine may be shared. */
 #define _POSIX_C_SOURCE 200809L
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "blascheck.h"
+#include "cost.h"
 #include "dynamics.h"
 #include "run.h"
 
@@ -160,8 +162,8 @@ int main(void)
     const int ds[] = {50, 100, 200, 400};
     printf("phasesweep bench_core (1 BLAS thread; OpenBLAS kernel %s, CPU %s)\n", ps_blas_core(),
            ps_cpu_best_isa());
-    printf("%5s %12s %12s %12s %12s %9s %10s\n", "d", "gd_ms/step", "gd_GFLOP/s",
-           "dgemm_GFLOP/s", "theory_ms", "gd/dgemm", "theory/gd");
+    printf("%5s %12s %12s %12s %12s %9s %10s %10s %10s\n", "d", "gd_ms/step", "gd_GFLOP/s",
+           "dgemm_GFLOP/s", "theory_ms", "gd/dgemm", "theory/gd", "model", "meas/model");
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
         int d = ds[i];
         ps_params p = params_at(d, -1.5, 2.0, PS_MODE_REDUCED); /* w = d^2 >= 2d: m = 2d */
@@ -171,8 +173,11 @@ int main(void)
         double ms = gd_step_ms(&p, &t, reps_for(d));
         double gf = 12.0 * d * d * (double)d / (ms * 1e-3) * 1e-9, ref = dgemm_gflops(d);
         double th = sc_step_ms(d, &t, reps_for(d) / 2);
-        printf("%5d %12.3f %12.2f %12.2f %12.3f %8.0f%% %9.2fx\n", d, ms, gf, ref, th,
-               100 * gf / ref, th / ms);
+        p.theory = 1;
+        ps_cost c = ps_cost_params(&p, 1, 0); /* the model's theory/GD flops */
+        double model = c.flops_theory / c.flops_gd;
+        printf("%5d %12.3f %12.2f %12.2f %12.3f %8.0f%% %9.2fx %9.2fx %10.2f\n", d, ms, gf, ref,
+               th, 100 * gf / ref, th / ms, model, th / ms / model);
         ps_teacher_free(&t);
     }
 
@@ -202,8 +207,9 @@ int main(void)
         }
     }
 
-    printf("\nreduced vs explicit at d = 100 (ms per GD step)\n%10s %12s %12s\n", "w", "reduced",
-           "explicit");
+    printf("\nreduced vs explicit at d = 100 (ms per GD step; explicit/reduced measured and in the "
+           "cost model's flops)\n%10s %12s %12s %10s %10s\n", "w", "reduced", "explicit", "ratio",
+           "model");
     {
         ps_params p = params_at(100, -2.0, 2.0, PS_MODE_REDUCED);
         ps_teacher t;
@@ -213,7 +219,9 @@ int main(void)
             ps_params pr = params_at(100, -2.0, gws[i], PS_MODE_REDUCED);
             ps_params pe = params_at(100, -2.0, gws[i], PS_MODE_EXPLICIT);
             double r = gd_step_ms(&pr, &t, 100), e = gd_step_ms(&pe, &t, 5);
-            printf("%10lld %12.3f %12.3f\n", (long long)ps_width(100, gws[i]), r, e);
+            double model = ps_cost_params(&pe, 1, 0).flops_gd / ps_cost_params(&pr, 1, 0).flops_gd;
+            printf("%10lld %12.3f %12.3f %9.1fx %9.1fx\n", (long long)ps_width(100, gws[i]), r, e,
+                   e / r, model);
         }
         ps_teacher_free(&t);
     }

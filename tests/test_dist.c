@@ -371,6 +371,24 @@ static void test_grid_shape(void **state)
     assert_int_equal(ps_dist_grid_shape(0, &r, &c), -1);
 }
 
+/* The widest run of a sweep at (d, m) with the theory (m <= 2d: reduced, w = m). */
+static ps_cost_in widest(int d, int64_t m, int P, int theory)
+{
+    return (ps_cost_in){.d = d, .k = d / 4, .width = m, .mode = PS_MODE_REDUCED,
+                        .theory = theory, .P = P, .max_iter = 1000, .lr_scale = 8,
+                        .stop_rules = 1};
+}
+static int auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory, double max_mem)
+{
+    ps_cost_in in = widest(d, m, 1, theory);
+    return ps_group_auto_size(&in, nranks, ntasks, max_mem);
+}
+static double peak_bytes(int d, int64_t m, int P, int theory)
+{
+    ps_cost_in in = widest(d, m, P, theory);
+    return ps_cost_of(&in).bytes;
+}
+
 /* --group-size auto (ps_group_auto_size): P = 1 while tasks >= ranks and a run fits; groups
  * only for memory or, above the crossover d, for fewer tasks than ranks. */
 static void test_group_auto_size(void **state)
@@ -378,43 +396,35 @@ static void test_group_auto_size(void **state)
     const double big = 1e18;
     const int dx = PS_GROUP_CROSSOVER_D;
     /* many tasks, runs that fit: one rank per task, whatever d */
-    assert_int_equal(ps_group_auto_size(200, 8, 900, 400, 1, big), 1);
-    assert_int_equal(ps_group_auto_size(1024, 2, 2, 2048, 1, big), 1);
-    assert_int_equal(ps_group_auto_size(4 * dx, 16, 16, 8 * dx, 1, big), 1);
-    assert_int_equal(ps_group_auto_size(4096, 1, 1, 8192, 1, big), 1);
+    assert_int_equal(auto_size(200, 8, 900, 400, 1, big), 1);
+    assert_int_equal(auto_size(1024, 2, 2, 2048, 1, big), 1);
+    assert_int_equal(auto_size(4 * dx, 16, 16, 8 * dx, 1, big), 1);
+    assert_int_equal(auto_size(4096, 1, 1, 8192, 1, big), 1);
     /* fewer tasks than ranks below the crossover: still 1 (a group would be slower) */
-    assert_int_equal(ps_group_auto_size(dx - 1, 2, 1, 2 * dx, 1, big), 1);
-    assert_int_equal(ps_group_auto_size(200, 64, 1, 400, 1, big), 1);
+    assert_int_equal(auto_size(dx - 1, 2, 1, 2 * dx, 1, big), 1);
+    assert_int_equal(auto_size(200, 64, 1, 400, 1, big), 1);
     /* fewer tasks than ranks at and above it: the tasks spread over all ranks */
-    assert_int_equal(ps_group_auto_size(dx, 2, 1, 2 * dx, 1, big), 2);
-    assert_int_equal(ps_group_auto_size(dx, 8, 4, 2 * dx, 1, big), 2);   /* 8 / 4 tasks */
-    assert_int_equal(ps_group_auto_size(dx, 8, 3, 2 * dx, 1, big), 2);   /* floor(8 / 3) */
-    assert_int_equal(ps_group_auto_size(dx, 6, 1, 2 * dx, 1, big), 2);   /* d^3/3 < X^3/2 */
-    assert_int_equal(ps_group_auto_size(2 * dx, 16, 1, 4 * dx, 1, big), 16); /* 8 X^3/16 */
-    assert_int_equal(ps_group_auto_size(2 * dx, 32, 1, 4 * dx, 1, big), 16); /* not 32 */
-    assert_int_equal(ps_group_auto_size(2 * dx, 6, 1, 4 * dx, 1, big), 6);
-    assert_int_equal(ps_group_auto_size(2 * dx, 7, 1, 4 * dx, 1, big), 7); /* prime: all or 1 */
+    assert_int_equal(auto_size(dx, 2, 1, 2 * dx, 1, big), 2);
+    assert_int_equal(auto_size(dx, 8, 4, 2 * dx, 1, big), 2);   /* 8 / 4 tasks */
+    assert_int_equal(auto_size(dx, 8, 3, 2 * dx, 1, big), 2);   /* floor(8 / 3) */
+    assert_int_equal(auto_size(dx, 6, 1, 2 * dx, 1, big), 2);   /* d^3/3 < X^3/2 */
+    assert_int_equal(auto_size(2 * dx, 16, 1, 4 * dx, 1, big), 16); /* 8 X^3/16 */
+    assert_int_equal(auto_size(2 * dx, 32, 1, 4 * dx, 1, big), 16); /* not 32 */
+    assert_int_equal(auto_size(2 * dx, 6, 1, 4 * dx, 1, big), 6);
+    assert_int_equal(auto_size(2 * dx, 7, 1, 4 * dx, 1, big), 7); /* prime: all or 1 */
     /* memory: the smallest divisor whose share fits, even with many tasks and small d */
-    double one = ps_group_run_bytes(400, 800, 1, 1), two = ps_group_run_bytes(400, 800, 2, 1);
-    double three = ps_group_run_bytes(400, 800, 3, 1);
+    double one = peak_bytes(400, 800, 1, 1), two = peak_bytes(400, 800, 2, 1);
+    double three = peak_bytes(400, 800, 3, 1);
     assert_true(two < one && three < two);
-    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, one), 1);
-    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, 0.99 * one), 2);
-    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, 0.99 * two), 3);
-    assert_int_equal(ps_group_auto_size(400, 5, 1000, 800, 1, 0.99 * one), 5); /* 5 is prime */
-    assert_int_equal(ps_group_auto_size(400, 6, 1000, 800, 1, 1.0), 6); /* nothing fits */
+    assert_int_equal(auto_size(400, 6, 1000, 800, 1, one), 1);
+    assert_int_equal(auto_size(400, 6, 1000, 800, 1, 0.99 * one), 2);
+    assert_int_equal(auto_size(400, 6, 1000, 800, 1, 0.99 * two), 3);
+    assert_int_equal(auto_size(400, 5, 1000, 800, 1, 0.99 * one), 5); /* 5 is prime */
+    assert_int_equal(auto_size(400, 6, 1000, 800, 1, 1.0), 6); /* nothing fits */
     /* memory and the split together: the larger of the two */
-    double mem2 = ps_group_run_bytes(2 * dx, 4 * dx, 2, 1);
-    assert_int_equal(ps_group_auto_size(2 * dx, 4, 2, 4 * dx, 1, mem2), 2);
-    assert_int_equal(ps_group_auto_size(2 * dx, 4, 1, 4 * dx, 1, mem2), 4);
-}
-
-static void test_memory_share(void **state)
-{
-    /* a rank of a group of P holds ~1/P of the local engine's arrays */
-    double one = ps_dist_run_bytes(2048, 4096, 1, 1), two = ps_dist_run_bytes(2048, 4096, 2, 1);
-    assert_true(two < 0.51 * one && two > 0.49 * one);
-    assert_true(ps_dist_run_bytes(2048, 4096, 1, 0) < one);
+    double mem2 = peak_bytes(2 * dx, 4 * dx, 2, 1);
+    assert_int_equal(auto_size(2 * dx, 4, 2, 4 * dx, 1, mem2), 2);
+    assert_int_equal(auto_size(2 * dx, 4, 1, 4 * dx, 1, mem2), 4);
 }
 
 /* With 3 or more ranks: one case on a grid over every rank (e.g. 1x3). */
@@ -441,7 +451,6 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid_shape),
         cmocka_unit_test(test_group_auto_size),
-        cmocka_unit_test(test_memory_share),
         cmocka_unit_test_prestate(test_reduced_d64, &g),
         cmocka_unit_test_prestate(test_reduced_d150, &g),
         cmocka_unit_test_prestate(test_narrow_width, &g),

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "cost.h"
 #include "progress.h"
 #include "tasks.h"
 
@@ -67,23 +68,23 @@ static void test_cost_grows_with_width_and_activity(void **state)
     p.d = 100;
     p.gs = 0.5;
     p.gw = 0.5;
-    double narrow = ps_task_cost(&p);
+    double narrow = ps_cost_params(&p, 1, 0).flops;
     p.gw = 1.0; /* w = 100 < 2d */
-    double wide = ps_task_cost(&p);
+    double wide = ps_cost_params(&p, 1, 0).flops;
     assert_true(wide > narrow);
     p.gs = -1.5; /* gs + gw = -0.5: active */
-    double active = ps_task_cost(&p);
+    double active = ps_cost_params(&p, 1, 0).flops;
     assert_true(active > wide);
     p.gs = -10;
-    double capped = ps_task_cost(&p);
+    double capped = ps_cost_params(&p, 1, 0).flops;
     p.gs = -15;
-    assert_true(ps_task_cost(&p) == capped);
+    assert_true(ps_cost_params(&p, 1, 0).flops == capped);
     p.mode = PS_MODE_EXPLICIT;
     p.gw = 2.0; /* explicit: m = w = 10^4, far above 2d */
     p.gs = -1.0;
-    double explicit_cost = ps_task_cost(&p);
+    double explicit_cost = ps_cost_params(&p, 1, 0).flops;
     p.mode = PS_MODE_REDUCED;
-    assert_true(explicit_cost > ps_task_cost(&p));
+    assert_true(explicit_cost > ps_cost_params(&p, 1, 0).flops);
 }
 
 static void test_order_covers_undone_tasks_once(void **state)
@@ -121,7 +122,7 @@ static void test_order_replica_major_then_costliest_first(void **state)
         ps_params a = ps_task_params(&o, order[i - 1]), b = ps_task_params(&o, order[i]);
         assert_true(a.replica <= b.replica);
         if (a.replica != b.replica) continue;
-        double ca = ps_task_cost(&a), cb = ps_task_cost(&b);
+        double ca = ps_cost_params(&a, 1, 0).flops, cb = ps_cost_params(&b, 1, 0).flops;
         assert_true(ca >= cb);
         if (ca == cb) {
             assert_true(a.gs + a.gw <= b.gs + b.gw);
@@ -132,13 +133,13 @@ static void test_order_replica_major_then_costliest_first(void **state)
     double c0 = 0, cmin = INFINITY;
     for (int64_t t = 0; t < total; t++) {
         ps_params p = ps_task_params(&o, t);
-        double c = ps_task_cost(&p);
+        double c = ps_cost_params(&p, 1, 0).flops;
         if (p.replica == 0 && c > c0) c0 = c;
         if (c < cmin) cmin = c;
     }
     ps_params p0 = ps_task_params(&o, order[0]), pl = ps_task_params(&o, order[n - 1]);
-    assert_true(ps_task_cost(&p0) == c0);
-    assert_true(ps_task_cost(&pl) == cmin);
+    assert_true(ps_cost_params(&p0, 1, 0).flops == c0);
+    assert_true(ps_cost_params(&pl, 1, 0).flops == cmin);
     free(order);
     free(done);
 }

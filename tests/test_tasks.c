@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "cost.h"
 #include "tasks.h"
 
 static ps_options sweep_options(int n_s, int n_w, int R)
@@ -38,7 +39,7 @@ static void check_dealing(const ps_options *o, int n)
     for (int64_t t = 0; t < total; t++) {
         assert_in_range(part[t], 0, n - 1);
         ps_params p = ps_task_params(o, t);
-        double c = ps_task_cost(&p);
+        double c = ps_cost_params(&p, 1, 0).flops;
         size[part[t]]++;
         cost[part[t]] += c;
         if (c > top) top = c;
@@ -75,8 +76,8 @@ static void test_figure2_parts_cost_within_1_percent(void **state)
     double cost[4] = {0, 0, 0, 0}, sum = 0;
     for (int64_t t = 0; t < 1800; t++) {
         ps_params p = ps_task_params(&o, t);
-        cost[part[t]] += ps_task_cost(&p);
-        sum += ps_task_cost(&p);
+        cost[part[t]] += ps_cost_params(&p, 1, 0).flops;
+        sum += ps_cost_params(&p, 1, 0).flops;
     }
     for (int i = 0; i < 4; i++) assert_true(fabs(cost[i] - sum / 4) < 0.01 * sum / 4);
     free(part);

@@ -10,6 +10,7 @@
 
 #include "blascheck.h"
 #include "check.h"
+#include "cost.h"
 #include "engine.h"
 #include "run.h"
 #include "tasks.h"
@@ -17,6 +18,9 @@
 #define CALIB_BUDGET 3.0 /* predicted seconds of the calibration at most, roughly */
 #define FARM_EFFICIENCY 0.95 /* `make bench`: 97-98% on 2 ranks with >= 32 tasks per rank */
 #define MARGIN 1.25          /* on the expected wall time, in the #SBATCH --time we print */
+/* An iteration runs at about half the dgemm rate (the eigensolver, the passes over memory):
+ * the calibration's time is predicted as twice its flops at that rate. */
+#define CALIB_SLOWDOWN 2.0
 
 static double now(void)
 {
@@ -60,7 +64,20 @@ typedef struct calib {
     int d;               /* where it was measured */
     double gd_s, th_s;   /* seconds of (measure + GD step) and of one theory step, at m = 2d */
     double seconds;      /* the calibration's own time */
+    ps_cost at;          /* the cost model's figures there */
 } calib;
+
+/* The run the calibration times: m = 2d (w = d^2), the theory on. */
+static ps_cost calib_cost(int d, int k)
+{
+    ps_params p;
+    ps_params_default(&p);
+    p.d = d;
+    p.k = k < d ? k : d;
+    p.gw = 2.0;
+    p.theory = 1;
+    return ps_cost_params(&p, 1, 0);
+}
 
 static int by_value(const void *a, const void *b)
 {
@@ -72,7 +89,7 @@ static int by_value(const void *a, const void *b)
  * the step is short), in CPU time: other jobs on the machine do not count. */
 static calib calibrate(int d, int k, double budget)
 {
-    calib c = {d, 1e300, 1e300, 0};
+    calib c = {d, 1e300, 1e300, 0, calib_cost(d, k)};
     double t0 = now();
     ps_params p;
     ps_params_default(&p);
@@ -114,21 +131,23 @@ static calib calibrate(int d, int k, double budget)
     return c;
 }
 
-/* Seconds of one iteration of a task at the sweep's d: the GD part scales with the reduced
- * rank m (tasks.c's flop model: d^2 (6m + 2d), against 14 d^3 at m = 2d). */
-static double iter_seconds(const ps_params *p, const calib *c, double scale)
+/* Seconds of one iteration of a task at the sweep's d: each part of the calibrated iteration
+ * scaled by the cost model's flops (cost.h), the GD part with the task's m. */
+static double iter_seconds(const ps_params *p, const calib *c)
 {
-    double d = p->d;
-    int64_t w = ps_width(p->d, p->gw);
-    double m = p->mode == PS_MODE_EXPLICIT ? (double)w : ps_reduced_rank(p->d, w);
-    double gd = c->gd_s * scale * (6.0 * m + 2.0 * d) / (14.0 * d);
-    return gd + (p->theory ? c->th_s * scale : 0.0);
+    ps_cost x = ps_cost_params(p, 1, 0);
+    double gd = c->gd_s * x.flops_gd / c->at.flops_gd;
+    return gd + (p->theory ? c->th_s * x.flops_theory / c->at.flops_theory : 0.0);
 }
 
-/* tasks.c's model of how the iteration count grows with d: ~c (1 + (1 - gs - gw)_+ ln d). */
-static double iter_model(const ps_params *p, double d)
+/* The cost model's expected iterations at dimension d, uncapped: ~c (1 + (1 - gs - gw)_+ ln d). */
+static double iter_model(const ps_params *p, int d)
 {
-    return 1.0 + fmax(0.0, 1.0 - p->gs - p->gw) * log(d);
+    ps_params q = *p;
+    q.d = d;
+    q.max_iter = 2147483647;
+    q.stop_rules = 1;
+    return ps_cost_params(&q, 1, 0).iterations;
 }
 
 static void hms(double s, char *buf, size_t len)
@@ -168,21 +187,23 @@ int ps_estimate_main(const ps_options *o)
            o->p.threads > 1 ? "s" : "");
     fflush(stdout);
 
-    /* Time the sweep's d itself when that fits the budget; else a smaller d, scaled by d^3
-     * (both steps are O(d^3): products and one symmetric eigendecomposition). */
-    double pred = 50.0 * pow(d, 3) / (gflops * 1e9 + 1.0); /* ~14 d^3 GD + ~36 d^3 theory */
+    /* Time the sweep's d itself when that fits the budget; else a smaller d, scaled by the
+     * cost model's flops (both steps are O(d^3): products and one eigendecomposition). */
+    const ps_cost full = calib_cost(d, o->p.k);
+    double pred = CALIB_SLOWDOWN * full.flops_iter / (gflops * 1e9 + 1.0);
     int dc = d;
     if (pred > CALIB_BUDGET) {
         dc = (int)(d * cbrt(CALIB_BUDGET / pred)) / 16 * 16;
         if (dc < 64) dc = d < 64 ? d : 64;
     }
     calib c = calibrate(dc, o->p.k, CALIB_BUDGET);
-    double scale = pow((double)d / dc, 3);
+    double gd_ms = 1e3 * c.gd_s * full.flops_gd / c.at.flops_gd;
+    double th_ms = 1e3 * c.th_s * full.flops_theory / c.at.flops_theory;
     printf("calibration: one iteration at d = %d, m = 2d: %.3g ms GD only, %.3g ms with the "
            "theory (CPU time, measured here in %.1f s, %d BLAS thread%s",
-           d, 1e3 * c.gd_s * scale, 1e3 * (c.gd_s + c.th_s) * scale, c.seconds, o->p.threads,
-           o->p.threads > 1 ? "s" : "");
-    if (dc != d) printf("; timed at d = %d and scaled by (%d/%d)^3", dc, d, dc);
+           d, gd_ms, gd_ms + th_ms, c.seconds, o->p.threads, o->p.threads > 1 ? "s" : "");
+    if (dc != d)
+        printf("; timed at d = %d and scaled by the cost model's flops, ~(%d/%d)^3", dc, d, dc);
     printf(")\n");
 
     /* upper bound: every task runs max-iter iterations; with --part I/N, the part's share of
@@ -197,7 +218,7 @@ int ps_estimate_main(const ps_options *o)
     }
     for (int64_t t = 0; t < tasks; t++) {
         ps_params p = ps_task_params(o, t);
-        double s = iter_seconds(&p, &c, scale) * o->p.max_iter;
+        double s = iter_seconds(&p, &c) * o->p.max_iter;
         upper += s;
         if (part_of && part_of[t] != o->part_index) continue;
         upper_part += s;
@@ -251,7 +272,7 @@ int ps_estimate_main(const ps_options *o)
                 pilot_iters += it;
                 if (pd != d && it < p.max_iter)
                     it = fmin(p.max_iter, it * iter_model(&p, d) / iter_model(&p, pd));
-                sum += it * iter_seconds(&p, &c, scale);
+                sum += it * iter_seconds(&p, &c);
                 frac += it / p.max_iter;
                 runs++;
             }
@@ -270,9 +291,8 @@ int ps_estimate_main(const ps_options *o)
     } else {
         for (int64_t t = 0; t < tasks; t += R) {
             ps_params p = ps_task_params(o, t);
-            double it = fmin(p.max_iter, p.lr_scale * iter_model(&p, d));
-            if (!p.stop_rules) it = p.max_iter;
-            expected += R * it * iter_seconds(&p, &c, scale);
+            double it = ps_cost_params(&p, 1, 0).iterations;
+            expected += R * it * iter_seconds(&p, &c);
             frac += R * it / p.max_iter;
         }
         frac /= (double)tasks;

@@ -55,12 +55,11 @@ static void print_result(const ps_options *o, const ps_result *r)
     fflush(stdout);
 }
 
-/* The refusal before anything big is allocated; the trace's series count as well. */
+/* The refusal before anything big is allocated; a trace's records count as well. */
 static void check_memory(const ps_params *p, int64_t width, int trace, int P)
 {
     char msg[512];
-    double series = trace ? 8.0 * (double)p->max_iter * (5.0 + 2.0 * p->d) : 0.0;
-    if (ps_group_memory_check(p, width, P, series, msg, sizeof msg)) ps_usage_error("%s", msg);
+    if (ps_group_memory_check(p, width, P, trace, msg, sizeof msg)) ps_usage_error("%s", msg);
 }
 
 /* The loaded arrays fix d (and w when weights are present); options given must agree. */

@@ -13,6 +13,7 @@
 
 #include "blascheck.h"
 #include "check.h"
+#include "cost.h"
 #include "farm.h"
 #include "group.h"
 #include "h5_file.h"
@@ -53,7 +54,7 @@ static int check_grid(const ps_options *o, int P, char *msg, size_t len)
             snprintf(msg, len, "--gw: d^gw = %d^%.17g is outside [1, 2^53]", p.d, p.gw);
             return 1;
         }
-        if (ps_group_memory_check(&p, w, P, 0.0, msg, len)) return 1;
+        if (ps_group_memory_check(&p, w, P, 0, msg, len)) return 1;
     }
     return 0;
 }
@@ -152,7 +153,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
         double cost_left = 0;
         for (int64_t i = 0; i < n; i++) {
             ps_params p = ps_task_params(o, order[i]);
-            cost_left += cost[i] = ps_task_cost(&p);
+            cost_left += cost[i] = ps_cost_params(&p, 1, 0).flops;
         }
         ps_progress_start(&s.pr, total - others, n_done - others, cost_left,
                           (ranks + P - 1) / P, on_terminal(), t0);

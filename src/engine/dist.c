@@ -476,12 +476,3 @@ ps_engine ps_engine_dist(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int
     ps_dist_grid_shape(P, &prow, &pcol);
     return ps_engine_dist_grid(group, t, x0, theory, trace, nb, prow, pcol);
 }
-
-double ps_dist_run_bytes(int d, int64_t m, int P, int theory)
-{
-    /* blocks of U1, U2 and of A, R, A_best, A*, Y; with the theory also of B, G, Q, H, K, T1,
-     * T2 and pdsyevd's workspace (about two more d x d blocks, plus O(d) replicated) */
-    double dd = (double)d, p = P > 0 ? P : 1;
-    double mats = theory ? 14.0 : 5.0;
-    return 8.0 * ((2.0 * (double)m * dd + mats * dd * dd) / p + 40.0 * dd);
-}

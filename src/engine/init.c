@@ -56,14 +56,6 @@ void ps_teacher_free(ps_teacher *t)
     t->Astar = t->Y = NULL;
 }
 
-double ps_run_bytes(int d, int64_t m)
-{
-    /* coordinates 2md; A, R, B, G, A_best, the theory's Q, H, K, T1, T2 and dsyevd's
-     * workspace (~2d^2): 12 d^2; the teacher 2 d^2 */
-    double dd = (double)d;
-    return 8.0 * (2.0 * (double)m * dd + 14.0 * dd * dd + 16.0 * dd);
-}
-
 /* One buffer holds U1 then U2, so the pair is [U1 | U2] = the m x 2d factor itself. */
 static void coords_alloc(ps_coords *x, int d, int m, int64_t width)
 {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "cost.h"
 
 static double now_seconds(void)
 {
@@ -143,7 +144,7 @@ int ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trac
     int64_t width = ps_width(p->d, p->gw);
     double sigma2 = ps_sigma2(p->d, p->gs);
     int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
-    double need = ps_run_bytes(p->d, m);
+    double need = ps_cost_params(p, 1, tr != NULL).bytes;
     msg[0] = 0;
     if (width < 1)
         snprintf(msg, len, "--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);

@@ -6,8 +6,8 @@
 #include <stdio.h>
 
 #include "check.h"
+#include "cost.h"
 #include "dist.h"
-#include "init.h"
 #include "signals.h"
 #include "tasks.h"
 
@@ -19,14 +19,15 @@ static int divisor_at_least(int nranks, int want)
     return nranks;
 }
 
-int ps_group_auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory,
-                       double max_mem)
+int ps_group_auto_size(const ps_cost_in *widest, int nranks, int64_t ntasks, double max_mem)
 {
     if (nranks <= 1) return 1;
     /* memory: the smallest group whose per-rank share fits (the largest when none does: the
      * --max-mem check then refuses with that P's figure) */
+    ps_cost_in in = *widest;
+    const int d = in.d;
     int P_mem = 1;
-    while (P_mem < nranks && ps_group_run_bytes(d, m, P_mem, theory) > max_mem)
+    for (in.P = P_mem; P_mem < nranks && ps_cost_of(&in).bytes > max_mem; in.P = P_mem)
         P_mem = divisor_at_least(nranks, P_mem + 1);
     if (ntasks >= nranks || d < PS_GROUP_CROSSOVER_D) return P_mem;
     /* fewer tasks than ranks, above the crossover: spread the tasks over all ranks, each
@@ -39,23 +40,24 @@ int ps_group_auto_size(int d, int nranks, int64_t ntasks, int64_t m, int theory,
     return P_split > P_mem ? P_split : P_mem;
 }
 
-/* The widest run of the command: a sweep's largest gw (ps_width grows with gw), else --gw. */
-static int64_t widest_m(const ps_options *o)
+/* The widest run of the command: a sweep's largest gw (ps_width grows with gw), else --gw;
+ * `trace` records its run. */
+static ps_cost_in widest_run(const ps_options *o)
 {
-    const ps_params *p = &o->p;
-    double gw = p->gw;
+    ps_params p = o->p;
     if (o->cmd == PS_CMD_SWEEP)
-        gw = fmax(ps_range_at(&o->gw_range, 0), ps_range_at(&o->gw_range, o->gw_range.n - 1));
-    int64_t w = ps_width(p->d, gw);
-    if (w < 1) w = 1;
-    return p->mode == PS_MODE_EXPLICIT ? w : ps_reduced_rank(p->d, w);
+        p.gw = fmax(ps_range_at(&o->gw_range, 0), ps_range_at(&o->gw_range, o->gw_range.n - 1));
+    return ps_cost_in_params(&p, 1, o->cmd == PS_CMD_TRACE);
 }
 
 int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len)
 {
     int64_t ntasks = o->cmd == PS_CMD_SWEEP ? ps_task_count(o) : 1;
     int P = o->group_size;
-    if (!P) P = ps_group_auto_size(o->p.d, nranks, ntasks, widest_m(o), o->p.theory, o->p.max_mem);
+    if (!P) {
+        ps_cost_in widest = widest_run(o);
+        P = ps_group_auto_size(&widest, nranks, ntasks, o->p.max_mem);
+    }
     if (P > nranks) {
         snprintf(msg, len, "--group-size: %d exceeds the %d MPI rank%s of this job (accepted: "
                  "auto or [1, %d])", P, nranks, nranks == 1 ? "" : "s", nranks);
@@ -83,13 +85,7 @@ void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g)
 
 void ps_group_free(ps_group *g) { PS_MPI(MPI_Comm_free(&g->comm)); }
 
-double ps_group_run_bytes(int d, int64_t m, int P, int theory)
-{
-    if (P == 1) return ps_run_bytes(d, m);
-    return ps_dist_run_bytes(d, m, P, theory) + 8.0 * (2.0 * (double)m * d + 2.0 * (double)d * d);
-}
-
-int ps_group_memory_check(const ps_params *p, int64_t width, int P, double extra, char *msg,
+int ps_group_memory_check(const ps_params *p, int64_t width, int P, int trace, char *msg,
                           size_t len)
 {
     const int explicit = p->mode == PS_MODE_EXPLICIT;
@@ -99,7 +95,9 @@ int ps_group_memory_check(const ps_params *p, int64_t width, int P, double extra
                  "can index (use --mode reduced)", (long long)width, p->gw, INT_MAX / 2);
         return 1;
     }
-    double need = ps_group_run_bytes(p->d, m, P, p->theory) + extra;
+    ps_cost_in in = ps_cost_in_params(p, P, trace);
+    in.width = width;
+    double need = ps_cost_of(&in).bytes;
     if (need <= p->max_mem) return 0;
     char per_rank[48] = "";
     if (P > 1) snprintf(per_rank, sizeof per_rank, " per rank in groups of %d", P);

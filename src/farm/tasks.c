@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "cost.h"
 
 int64_t ps_task_count(const ps_options *o)
 {
@@ -28,20 +29,6 @@ ps_params ps_task_params(const ps_options *o, int64_t t)
     p.gw = ps_range_at(&o->gw_range, iw);
     p.replica = r;
     return p;
-}
-
-double ps_task_cost(const ps_params *p)
-{
-    double d = p->d;
-    int64_t w = ps_width(p->d, p->gw);
-    double m = w < 1 ? 1.0 : p->mode == PS_MODE_EXPLICIT ? (double)w : ps_reduced_rank(p->d, w);
-    /* A = U2^T U1 and the two GD products: ~6 m d^2; residual and errors: ~2 d^3; the theory
-     * step is dominated by one d x d SVD. */
-    double per_iter = d * d * (6.0 * m + 2.0 * d) + (p->theory ? 30.0 * d * d * d : 0.0);
-    /* Lazy side: ~c steps at eta = 1/(c w sigma2). Active side: the small initial network
-     * (scale d^(gs+gw)) first has to grow, ~c ln d per unit of 1 - gs - gw. */
-    double iters = p->lr_scale * (1.0 + fmax(0.0, 1.0 - p->gs - p->gw) * log(d));
-    return per_iter * fmin(fmax(iters, 1.0), (double)p->max_iter);
 }
 
 typedef struct keyed {
@@ -68,7 +55,7 @@ int64_t ps_tasks_order(const ps_options *o, const uint8_t *done, int64_t *order)
         ps_params p = ps_task_params(o, t);
         k[n].t = t;
         k[n].r = p.replica;
-        k[n].cost = ps_task_cost(&p);
+        k[n].cost = ps_cost_params(&p, 1, 0).flops;
         k[n].active = p.gs + p.gw;
         n++;
     }
@@ -98,7 +85,7 @@ void ps_tasks_partition(const ps_options *o, int n, int *part_of)
     costed *c = ps_malloc(sizeof *c * (size_t)(total ? total : 1), "task parts");
     for (int64_t t = 0; t < total; t++) {
         ps_params p = ps_task_params(o, t);
-        c[t] = (costed){t, ps_task_cost(&p)};
+        c[t] = (costed){t, ps_cost_params(&p, 1, 0).flops};
     }
     qsort(c, (size_t)total, sizeof *c, by_cost);
     /* snake order: round k deals 0..n-1 when k is even, n-1..0 when odd */

@@ -152,12 +152,14 @@ def test_max_mem_is_checked_per_rank_of_a_group():
     assert p.stdout == ""
 
 
-@pytest.mark.parametrize("max_mem, unit", [("4G", "on 2 ranks"), ("3M", "on 1 group")])
+@pytest.mark.parametrize("max_mem, unit", [("4G", "on 2 ranks"), ("18M", "on 1 group")])
 def test_group_size_auto_groups_only_when_memory_needs_it(tmp_path, max_mem, unit):
-    """4 tasks on 2 ranks at d = 150 (m = 300): auto keeps one rank per task while a run fits
-    (3.26 MB at P = 1), and forms a group of 2 (2.75 MB per rank) when --max-mem is 3 MiB."""
+    """4 tasks on 2 ranks at d = 384 (m = 768): auto keeps one rank per task while a run fits
+    (cost.h: 21.4 MiB at P = 1), and forms a group of 2 (15.9 MiB per rank) when --max-mem is
+    18 MiB. (Below d ~ 256 a group of 2 needs more per rank than one rank: the full arrays
+    every rank draws, PBLAS's strips and ELPA's own workspace do not shrink with P.)"""
     out = tmp_path / "auto.h5"
-    p = sweep(2, ["--d", "150", "--rank", "2", "--max-iter", "4", "--gs", "-1.2:-1.1:2",
+    p = sweep(2, ["--d", "384", "--rank", "2", "--max-iter", "4", "--gs", "-1.2:-1.1:2",
                   "--gw", "1.5:1.6:2", "--group-size", "auto", "--max-mem", max_mem,
                   "--out", str(out)])
     assert unit in first_line(p.stderr)[-1], p.stderr
