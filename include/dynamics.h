@@ -26,8 +26,4 @@ void ps_sc_work_free(ps_sc_work *w);
  * (ps_theory_step on d x d arrays). */
 void ps_sc_step(int d, double *B, const double *G, double eta, double c, ps_sc_work *w);
 
-/* The local engine with a named eigensolver (NULL or "auto": dsyevd). */
-ps_engine ps_engine_local_solver(const ps_teacher *t, ps_coords *x0, int theory, int trace,
-                                 const char *eigensolver);
-
 #endif

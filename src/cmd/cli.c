@@ -92,6 +92,11 @@ static const ps_option table[] = {
      "at large d need more)", "Resources", 0, 0},
     {"block", PS_OPT_INT, OFF(block), 1, 4096, RTS, 0,
      "ScaLAPACK block size NB", "Resources", 0, 0},
+    {"eigensolver", PS_OPT_STRING, OFF(p.eigensolver), 0, 0, RTS, 1,
+     "the theory step's symmetric eigensolver, NAME or auto (the default: dsyevd on one rank; "
+     "elpa when built with it, else pdsyevd, in groups); one rank: dsyevd, dsyevr; groups: "
+     "pdsyevd, elpa. Changes the last bits, so it is recorded as a run parameter",
+     "Resources", 0, 0},
     /* Input and output */
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
      "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",
@@ -206,6 +211,8 @@ void ps_options_free(ps_options *o)
     for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
     free(o->merge_parts);
     free((void *)o->est_wall);
+    free((void *)o->p.eigensolver);
+    o->p.eigensolver = NULL;
     o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
     o->est_wall = NULL;
     o->merge_parts = NULL;
