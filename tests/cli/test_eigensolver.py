@@ -104,3 +104,17 @@ def test_recorded_in_files_and_part_of_a_sweeps_identity(tmp_path):
         assert f.attrs["eigensolver"] == "dsyevr"
     line = refusal(phasesweep(*sweep, "--resume"))
     assert "eigensolver=dsyevr (file)" in line, line
+
+
+def test_a_file_from_before_the_option_resumes_as_auto(tmp_path):
+    out = tmp_path / "s.h5"
+    sweep = ["sweep", "--d", "8", "--rank", "2", "--gs", "-2:0:2", "--gw", "1:2:2",
+             "--max-iter", "10", "--out", str(out)]
+    assert phasesweep(*sweep).returncode == 0
+    with h5py.File(out, "r+") as f:
+        assert f.attrs["eigensolver"] == ""  # auto
+        del f.attrs["eigensolver"]  # as written before --eigensolver existed
+    res = phasesweep(*sweep, "--resume")
+    assert res.returncode == 0, res.stderr
+    line = refusal(phasesweep(*sweep, "--resume", "--eigensolver", "dsyevr"))
+    assert "eigensolver=(missing) (file) vs dsyevr (now)" in line, line
