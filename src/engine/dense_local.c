@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "metrics.h"
 
 typedef struct local_state {
     double *sv_copy, *sv_work; /* tracing only */
@@ -97,41 +98,19 @@ static void l_sub_comb(ps_dense *b, ps_mat *X, double a, double c, const ps_mat 
     for (size_t i = 0; i < n; i++) X->a[i] -= a * (c * Y->a[i] + Z->a[i]);
 }
 
+/* metrics.c's sums, in storage order */
 static double l_dist2_part(ps_dense *b, const ps_mat *X, const ps_mat *Y)
 {
-    size_t n = len(X);
-    double s = 0.0;
-    if (!Y) {
-        for (size_t i = 0; i < n; i++) s += X->a[i] * X->a[i];
-        return s;
-    }
-    for (size_t i = 0; i < n; i++) {
-        double r = X->a[i] - Y->a[i];
-        s += r * r;
-    }
-    return s;
+    return Y ? ps_frob2_diff(X->a, Y->a, (int64_t)len(X)) : ps_frob2(X->a, (int64_t)len(X));
 }
 
 static void l_sums(ps_dense *b, double *v, int n) { (void)v; (void)n; }
 
-/* The norm as metrics.c's ps_op_norm takes it (dsyevr, top eigenvalue, its square root),
- * squared: the stable rank then has the bits of ps_stable_rank. dsyevr may find more than
- * the one asked for (a zero or degenerate matrix), so w is full size. */
+/* metrics.c's ps_op_norm (dsyevr, top eigenvalue, its square root), squared: the stable
+ * rank then has the bits of ps_stable_rank. */
 static double l_op_norm2(ps_dense *b, const ps_mat *M)
 {
-    int d = M->cols;
-    double *G = ps_malloc(sizeof(double) * (size_t)d * d, "A^T A");
-    double *w = ps_malloc(sizeof(double) * (size_t)d, "eigenvalues");
-    double *z = ps_malloc(sizeof(double) * (size_t)d, "eigenvector");
-    lapack_int *isuppz = ps_malloc(sizeof(lapack_int) * 2 * (size_t)d, "isuppz");
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, d, d, 1.0, M->a, M->ld, 0.0, G, d);
-    lapack_int found = 0;
-    w[0] = 0.0;
-    PS_LAPACK(LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'N', 'I', 'U', d, G, d, 0.0, 0.0, d, d, 0.0,
-                             &found, w, z, 1, isuppz));
-    const double lambda = found > 0 ? w[found - 1] : 0.0;
-    free(G); free(w); free(z); free(isuppz);
-    double op = lambda > 0.0 ? sqrt(lambda) : 0.0;
+    double op = ps_op_norm(M->a, M->cols);
     return op * op;
 }
 
