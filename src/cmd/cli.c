@@ -47,6 +47,8 @@ void ps_options_free(ps_options *o)
     for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
     free(o->merge_parts);
     free((void *)o->est_wall);
+    free((void *)o->p.eigensolver);
+    o->p.eigensolver = NULL;
     o->from = o->task = o->at = NULL;
     o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
     o->est_wall = NULL;
