@@ -1,4 +1,5 @@
-"""Sweep and trace files in the engine's layout (analysis/layout.py's tables), written with h5py.
+"""Sweep and trace files in the engine's layout (its own table, `phasesweep info --layout json`),
+written with h5py.
 
 They stand in for engine output where a test needs a shape the engine would take long to
 produce (all undone, single-row grids, scattered undone tasks) and let the analysis tests
@@ -6,6 +7,7 @@ run without bin/phasesweep. The metric fields are smooth caricatures of Figure 2
 rendered figure can be checked by eye.
 """
 
+import functools
 import math
 import sys
 from pathlib import Path
@@ -13,8 +15,17 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from enginerun import BIN, require_engine
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "analysis"))
 from phasesweep.io import layout  # noqa: E402
+
+
+@functools.lru_cache(maxsize=None)
+def engine_layout():
+    """The engine's layout table (skips the test when bin/phasesweep is not built)."""
+    require_engine()
+    return layout.from_binary(BIN)
 
 # The engine's stop_reason codes (CF flags); not_done (-1) is the fill of undone tasks.
 STOP_REASONS = {"not_done": -1, "converged": 0, "overfitting": 1, "plateau": 2, "max_iter": 3,
@@ -22,12 +33,13 @@ STOP_REASONS = {"not_done": -1, "converged": 0, "overfitting": 1, "plateau": 2, 
 
 
 def _write_layout(f, kind, values, attrs):
-    """Every variable of layout.py's `kind` table at the root of f, as the engine makes them:
+    """Every variable of the engine's `kind` table at the root of f, as the engine makes them:
     dimension scales, coordinates attached, CF attributes, _FillValue."""
-    f.attrs["layout_version"] = layout.LAYOUT_VERSION
+    table = engine_layout()
+    f.attrs["layout_version"] = table["layout_version"]
     f.attrs["file_kind"] = kind
-    coordinates = {"sweep": layout.SWEEP_COORDINATES, "trace": layout.TRACE_COORDINATES}[kind]
-    table = layout.variables(kind)
+    coordinates = table[f"{kind}_coordinates"]
+    table = [dict(v, dims=tuple(v["dims"])) for v in table[kind]]
     for v in table:
         dtype = np.dtype(v["type"])
         fill = None if v["fill"] is None else dtype.type(np.nan if v["fill"] == "nan" else -1)
