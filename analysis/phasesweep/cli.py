@@ -289,6 +289,8 @@ def read_sweep(path, sel=None, facet=None, require=(), prog=None, can_facet=Fals
             raise UsageError(f"{path}: not a complete phasesweep sweep file: no variable "
                              f"{name}")
     try:
+        if facet:
+            files.facets(ds, facet)  # its name checked against every axis of the file
         ds, notes = files.selection(ds, sel or {})
         parts = files.facets(ds, facet) if facet else [(None, ds)]
     except ValueError as e:

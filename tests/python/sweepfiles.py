@@ -134,3 +134,45 @@ def write_trace(path, d=30, k=3, n_iter=40, gs=-1.85, gw=2.25, seed=2):
     with h5py.File(path, "w", track_order=True) as f:
         _write_layout(f, "trace", values, attrs)
     return path
+
+
+def stack(files, axes, out, engine="h5netcdf"):
+    """One N-dimensional sweep file in issue #19's layout from plain sweep files (one per
+    point of the extra axes), written with an xarray netCDF writer (h5netcdf or netcdf4).
+
+    files: {(v_1, ..., v_k): path}, axes: [(name, numpy type, long_name)] in the options
+    table's order. Per-task variables get dims (axes..., gamma_s, gamma_w, replica);
+    sigma2 and width get d in front when d is an axis (they differ with d, so xarray
+    concatenates them; equal across the other axes, they stay as they are); each axis is a
+    1-D coordinate of its name with a long_name; an axis is no root attribute; the root
+    attribute axes names them."""
+    import xarray as xr
+
+    names = [name for name, _, _ in axes]
+
+    def nest(level, prefix):
+        if level == len(axes):
+            with xr.open_dataset(files[prefix], engine="h5netcdf") as ds:
+                return ds.load()
+        name, dtype, long_name = axes[level]
+        values = sorted({key[level] for key in files if key[:level] == prefix})
+        parts = [nest(level + 1, prefix + (v,)) for v in values]
+        coord = xr.DataArray(np.array(values, dtype=dtype), dims=name,
+                             attrs={"long_name": long_name})
+        return xr.concat(parts, dim=coord, data_vars="all", coords="different",
+                         compat="equals", combine_attrs="override")
+
+    ds = nest(0, ())
+    # per-task variables: the extra axes first, as the spec orders them
+    task = (*names, "gamma_s", "gamma_w", "replica")
+    for name in list(ds.data_vars):
+        ds[name] = ds[name].transpose(*task)
+    for name in names:
+        ds.attrs.pop(name, None)
+    ds.attrs["axes"] = " ".join(names)
+    for name, var in ds.variables.items():
+        keep = {key: var.encoding[key] for key in ("dtype", "_FillValue") if key in var.encoding}
+        keep.setdefault("_FillValue", None)
+        var.encoding = keep
+    ds.to_netcdf(out, engine=engine)
+    return out

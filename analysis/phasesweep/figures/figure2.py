@@ -357,7 +357,8 @@ def _draw(fig, sweep, metrics, std, markers, style, teacher, cols, legend_to=Non
     coverage = f"done {sweep.n_done}/{sweep.n_total}"
     if not sweep.complete:
         coverage += " (grey: not done)" if two_d else " (gaps: not done)"
-    fig.suptitle(f"{title}{Path(sweep.path).name}: d={sweep.d}, k={sweep.k}, c={a['lr_scale']:g}, "
+    at = "".join(f", {k}={v:g}" for k, v in sweep.fixed.items() if k != "d")
+    fig.suptitle(f"{title}{Path(sweep.path).name}{at}: d={sweep.d}, k={sweep.k}, c={a['lr_scale']:g}, "
                  f"max_iter={a['max_iter']}, replicas={sweep.n_replicas}, {coverage}",
                  fontsize=10)
 

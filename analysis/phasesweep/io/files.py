@@ -86,32 +86,34 @@ def _number_problem(key, value):
 def layout_problem(f, kind):
     """What is wrong with an open h5py file against its own description, or None: the
     dimension scales a file of this kind is built on (and a sweep's extra axes) present and
-    1-D; every variable with units, long_name and description, a numeric type, every
+    1-D; every variable with units, long_name and description (an axis: long_name), a
+    numeric type, every
     dimension on an existing scale and the scales' lengths as its shape; a sweep's per-task
     variables (done and stop_reason among them) all on (axes..., gamma_s, gamma_w,
     replica); the root attributes the analysis reads, numbers (or that axis)."""
     axes = file_axes(f) if kind == "sweep" else ()
     base = layout.TASK_DIMS if kind == "sweep" else layout.TRACE_DIMS
     sizes = {}
+    if len(set(axes)) != len(axes) or set(axes) & set(base):
+        return f"root attribute axes ({' '.join(axes)}) names an axis twice"
     for name in (*axes, *base):  # by name first: a deleted scale must not be followed
         if name not in f or not isinstance(f[name], h5py.Dataset):
             return f"no variable {name}"
         if f[name].ndim != 1 or not layout.is_scale_dataset(f[name]):
             return f"{name} is not a 1-D dimension scale"
         sizes[name] = f[name].shape[0]
-    scales = set(sizes)
     table = []
     for name in layout.names_in_order(f):
         ds = f[name]
         if layout.is_scale_dataset(ds) and ds.ndim == 1:
             sizes.setdefault(name, ds.shape[0])
-            scales.add(name)
             continue
         if any(len(dim) == 0 for dim in ds.dims):
             return f"{name} has a dimension without a dimension scale"
     for name in layout.names_in_order(f):
         ds = f[name]
-        missing = [key for key in VARIABLE_ATTRS if key not in ds.attrs]
+        need = ("long_name",) if name in axes else VARIABLE_ATTRS  # an axis: its long_name
+        missing = [key for key in need if key not in ds.attrs]
         if missing:
             return f"{name} has no {missing[0]} attribute"
         if ds.dtype.kind not in "biuf":
@@ -257,6 +259,7 @@ class Sweep:
     attrs: dict  # root attributes: the run parameters (d, rank, lr_scale, ...)
     notes: list = field(default_factory=list)  # what a selection did (nearest values)
     variables: dict = field(default_factory=dict)  # metric -> its attributes (long_name, units)
+    fixed: dict = field(default_factory=dict)  # extra axis -> the value a selection fixed
 
     @property
     def metrics(self):
@@ -355,9 +358,9 @@ def from_dataset(ds, path=""):
     codes = np.nan_to_num(ds[layout.STOP_REASON].values.astype(np.float64),
                           nan=-1).astype(np.int64)
     attrs = {key: _plain(value) for key, value in ds.attrs.items()}
-    for name, coord in ds.coords.items():  # axes fixed by a selection: scalar coordinates
-        if coord.ndim == 0 and name not in ("sigma2", "width"):
-            attrs[name] = coord.values.item()
+    axes = str(ds.attrs.get("axes", "")).split()
+    fixed = {name: ds[name].values.item() for name in axes if ds[name].ndim == 0}
+    attrs.update(fixed)  # an axis fixed by a selection reads as the plain sweep's attribute
     return Sweep(
         path=str(path),
         gamma_s=ds["gamma_s"].values.astype(np.float64),
@@ -371,6 +374,7 @@ def from_dataset(ds, path=""):
         stop_reason_names=stop_reason_labels(ds[layout.STOP_REASON]),
         attrs=attrs,
         variables={name: {k: _plain(v) for k, v in ds[name].attrs.items()} for name in results},
+        fixed=fixed,
     )
 
 
