@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .. import cli
-from ..io import files as phasefile
 from ..studies.teacher import teacher_stable_rank
 from .figure2 import ALIASES, TEACHER_STYLE, _label, as_sweep
 

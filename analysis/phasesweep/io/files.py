@@ -87,8 +87,8 @@ def layout_problem(f, kind):
     """What is wrong with an open h5py file against its own description, or None: the
     dimension scales a file of this kind is built on (and a sweep's extra axes) present and
     1-D; every variable with units, long_name and description (an axis: long_name), a
-    numeric type, every
-    dimension on an existing scale and the scales' lengths as its shape; a sweep's per-task
+    numeric type, every dimension on an existing scale and the scales' lengths as its
+    shape, a _FillValue of its own type; a sweep's per-task
     variables (done and stop_reason among them) all on (axes..., gamma_s, gamma_w,
     replica); the root attributes the analysis reads, numbers (or that axis)."""
     axes = file_axes(f) if kind == "sweep" else ()

@@ -14,7 +14,6 @@ import signal
 import sys
 
 from .. import cli
-from . import files as phasefile
 
 PROG = "phasesweep-summary"
 
