@@ -231,3 +231,15 @@ def test_damaged_nd_file_is_refused(nd_sweep, tmp_path, case):
     with pytest.raises(phasefile.FileKindError) as e:
         phasesweep.open_sweep(path)
     assert "rank" in str(e.value) if case.startswith("axis") else "not (noise, d" in str(e.value)
+
+
+def test_plot_functions_take_sel_and_facet(nd_sweep):
+    path = nd_sweep[0]
+    fig = figure2.plot(path, sel={"d": 16, "noise": 1.0})
+    assert len(panels(fig)) == 4 and "d=16" in fig._suptitle.get_text()
+    fig = figure2.plot(phasesweep.open_sweep(path), facet="noise", sel={"d": 8},
+                       metrics=["rank"])
+    assert len(panels(fig)) == len(ND_NOISE)
+    assert len(cut.plot(path, "rank", sel={"d": 8, "noise": 0.5}).axes) >= 1
+    with pytest.raises(ValueError, match="extra axes"):
+        figure2.plot(path)

@@ -139,10 +139,11 @@ def make_figure(sweep, metric="min_test_error", along="gamma_s", at=None, band="
 
 
 def plot(source, metric="min_test_error", along="gamma_s", at=None, band="sem", log=False,
-         ymin=None, ymax=None, teacher=True):
+         ymin=None, ymax=None, teacher=True, sel=None):
     """The cut of a sweep file path, a Dataset from open_sweep or a Sweep, as a matplotlib
-    Figure (not shown, not saved)."""
-    return make_figure(as_sweep(source), metric, along, at, band, log, ymin, ymax, teacher)
+    Figure (not shown, not saved); sel: {axis: value} for a sweep with extra axes."""
+    return make_figure(as_sweep(source, sel), metric, along, at, band, log, ymin, ymax,
+                       teacher)
 
 
 def _values(text):

@@ -63,13 +63,17 @@ def thresholds(d, k):
     )
 
 
-def as_sweep(source):
-    """A phasefile.Sweep of a path, a Dataset from open_sweep, or a Sweep."""
+def as_sweep(source, sel=None):
+    """A phasefile.Sweep of a path, a Dataset from open_sweep, or a Sweep; sel: {axis:
+    value} for a sweep with extra axes (nearest values; the notes in the Sweep's notes)."""
     if isinstance(source, phasefile.Sweep):
         return source
     if hasattr(source, "data_vars"):
-        return phasefile.from_dataset(source, source.encoding.get("source", ""))
-    return phasefile.load(source)
+        ds, notes = phasefile.selection(source, sel or {})
+        sweep = phasefile.from_dataset(ds, source.encoding.get("source", ""))
+        sweep.notes = notes
+        return sweep
+    return phasefile.load(source, sel=sel)
 
 
 def metric_name(name, choices=None):
@@ -363,15 +367,23 @@ def _draw(fig, sweep, metrics, std, markers, style, teacher, cols, legend_to=Non
                  fontsize=10)
 
 
-def plot(source, metrics=None, std=False, markers=False, style=None, teacher=True):
+def plot(source, metrics=None, std=False, markers=False, style=None, teacher=True, sel=None,
+         facet=None):
     """Figure 2 of a sweep file path, a Dataset from open_sweep or a Sweep, as a matplotlib
     Figure (not shown, not saved: fig.savefig("fig.png")). metrics: names or aliases of the
     panels to draw (default all four); style: {metric: {"vmin": V, "vmax": V, "cmap": NAME,
-    "log": True}}, metrics by name or alias."""
-    sweep = as_sweep(source)
+    "log": True}}, metrics by name or alias. A sweep with extra axes: sel={axis: value}
+    fixes axes (the nearest value), facet="axis" draws a row per value of one."""
     names = None if metrics is None else [metric_name(m) for m in metrics]
     full = {metric_name(k): v for k, v in (style or {}).items()}
-    return make_figure(sweep, names, std=std, markers=markers, style=full, teacher=teacher)
+    options = dict(std=std, markers=markers, style=full, teacher=teacher)
+    if facet is not None:
+        ds = source if hasattr(source, "data_vars") else phasefile.open_sweep(source)
+        ds, _ = phasefile.selection(ds, sel or {})
+        path = ds.encoding.get("source", "" if hasattr(source, "data_vars") else source)
+        parts = [(v, phasefile.from_dataset(p, path)) for v, p in phasefile.facets(ds, facet)]
+        return make_facets(parts, facet, names, **options)
+    return make_figure(as_sweep(source, sel), names, **options)
 
 
 def parser():

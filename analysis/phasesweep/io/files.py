@@ -323,7 +323,9 @@ def selection(ds, sel):
             raise ValueError(f"--sel {name}={value}: not a number") from None
         if x != x:
             raise ValueError(f"--sel {name}={value}: not a number")
-        i = int(np.argmin(np.abs(coord.astype(np.float64) - float(x))))
+        exact = np.flatnonzero(coord == x)  # exact first: a uint64 seed is no double
+        i = int(exact[0]) if exact.size else int(np.argmin(np.abs(coord.astype(np.float64)
+                                                                  - float(x))))
         if coord[i] != x:
             notes.append(f"--sel {name}={value}: no such value; using the nearest, "
                          f"{name}={coord[i]}")
