@@ -19,8 +19,9 @@ typedef struct ps_eigensolver {
     enum ps_dense_kind kind;
     int (*available)(void);               /* NULL: always (else 1 when this build has it) */
     int (*fits)(const ps_dense *b, int d); /* NULL: every grid */
-    /* Bytes of its workspace on one rank of a P-rank group (P = 1 locally), d x d matrices. */
-    double (*bytes)(int d, int P);
+    /* Bytes of its workspace on one rank of a P-rank group (P = 1 locally) with ScaLAPACK
+     * block size nb (unused locally), d x d matrices: what the cost model (cost.h) counts. */
+    double (*bytes)(int d, int P, int nb);
     /* Queries and allocates the workspace for d x d H and Q made by b (once per run). */
     void *(*setup)(ps_dense *b, int d, ps_mat *H, ps_mat *Q);
     /* All eigenpairs of the symmetric H (upper triangle; destroyed): values ascending into ev
@@ -42,7 +43,8 @@ int ps_eigensolver_check(const char *name, enum ps_dense_kind kind, char *msg, s
  * (ps_fail) when name cannot serve b -- callers check with ps_eigensolver_check first. */
 const ps_eigensolver *ps_eigensolver_pick(const char *name, const ps_dense *b, int d);
 /* Workspace bytes of the solver name (auto: the kind's first available row; P == 1 local,
- * P > 1 a group) at d on one rank of P, for the cost model; -1 for a name that cannot serve. */
-double ps_eigensolver_bytes(const char *name, int d, int P);
+ * P > 1 a group, block size nb, <= 0 for PS_DIST_NB) at d on one rank of P, for the cost
+ * model; -1 for a name that cannot serve. */
+double ps_eigensolver_bytes(const char *name, int d, int P, int nb);
 
 #endif

@@ -292,12 +292,12 @@ static void test_registry_choices_and_refusals(void **state)
     /* workspace bytes for the cost model: at least LAPACK's documented minimum; a group's
      * share shrinks with P; a name of the other kind has none */
     const int d = 200;
-    assert_true(ps_eigensolver_bytes("dsyevd", d, 1) >= 8.0 * (1 + 6.0 * d + 2.0 * d * d));
-    assert_true(ps_eigensolver_bytes("dsyevr", d, 1) >= 8.0 * 26 * d);
-    assert_true(ps_eigensolver_bytes("auto", d, 1) == ps_eigensolver_bytes("dsyevd", d, 1));
-    assert_true(ps_eigensolver_bytes("pdsyevd", d, 1) == -1.0);
-    assert_true(ps_eigensolver_bytes("dsyevr", d, 2) == -1.0);
-    double p2 = ps_eigensolver_bytes("pdsyevd", 2048, 2), p4 = ps_eigensolver_bytes("pdsyevd", 2048, 4);
+    assert_true(ps_eigensolver_bytes("dsyevd", d, 1, 0) >= 8.0 * (1 + 6.0 * d + 2.0 * d * d));
+    assert_true(ps_eigensolver_bytes("dsyevr", d, 1, 0) >= 8.0 * 26 * d);
+    assert_true(ps_eigensolver_bytes("auto", d, 1, 0) == ps_eigensolver_bytes("dsyevd", d, 1, 0));
+    assert_true(ps_eigensolver_bytes("pdsyevd", d, 1, 0) == -1.0);
+    assert_true(ps_eigensolver_bytes("dsyevr", d, 2, 0) == -1.0);
+    double p2 = ps_eigensolver_bytes("pdsyevd", 2048, 2, 0), p4 = ps_eigensolver_bytes("pdsyevd", 2048, 4, 0);
     assert_true(p2 > 8.0 * 2048 * 2048 && p4 < p2);
 }
 

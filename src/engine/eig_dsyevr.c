@@ -21,7 +21,7 @@ static void query(int d, lapack_int *lwork, lapack_int *liwork)
     *lwork = (lapack_int)wq;
 }
 
-static double bytes(int d, int P)
+static double bytes(int d, int P, int nb)
 {
     lapack_int lw, liw;
     query(d, &lw, &liw);

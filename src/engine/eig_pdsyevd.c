@@ -33,10 +33,10 @@ static double ormtr_bound(int d, int nb_, int prow, int pcol)
 
 /* ScaLAPACK's documented minimum (LWORK >= max(1 + 6N + 2 NP NQ, TRILWMIN) + 2N, LIWORK =
  * 7N + 8 NPCOL + 2, on the rank with the largest piece) next to the PDORMTR bound. */
-static double bytes(int d, int P)
+static double bytes(int d, int P, int nb)
 {
     static const int zero = 0;
-    int prow, pcol, nb = PS_DIST_NB;
+    int prow, pcol;
     ps_dist_grid_shape(P, &prow, &pcol);
     double np = numroc_(&d, &nb, &zero, &zero, &prow), nq = numroc_(&d, &nb, &zero, &zero, &pcol);
     double tri = 3.0 * d + fmax(nb * (np + 1), 3.0 * nb);

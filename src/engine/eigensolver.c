@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dist.h"
 
 #define PS_EIGENSOLVERS(X) X(dsyevd) X(dsyevr) X(elpa) X(pdsyevd)
 
@@ -78,7 +79,7 @@ const ps_eigensolver *ps_eigensolver_pick(const char *name, const ps_dense *b, i
     return e;
 }
 
-double ps_eigensolver_bytes(const char *name, int d, int P)
+double ps_eigensolver_bytes(const char *name, int d, int P, int nb)
 {
     enum ps_dense_kind kind = P > 1 ? PS_DENSE_DIST : PS_DENSE_LOCAL;
     char msg[512];
@@ -86,5 +87,5 @@ double ps_eigensolver_bytes(const char *name, int d, int P)
     const ps_eigensolver *e = ps_eigensolver_find(name);
     for (size_t i = 0; !e && i < N_SOLVERS; i++)
         if (table[i]->kind == kind && available(table[i])) e = table[i];
-    return e ? e->bytes(d, P) : -1.0;
+    return e ? e->bytes(d, P, nb > 0 ? nb : PS_DIST_NB) : -1.0;
 }
