@@ -56,23 +56,6 @@ void ps_options_free(ps_options *o)
     o->n_merge_parts = 0;
 }
 
-char *ps_cli_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = ps_malloc(n, "option string");
-    memcpy(c, s, n);
-    return c;
-}
-
-int ps_cli_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static void mark_given(ps_options *o, const ps_option *opt)
 {
     o->given |= 1ull << ps_option_row(opt);
