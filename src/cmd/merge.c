@@ -148,37 +148,19 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
                "or sweeps (or their parts) of adjacent replica ranges", p[0].path);
     /* replica ranges side by side, each one whole sweep or the parts of one split; together
      * replicas A .. B-1 without overlap or gap */
-    qsort(p, (size_t)n, sizeof *p, ps_merge_by_range);
-    int ranges = 0;
-    for (int g = 0, h; g < n; g = h) {
-        for (h = g + 1; h < n && ps_merge_same_range(&p[g], &p[h]); h++) continue;
-        ps_merge_range_problem(&p[g], h - g, why, sizeof why);
-        if (why[0]) REFUSE("%s", why);
-        ranges++;
-        if (!g) continue;
-        const ps_options *a = &p[g - 1].o, *b = &p[g].o;
-        const long long end = (long long)a->replica_first + a->replicas;
-        char ra[32], rb[32];
-        ps_merge_range_text(a, ra, sizeof ra);
-        ps_merge_range_text(b, rb, sizeof rb);
-        if (b->replica_first < end)
-            REFUSE("%s (replicas %s) and %s (replicas %s) overlap: replicas %d:%lld are in both",
-                   p[g - 1].path, ra, p[g].path, rb, b->replica_first,
-                   end < (long long)b->replica_first + b->replicas
-                       ? end : (long long)b->replica_first + b->replicas);
-        if (b->replica_first > end)
-            REFUSE("replicas %lld:%d are missing between %s (replicas %s) and %s (replicas %s); "
-                   "sweep them with --replicas %lld:%d", end, b->replica_first, p[g - 1].path,
-                   ra, p[g].path, rb, end, b->replica_first);
-    }
+    const int ranges = ps_merge_ranges(p, n, why, sizeof why);
+    if (!ranges) REFUSE("%s", why);
 
     /* the output's options: the first range's, over every replica */
     ps_options out = p[0].o;
-    out.replica_first = p[0].o.replica_first;
     out.replicas = p[n - 1].o.replica_first + p[n - 1].o.replicas - out.replica_first;
     /* which file holds each of the output's tasks */
     const ps_options *so = &out;
     const int64_t total = ps_task_count(so);
+    if ((double)total * (16.0 + n) > o->p.max_mem)
+        REFUSE("the merged file holds %lld tasks, %.3g GiB to merge, more than %.3g GiB "
+               "(--max-mem's default)", (long long)total,
+               (double)total * (16.0 + n) / 1073741824.0, o->p.max_mem / 1073741824.0);
     from = ps_malloc(sizeof *from * (size_t)(total ? total : 1), "merge sources");
     for (int64_t t = 0; t < total; t++) from[t] = -1;
     for (int i = 0; i < n; i++) {
@@ -221,7 +203,7 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
         for (int g = 0, h; g < n; g = h) {
             for (h = g + 1; h < n && ps_merge_same_range(&p[g], &p[h]); h++) continue;
             ps_merge_range_missing(so, &p[g], h - g, from, ranges > 1, rep->missing_parts,
-                          sizeof rep->missing_parts);
+                                   sizeof rep->missing_parts);
         }
         if (!rep->missing_parts[0])
             snprintf(rep->missing_parts, sizeof rep->missing_parts,
@@ -247,7 +229,6 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
     out.command_line = o->command_line;
     ps_sweep_file *sf;
     if (ps_sweep_create(MPI_COMM_SELF, &out, &sf, why, sizeof why)) REFUSE("%s", why);
-    out.out = o->out;
     ps_sweep_close(sf);
     made = 1;
     ps_set_cleanup(remove_path, tmp);

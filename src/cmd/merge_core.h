@@ -19,15 +19,14 @@ typedef struct part {
     uint8_t *done;
 } part;
 
-/* qsort order: by replica range (first, then count), then part index, so that each range's
- * files are side by side. */
-int ps_merge_by_range(const void *a, const void *b);
+/* Sorts the n files by replica range (first, then count), then part index, and checks that
+ * each range is one whole sweep or the parts of one split, each once, and that the ranges lie
+ * side by side, without overlap or gap. Returns the number of ranges, or 0 with the refusal
+ * (one line, naming the files and replicas) in why. Pure: reads p[].path and p[].o only. */
+int ps_merge_ranges(part *p, int n, char *why, size_t len);
 int ps_merge_same_range(const part *a, const part *b);
 /* "A:B", replicas A .. B-1 */
 void ps_merge_range_text(const ps_options *o, char *buf, size_t len);
-/* The n files of one range (sorted by part index) are one whole sweep or the parts of one
- * split, each once: "" or the refusal in why. */
-void ps_merge_range_problem(const part *p, int n, char *why, size_t len);
 /* The output's task of q's task t: the same point and replica number (the replica is the
  * fastest dimension of every sweep file). */
 int64_t ps_merge_out_task(const ps_options *out, const ps_options *q, int64_t t);

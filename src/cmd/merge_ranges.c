@@ -51,13 +51,14 @@ static void missing_parts(const ps_options *so, const part *p, int n, const int 
 }
 
 /* By replica range (first, then count), then part index: each range's files side by side. */
-int ps_merge_by_range(const void *pa, const void *pb)
+static int by_range(const void *pa, const void *pb)
 {
     const ps_options *a = &((const part *)pa)->o, *b = &((const part *)pb)->o;
     if (a->replica_first != b->replica_first)
         return a->replica_first < b->replica_first ? -1 : 1;
     if (a->replicas != b->replicas) return a->replicas < b->replicas ? -1 : 1;
-    return (a->part_index > b->part_index) - (a->part_index < b->part_index);
+    if (a->part_index != b->part_index) return a->part_index < b->part_index ? -1 : 1;
+    return strcmp(((const part *)pa)->path, ((const part *)pb)->path); /* messages' order */
 }
 
 int ps_merge_same_range(const part *a, const part *b)
@@ -73,7 +74,7 @@ void ps_merge_range_text(const ps_options *o, char *buf, size_t len)
 
 /* The n files of one replica range (sorted by part index) are one whole sweep, or parts of
  * one split, each once: "" or why not. */
-void ps_merge_range_problem(const part *p, int n, char *why, size_t len)
+static void range_problem(const part *p, int n, char *why, size_t len)
 {
     char r[32];
     ps_merge_range_text(&p[0].o, r, sizeof r);
@@ -82,8 +83,8 @@ void ps_merge_range_problem(const part *p, int n, char *why, size_t len)
         if (p[i].o.part_count >= 1) continue;
         const part *q = &p[i ? 0 : 1];
         if (q->o.part_count < 1)
-            snprintf(why, len, "%s and %s both hold replicas %s (duplicate sweeps)", q->path,
-                     p[i].path, r);
+            snprintf(why, len, "%s and %s both hold replicas %s (duplicate sweeps)", p[i].path,
+                     q->path, r);
         else
             snprintf(why, len, "%s is not a part (made without --part I/N) and holds replicas "
                      "%s, as part %s (%s) does: they overlap", p[i].path, r, q->o.part, q->path);
@@ -97,6 +98,40 @@ void ps_merge_range_problem(const part *p, int n, char *why, size_t len)
         if (p[i].o.part_index == p[i - 1].o.part_index)
             snprintf(why, len, "%s and %s are both part %s (duplicate parts)", p[i - 1].path,
                      p[i].path, p[i].o.part);
+}
+
+int ps_merge_ranges(part *p, int n, char *why, size_t len)
+{
+    int ranges = 0;
+    why[0] = 0;
+    qsort(p, (size_t)n, sizeof *p, by_range);
+    for (int g = 0, h; g < n; g = h) {
+        for (h = g + 1; h < n && ps_merge_same_range(&p[g], &p[h]); h++) continue;
+        range_problem(&p[g], h - g, why, len);
+        if (why[0]) return 0;
+        ranges++;
+        if (!g) continue;
+        /* the previous range's last file, this range's first: side by side */
+        const ps_options *a = &p[g - 1].o, *b = &p[g].o;
+        const long long end = (long long)a->replica_first + a->replicas;
+        const long long b_end = (long long)b->replica_first + b->replicas;
+        char ra[32], rb[32];
+        ps_merge_range_text(a, ra, sizeof ra);
+        ps_merge_range_text(b, rb, sizeof rb);
+        if (b->replica_first < end) {
+            snprintf(why, len, "%s (replicas %s) and %s (replicas %s) overlap: replicas %d:%lld "
+                     "are in both", p[g - 1].path, ra, p[g].path, rb, b->replica_first,
+                     end < b_end ? end : b_end);
+            return 0;
+        }
+        if (b->replica_first > end) {
+            snprintf(why, len, "replicas %lld:%d are missing between %s (replicas %s) and %s "
+                     "(replicas %s); sweep them with --replicas %lld:%d", end, b->replica_first,
+                     p[g - 1].path, ra, p[g].path, rb, end, b->replica_first);
+            return 0;
+        }
+    }
+    return ranges;
 }
 
 /* The output's task of q's task t: the same point and replica number (the replica is the
