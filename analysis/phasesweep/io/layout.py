@@ -20,7 +20,9 @@ SWEEP = (
          long_name='gamma_w', description='width exponent: width = floor(d^gamma_w)',
          flag_meanings=None),
     dict(name='replica', type='int64', fill=None, dims=('replica',), units='1',
-         long_name='replica', description='replica index: its own teacher and initial weights',
+         long_name='replica',
+         description='replica number (0 .. R-1, or A .. B-1 of --replicas A:B): its own teacher '
+                     'and initial weights',
          flag_meanings=None),
     dict(name='sigma2', type='float64', fill=None, dims=('gamma_s',), units='1',
          long_name='initialization variance',
