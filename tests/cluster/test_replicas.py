@@ -137,7 +137,17 @@ def test_ranges_merge_to_the_sweep_computed_at_once(files, tmp_path, ranks):
                                            "final_train_error", "iterations", "n_iter")}
     got = json.loads(ok(phasesweep("run", "--from", out, "--task", "1,2,2")).stdout)
     for k, v in want.items():
-        assert np.float64(got[k]).tobytes() == np.float64(v).tobytes() or got[k] == v, k
+        assert np.float64(got[k]).tobytes() == np.float64(v).tobytes(), k
+    # trace --from: the per-iteration file of that task, its record the stored values; by
+    # coordinates, replica by its number
+    trace = tmp_path / "t.h5"
+    ok(phasesweep("trace", "--from", out, "--at", "gamma_s=-1,gamma_w=2,replica=2", "--out",
+                  trace))
+    with h5py.File(trace, "r") as f:
+        for k, v in want.items():
+            assert np.float64(f.attrs[k]).tobytes() == np.float64(v).tobytes(), k
+        assert int(f.attrs["replica"]) == 2
+        assert len(f["gd_test_error"]) == want["n_iter"]
 
 
 def test_parts_of_a_range_merge_with_another_range(files, tmp_path):
