@@ -10,7 +10,8 @@
 
 int64_t ps_task_count(const ps_options *o);
 void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r);
-/* o->p with gs = gs_range[is], gw = gw_range[iw], replica = r. */
+/* o->p with gs = gs_range[is], gw = gw_range[iw], replica = replica_first + r (the replica's
+ * number, so that replica 2 of --replicas 2:3 is replica 2 of --replicas 3). */
 ps_params ps_task_params(const ps_options *o, int64_t t);
 
 /* Writes the tasks not done (done: [n_s][n_w][R] flags) into order, the order to hand them

@@ -27,7 +27,7 @@ ps_params ps_task_params(const ps_options *o, int64_t t)
     ps_params p = o->p;
     p.gs = ps_range_at(&o->gs_range, is);
     p.gw = ps_range_at(&o->gw_range, iw);
-    p.replica = r;
+    p.replica = o->replica_first + r; /* the replica's number seeds its streams, not its index */
     return p;
 }
 

@@ -140,7 +140,7 @@ static void make_grid(const ps_options *o, void *values[5])
         gw[i] = ps_range_at(&o->gw_range, i);
         w[i] = ps_width(o->p.d, gw[i]);
     }
-    for (int i = 0; i < R; i++) rep[i] = i;
+    for (int i = 0; i < R; i++) rep[i] = (int64_t)o->replica_first + i; /* the numbers */
     values[0] = gs, values[1] = gw, values[2] = rep, values[3] = s2, values[4] = w;
 }
 
@@ -297,6 +297,7 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
 {
     size_t n;
     const ps_option *table = ps_option_table(&n);
+    int other_replicas = 0;
     for (size_t i = 0; i < n; i++) {
         const ps_option *opt = &table[i];
         if (!opt->identity || !(opt->commands & (1u << PS_CMD_SWEEP))) continue;
@@ -317,7 +318,11 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
             free(*(char **)((char *)&stored + opt->offset));
         ps_option_format(opt, o, now, sizeof now);
         append(msg, len, "%s%s=%s (file) vs %s (now)", msg[0] ? "; " : "", opt->name, then, now);
+        other_replicas |= rc == 0 && (opt->props & PS_OPT_REPLICA_RANGE);
     }
+    if (other_replicas)
+        append(msg, len, " (a file holds one replica range: sweep the others into a file of "
+               "their own with --replicas A:B, then phasesweep merge joins the two)");
 }
 
 /* Why file is not a sweep file of this layout and of the shape o implies, or "". */
