@@ -28,6 +28,8 @@ typedef struct ps_options {
     int gs_given, gw_given; /* --gs/--gw appeared (run/trace need them unless --load has W) */
     ps_range gs_range, gw_range; /* sweep */
     int replicas;           /* sweep */
+    int curves, curves_every; /* sweep --curves [--curves-every K]: every task's learning curves */
+    double max_file;        /* sweep: the largest file a sweep may make (bytes) */
     const char *out;        /* trace/sweep output */
     const char *load;       /* run/trace: --load FILE.h5 */
     const char *from, *task, *at; /* run/trace: --from SWEEP.h5 --task I,J,.. | --at N=X,.. */
@@ -63,6 +65,9 @@ enum {
     PS_OPT_PER_PART = 1u << 1,
     /* may come from the --load file (gw: the width of W1): required only without --load */
     PS_OPT_FROM_LOAD = 1u << 2,
+    /* a run parameter added after files were made (--curves): a file without its attribute
+     * holds the default, for --resume, merge and the readers alike */
+    PS_OPT_ADDED = 1u << 3,
 };
 
 typedef struct ps_option {
@@ -76,7 +81,7 @@ typedef struct ps_option {
     const char *group;     /* --help heading */
     int min_open;          /* the range excludes min: (min, max] */
     unsigned required;     /* commands that need it (PS_OPT_FROM_LOAD: unless --load) */
-    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD */
+    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, PS_OPT_ADDED */
     const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their

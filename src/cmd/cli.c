@@ -26,6 +26,8 @@ void ps_options_default(ps_options *o)
     ps_params_default(&o->p);
     o->cmd = PS_CMD_RUN;
     o->replicas = 1;
+    o->curves_every = 1;
+    o->max_file = 8.0 * 1024 * 1024 * 1024;
     o->json = 1;
     o->group_size = 1;
     o->block = 64;

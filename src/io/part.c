@@ -87,7 +87,7 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
             return 1;
         }
         /* files from before --part have no part attribute: whole sweeps */
-        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART)) {
+        if (rc == 1 && opt->identity && !(opt->props & (PS_OPT_PER_PART | PS_OPT_ADDED))) {
             snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
             return 1;
         }
