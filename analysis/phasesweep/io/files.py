@@ -80,7 +80,8 @@ def check_file(path, kind):
 
 def layout_problem(f, kind):
     """What is wrong with an open h5py file against the layout of kind, or None."""
-    table = layout.variables(kind)
+    curves = kind == "sweep" and bool(_plain(f.attrs.get("curves", 0)))
+    table = layout.variables(kind, curves=curves)
     sizes = {}
     for v in table:  # the dimension scales first: their lengths are the dims' sizes
         if v["dims"] == (v["name"],):
@@ -136,7 +137,8 @@ def open_sweep(path, engine="h5netcdf"):
     ds = _open(path, "sweep", engine)
     done = ds["done"] != 0
     for name, var in ds.data_vars.items():
-        if name != "done" and var.dims == done.dims:
+        # the per-task variables and (sweep --curves) the curves, (..., replica, iteration)
+        if name != "done" and var.dims[:len(done.dims)] == done.dims:
             ds[name] = var.where(done).assign_attrs(var.attrs)
             ds[name].encoding = var.encoding
     return ds

@@ -4,7 +4,11 @@ that the two agree).
 
 Each variable: name, numpy type, fill (None: no _FillValue; "nan"; -1), dims, units
 (UDUNITS: "1" dimensionless, "s" seconds), long_name, description, flag_meanings (CF: the
-meanings of flag_values 0, 1, ...; None when the variable holds no flags).
+meanings of flag_values 0, 1, ...; None when the variable holds no flags). SWEEP is the
+sweep file without --curves; CURVES the variables a sweep --curves file has besides (the
+`iteration` scale, then the curves over (gamma_s, gamma_w, replica, iteration)), flagged
+only="curves" in the engine's table, where `iteration` follows `replica` and the curves
+precede `done`.
 """
 
 LAYOUT_VERSION = 2
@@ -60,6 +64,34 @@ SWEEP = (
          flag_meanings='not_done done'),
 )
 
+_CURVE_DIMS = ('gamma_s', 'gamma_w', 'replica', 'iteration')
+_AFTER_STOP = 'at each recorded iteration; NaN after the task stopped'
+CURVES = (
+    dict(name='iteration', type='int64', fill=None, dims=('iteration',), units='1',
+         long_name='iteration',
+         description='gradient descent steps taken at a recorded point of the curves: '
+                     '0, K, 2K, ... (K = --curves-every)', flag_meanings=None),
+    dict(name='gd_train_error', type='float64', fill='nan', dims=_CURVE_DIMS, units='1',
+         long_name='GD train error',
+         description="||A - (A* + E)||_F^2 / d^2 of gradient descent's A = W2 W1 " + _AFTER_STOP,
+         flag_meanings=None),
+    dict(name='gd_test_error', type='float64', fill='nan', dims=_CURVE_DIMS, units='1',
+         long_name='GD test error',
+         description="||A - A*||_F^2 / d^2 of gradient descent's A = W2 W1 " + _AFTER_STOP,
+         flag_meanings=None),
+    dict(name='theory_train_error', type='float64', fill='nan', dims=_CURVE_DIMS, units='1',
+         long_name='theory train error',
+         description="||B - (A* + E)||_F^2 / d^2 of the self-consistent dynamics' B "
+                     + _AFTER_STOP, flag_meanings=None),
+    dict(name='theory_test_error', type='float64', fill='nan', dims=_CURVE_DIMS, units='1',
+         long_name='theory test error',
+         description="||B - A*||_F^2 / d^2 of the self-consistent dynamics' B " + _AFTER_STOP,
+         flag_meanings=None),
+    dict(name='distance', type='float64', fill='nan', dims=_CURVE_DIMS, units='1',
+         long_name='GD-vs-theory distance', description='||A - B||_F^2 / d^2 ' + _AFTER_STOP,
+         flag_meanings=None),
+)
+
 TRACE = (
     dict(name='iteration', type='int64', fill=None, dims=('iteration',), units='1',
          long_name='iteration',
@@ -95,15 +127,28 @@ TRACE = (
 )
 
 
-def variables(kind):
-    """The variables of a "sweep" or "trace" file, in the file's order."""
+def _sweep_with_curves():
+    """SWEEP and CURVES in the engine table's order."""
+    scales = [i for i, v in enumerate(SWEEP) if v["name"] == "replica"][0] + 1
+    return SWEEP[:scales] + CURVES[:1] + SWEEP[scales:-1] + CURVES[1:] + SWEEP[-1:]
+
+
+def variables(kind, curves=False):
+    """The variables of a "sweep" (made with --curves or not) or "trace" file, in the
+    file's order."""
+    if kind == "sweep" and curves:
+        return _sweep_with_curves()
     return {"sweep": SWEEP, "trace": TRACE}[kind]
 
 
 def as_json():
-    """The same object `phasesweep info --layout json` prints."""
+    """The same object `phasesweep info --layout json` prints: the whole sweep table, each
+    variable with "only": None or "curves"."""
+    curve_names = {v["name"] for v in CURVES}
     return {"layout_version": LAYOUT_VERSION,
             "sweep_coordinates": SWEEP_COORDINATES,
-            "sweep": [dict(v, dims=list(v["dims"])) for v in SWEEP],
+            "sweep": [dict(v, dims=list(v["dims"]),
+                           only="curves" if v["name"] in curve_names else None)
+                      for v in _sweep_with_curves()],
             "trace_coordinates": TRACE_COORDINATES,
-            "trace": [dict(v, dims=list(v["dims"])) for v in TRACE]}
+            "trace": [dict(v, dims=list(v["dims"]), only=None) for v in TRACE]}
