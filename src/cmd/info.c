@@ -174,29 +174,23 @@ static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dim
     free(code);
 }
 
-/* The file's --curves and --curves-every (0 and 1 when it has none: a file from before). */
+/* The file's --curves, --curves-every and --max-iter (the defaults when it has none: --curves
+ * and --curves-every are absent from files made before them). */
 static void file_curves(hid_t f, ps_options *o)
 {
     ps_options_default(o);
     o->cmd = PS_CMD_SWEEP;
     ps_h5_attr_read_option(f, ps_option_find("curves", PS_CMD_SWEEP), o);
     ps_h5_attr_read_option(f, ps_option_find("curves-every", PS_CMD_SWEEP), o);
+    ps_h5_attr_read_option(f, ps_option_find("max-iter", PS_CMD_SWEEP), o);
 }
 
-/* With --curves: the curve variables, of the task dims and the iteration scale's size. */
-static void curves_problem(hid_t f, const hsize_t dims[3], hsize_t *points, char *why,
+/* With --curves: the curve variables, of the task dims and the iterations o records. */
+static void curves_problem(hid_t f, const ps_options *o, const hsize_t dims[3], char *why,
                            size_t len)
 {
     const ps_layout *L = ps_layout_sweep_for(1);
-    *points = 0;
-    ps_h5_layout_problem(f, L, NULL, NULL, 0, why, len);
-    if (why[0]) return;
-    hid_t d = open_result(f, "iteration");
-    hid_t sp = (hid_t)PS_H5(H5Dget_space(d));
-    PS_H5(H5Sget_simple_extent_dims(sp, points, NULL));
-    PS_H5(H5Sclose(sp));
-    PS_H5(H5Dclose(d));
-    const hsize_t sizes[4] = {dims[0], dims[1], dims[2], *points};
+    const hsize_t sizes[4] = {dims[0], dims[1], dims[2], (hsize_t)ps_curve_points(o)};
     ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica",
                                                      "iteration"}, sizes, 4, why, len);
 }
@@ -225,8 +219,7 @@ static int info_problem(hid_t f, const char *path, hsize_t dims[3], char *msg, s
     }
     ps_options fo;
     file_curves(f, &fo);
-    hsize_t points;
-    if (!why[0] && fo.curves) curves_problem(f, dims, &points, why, sizeof why);
+    if (!why[0] && fo.curves) curves_problem(f, &fo, dims, why, sizeof why);
     if (why[0]) {
         snprintf(msg, len, "info: %s is not a complete sweep file: %s", path, why);
         return PS_EXIT_USAGE;
