@@ -270,3 +270,25 @@ def test_estimate_prints_the_curve_bytes(made):
     out = ok(phasesweep("estimate", *SWEEP[1:], "--pilot", "0")).stdout
     line = next(x for x in out.splitlines() if x.startswith("file:"))
     assert "no curves; --curves would add" in line, line
+
+
+def test_a_scalapack_group_records_the_same_way(made, tmp_path):
+    """In groups of 2 the curves change no value of the group's own sweep and equal the
+    group's trace --from (the group engine's rounding is its own, not the local one's)."""
+    group = ["--group-size", "2"]
+    plain, curves = tmp_path / "g_plain.h5", tmp_path / "g_curves.h5"
+    ok(phasesweep(*SWEEP, *group, "--out", plain, ranks=2, cwd=tmp_path))
+    ok(phasesweep(*SWEEP, *group, "--curves", "--curves-every", "5", "--out", curves, ranks=2,
+                  cwd=tmp_path))
+    base, got = datasets(plain), datasets(curves)
+    assert {k: got[k] for k in base} == base
+    task = (2, 1, 1)
+    out = tmp_path / "g_trace.h5"
+    ok(phasesweep("trace", "--from", curves, "--task", "2,1,1", *group, "--out", out, ranks=2,
+                  cwd=tmp_path))
+    with h5py.File(curves, "r") as f, h5py.File(out, "r") as t:
+        it = f["iteration"][...]
+        kept = it < t["gd_train_error"].shape[0]
+        for name in CURVES:
+            assert f[name][task][kept].tobytes() == t[name][...][it[kept]].tobytes(), name
+            assert np.isnan(f[name][task][~kept]).all(), name
