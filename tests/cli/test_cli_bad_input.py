@@ -118,6 +118,8 @@ BAD = [
     (["sweep", "--gs", "-1:0:0", "--gw", "1:2:2", "--out", "s.h5"], ["--gs", "[1, 100000]"]),
     (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--curves", "--curves-every", "0", "--out",
       "s.h5"], ["--curves-every", "[1, 100000000]"]),
+    (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--curves-every", "5", "--out", "s.h5"],
+     ["--curves-every", "without --curves"]),
     (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--max-file", "12", "--out", "s.h5"],
      ["--max-file", "[1MiB, 1024TiB]"]),
     (["sweep", "--gs", "-1:0:2", "--gw", "1:16:2", "--out", "s.h5"], ["--gw", "[0, 15]"]),
