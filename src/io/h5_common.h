@@ -55,5 +55,8 @@ void ps_curves_close(ps_curves *c); /* NULL: nothing */
 int ps_curves_is_var(const ps_layout_var *v);
 /* The `iteration` scale's values, ps_curve_points(o) of them. */
 void ps_curve_iterations(const ps_options *o, int64_t *it);
+/* "" or why file's `iteration` variable (of the right shape: checked before) differs from
+ * the values a sweep of o writes. */
+void ps_curves_iteration_problem(hid_t file, const ps_options *o, char *why, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
  * variables are the layout table's PS_ONLY_CURVES rows of rank > 1, dims (task dims...,
  * iteration); h5_sweep.c creates them with the rest of the file. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,24 @@ void ps_curve_iterations(const ps_options *o, int64_t *it)
 {
     const int n = ps_curve_points(o);
     for (int j = 0; j < n; j++) it[j] = (int64_t)j * o->curves_every;
+}
+
+void ps_curves_iteration_problem(hid_t file, const ps_options *o, char *why, size_t len)
+{
+    const int n = ps_curve_points(o);
+    int64_t *want = ps_malloc(sizeof *want * (size_t)n, "iterations");
+    int64_t *got = ps_malloc(sizeof *got * (size_t)n, "iterations");
+    ps_curve_iterations(o, want);
+    hid_t d = (hid_t)PS_H5(H5Dopen2(file, "iteration", H5P_DEFAULT));
+    PS_H5(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, got));
+    PS_H5(H5Dclose(d));
+    why[0] = 0;
+    for (int j = 0; j < n && !why[0]; j++)
+        if (got[j] != want[j])
+            snprintf(why, len, "variable iteration[%d] is %lld, but the options give %lld (an "
+                     "altered grid)", j, (long long)got[j], (long long)want[j]);
+    free(want);
+    free(got);
 }
 
 /* The curve variables' names, the trace file's, and the trace series each one is. */

@@ -2,7 +2,8 @@
  * root group with its dimension scales: what netCDF-4 readers and xarray open). Everything
  * that changes the file's structure (datasets, fill values, dimension scales, attributes)
  * happens collectively in ps_sweep_create and is flushed there; afterwards ranks only
- * overwrite single elements of preallocated contiguous datasets, so the metadata on disk is
+ * overwrite single elements (and, with --curves, one task's row of each curve variable,
+ * h5_curves.c) of preallocated contiguous datasets, so the metadata on disk is
  * final and a SIGKILL at any moment leaves a readable file. The one exception is at the
  * collective close: the provenance attributes end_utc, wall_seconds and sessions are
  * overwritten in place (same sizes). */
@@ -26,7 +27,8 @@
 #include "part.h"
 
 /* The file's variables are the layout table's (include/layout.h), in its order: the five
- * grid variables, then the per-task ones [gamma_s][gamma_w][replica], done last. */
+ * grid variables (and the iteration scale with --curves), then the per-task ones
+ * [gamma_s][gamma_w][replica] (and the curves [...][iteration]), done last. */
 #define MAX_VARS 32
 
 struct ps_sweep_file {
@@ -197,6 +199,7 @@ void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t le
         free(got);
     }
     free_grid(grid);
+    if (!why[0] && o->curves) ps_curves_iteration_problem(file, o, why, len);
 }
 
 /* Rank 0 alone builds the whole file serially (no MPI-IO, no collective inside HDF5) under

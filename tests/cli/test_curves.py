@@ -182,6 +182,17 @@ def test_resume_refuses_another_curves_choice(made):
     assert_usage_error(res, "curves=false (file) vs true (now)")
 
 
+def test_resume_refuses_an_altered_iteration_coordinate(made, tmp_path):
+    _, files = made
+    altered = tmp_path / "altered.h5"
+    altered.write_bytes(files["k5"].read_bytes())
+    with h5py.File(altered, "r+") as f:
+        f["iteration"][3] = 16
+    res = phasesweep(*SWEEP, "--curves", "--curves-every", "5", "--out", altered, "--resume",
+                     cwd=tmp_path)
+    assert_usage_error(res, "iteration[3] is 16, but the options give 15")
+
+
 def test_merge_of_parts_keeps_the_curves(made, tmp_path):
     _, files = made
     parts = [tmp_path / f"part{i}.h5" for i in range(3)]
