@@ -191,8 +191,9 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         return ps_cli_seterr(err, errlen, "%s needs --%s %s%s%s", cmd, opt->name, t->needs, r,
                              t->help_range ? ")" : "");
     }
-    /* a stride of curves not stored would be recorded, and compared on --resume, for nothing */
-    if (ps_option_given(o, "curves-every") && !o->curves)
+    /* a stride of curves not stored would be recorded, and compared on --resume, for nothing
+     * (the default, 1, is what every file without curves records) */
+    if (o->curves_every != 1 && !o->curves)
         return ps_cli_seterr(err, errlen, "--curves-every: %d records nothing without --curves",
                              o->curves_every);
     /* with --load, d may come from the file: main.c checks these once it has read it */
