@@ -33,6 +33,8 @@ typedef struct ps_options {
         ps_replica_span replica_span;
         struct { int replicas, replica_first; }; /* how many; the first replica number */
     };
+    int curves, curves_every; /* sweep --curves [--curves-every K]: every task's learning curves */
+    double max_file;        /* sweep: the largest file a sweep may make (bytes) */
     const char *out;        /* trace/sweep output */
     const char *load;       /* run/trace: --load FILE.h5 */
     const char *from, *task, *at; /* run/trace: --from SWEEP.h5 --task I,J,.. | --at N=X,.. */
@@ -72,6 +74,9 @@ enum {
     /* the replica range (--replicas): compared on --resume, but outside the sweep_id, so that
      * sweeps that differ in it only are one study, which merge joins */
     PS_OPT_REPLICA_RANGE = 1u << 3,
+    /* a run parameter added after files were made (--curves): a file without its attribute
+     * holds the default, for --resume, merge and the readers alike */
+    PS_OPT_ADDED = 1u << 4,
 };
 
 typedef struct ps_option {
@@ -85,7 +90,7 @@ typedef struct ps_option {
     const char *group;     /* --help heading */
     int min_open;          /* the range excludes min: (min, max] */
     unsigned required;     /* commands that need it (PS_OPT_FROM_LOAD: unless --load) */
-    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, ... */
+    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, PS_OPT_ADDED, ... */
     const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their

@@ -54,6 +54,15 @@ void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_res
 /* One task's stored values into res (the per-task fields; width, sigma2, lr untouched);
  * returns its done flag. Independent I/O, like a write. */
 int ps_sweep_read_result(ps_sweep_file *f, int is, int iw, int r, ps_result *res);
+/* sweep --curves: one task's learning curves from its trace (before its result: `done` is
+ * written last); nothing without --curves. */
+void ps_sweep_write_curves(ps_sweep_file *f, int is, int iw, int r, const ps_trace *tr);
+/* The points of the `iteration` dimension: 0 without --curves, else iterations 0, K, 2K, ...
+ * below --max-iter (K = --curves-every). */
+int ps_curve_points(const ps_options *o);
+/* The data bytes of the sweep file o makes (every variable of its layout; HDF5's own
+ * metadata, some KiB, aside); *curve_bytes: the curve variables' share of it. */
+double ps_sweep_file_bytes(const ps_options *o, double *curve_bytes);
 /* Collective: records the end time and wall seconds (provenance.h), closes. */
 void ps_sweep_close(ps_sweep_file *f);
 /* The --resume checks of path against o, serial and never exiting (ps_sweep_resume runs them

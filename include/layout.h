@@ -18,15 +18,20 @@
 enum ps_var_type { PS_VAR_F64, PS_VAR_I64, PS_VAR_I32, PS_VAR_I8, PS_VAR_U8 };
 /* PS_FILL_NONE: HDF5's default fill (0) and no _FillValue attribute (coordinates, done). */
 enum ps_var_fill { PS_FILL_NONE, PS_FILL_NAN, PS_FILL_MINUS1 };
+/* A variable present only in some files: PS_ONLY_CURVES, in sweep files made with --curves. */
+enum ps_var_only { PS_ONLY_ALWAYS, PS_ONLY_CURVES };
+#define PS_LAYOUT_MAX_DIMS 4
 
 typedef struct ps_layout_var {
     const char *name;
     enum ps_var_type type;
     enum ps_var_fill fill;
     int ndims;
-    const char *dims[3];     /* a 1-d variable named as its dimension is that dimension's scale */
+    /* a 1-d variable named as its dimension is that dimension's scale */
+    const char *dims[PS_LAYOUT_MAX_DIMS];
     const char *units, *long_name, *description;
     const char *flag_meanings; /* CF: meanings of flag_values 0, 1, ...; NULL when no flags */
+    enum ps_var_only only;     /* PS_ONLY_ALWAYS (0), or the option that brings it */
 } ps_layout_var;
 
 typedef struct ps_layout {
@@ -53,14 +58,20 @@ int64_t ps_result_int(const ps_result_field *f, const struct ps_result *r); /* t
 /* Stores x (an F64 field) or i (the others) into r's field f. */
 void ps_result_store(const ps_result_field *f, struct ps_result *r, double x, int64_t i);
 
+/* The sweep file without --curves (today's file; what every older file holds). */
 const ps_layout *ps_layout_sweep(void);
+/* The sweep file of a sweep with (curves = 1) or without --curves: the table's variables
+ * whose `only` is PS_ONLY_ALWAYS, plus with curves the `iteration` scale and the curve
+ * variables (dims: the task dims, then iteration). */
+const ps_layout *ps_layout_sweep_for(int curves);
 const ps_layout *ps_layout_trace(void);
 /* The variable of that name, or NULL. */
 const ps_layout_var *ps_layout_find(const ps_layout *L, const char *name);
 /* 1 when v is the scale of its own (only) dimension. */
 int ps_layout_is_scale(const ps_layout_var *v);
 const char *ps_var_type_name(enum ps_var_type t); /* numpy spelling: "float64", "int8", ... */
-/* Both layouts as one JSON object: {"layout_version": 2, "sweep": [...], "trace": [...]}. */
+/* Both layouts as one JSON object: {"layout_version": 2, "sweep": [...], "trace": [...]};
+ * the sweep list is the whole table, each variable with "only": null or "curves". */
 void ps_layout_json(FILE *out);
 
 #endif

@@ -4,7 +4,8 @@
  * what OpenBLAS, LAPACK, ScaLAPACK/PBLAS, ELPA and MPI allocate during the run, not only the
  * engine's ps_malloc. A run's peak is its highest count above the count just before its
  * teacher is drawn; the model must be within 10% of it, on rank 0 (the largest share), for
- * the local engine (reduced and explicit, theory and trace on and off, a few d and w) and for
+ * the local engine (reduced and explicit, theory and trace on and off, the
+ * series alone of sweep --curves, a few d and w) and for
  * a group of every rank (mpirun -n 2 and -n 3; pdsyevd and, when built, ELPA).
  * mpirun-ranks: 2 3 */
 #include <malloc.h>
@@ -131,7 +132,8 @@ static double measured_peak(const run_case *c, MPI_Comm comm)
     ps_teacher_generate(&t, &p);
     ps_trace tr, *trp = NULL;
     if (c->trace) {
-        ps_trace_alloc(&tr, p.max_iter, p.d);
+        if (c->trace == PS_TRACE_CURVES) ps_trace_alloc_curves(&tr, p.max_iter);
+        else ps_trace_alloc(&tr, p.max_iter, p.d);
         trp = &tr;
     }
     ps_result res;
@@ -178,6 +180,10 @@ static void test_local_bytes(void **state)
         {200, 2.0, PS_MODE_REDUCED, 0, 0, 5, NULL},
         {200, 1.2, PS_MODE_EXPLICIT, 1, 1, 5, NULL},
         {200, 1.2, PS_MODE_EXPLICIT, 0, 0, 5, NULL},
+        /* sweep --curves: the five series of max_iter, the bulk of a small run */
+        {16, 1.0, PS_MODE_REDUCED, 1, PS_TRACE_CURVES, 20000, NULL},
+        {16, 1.0, PS_MODE_REDUCED, 0, PS_TRACE_CURVES, 20000, NULL},
+        {64, 2.0, PS_MODE_REDUCED, 1, PS_TRACE_CURVES, 40, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_case(&cases[i], MPI_COMM_SELF);

@@ -26,6 +26,8 @@ void ps_options_default(ps_options *o)
     ps_params_default(&o->p);
     o->cmd = PS_CMD_RUN;
     o->replicas = 1;
+    o->curves_every = 1;
+    o->max_file = 8.0 * 1024 * 1024 * 1024;
     o->json = 1;
     o->group_size = 1;
     o->block = 64;
@@ -174,6 +176,11 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         return ps_cli_seterr(err, errlen, "%s needs --%s %s%s%s", cmd, opt->name, t->needs, r,
                              t->help_range ? ")" : "");
     }
+    /* a stride of curves not stored would be recorded, and compared on --resume, for nothing
+     * (the default, 1, is what every file without curves records) */
+    if (o->curves_every != 1 && !o->curves)
+        return ps_cli_seterr(err, errlen, "--curves-every: %d records nothing without --curves",
+                             o->curves_every);
     /* with --load, d may come from the file: main.c checks these once it has read it */
     if (!o->load && o->p.k > o->p.d)
         return ps_cli_seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,

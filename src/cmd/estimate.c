@@ -13,6 +13,7 @@
 #include "cost.h"
 #include "eigensolver.h"
 #include "engine.h"
+#include "h5io.h"
 #include "run.h"
 #include "tasks.h"
 
@@ -186,6 +187,20 @@ int ps_estimate_main(const ps_options *o)
     printf("tasks: %lld (%d gamma_s x %d gamma_w x %d replicas) at d = %d, max-iter = %d%s\n",
            (long long)tasks, o->gs_range.n, o->gw_range.n, R, d, o->p.max_iter,
            o->p.stop_rules ? "" : ", --no-stop");
+    /* the file: its data bytes, the curves' share; what sweep's --max-file refusal reads */
+    double curve_bytes, file_bytes = ps_sweep_file_bytes(o, &curve_bytes);
+    const double MiB = 1048576.0;
+    if (o->curves)
+        printf("file: %.4g MiB of data, of which curves %.4g MiB (5 variables x %d iterations "
+               "x %lld tasks x 8 bytes; --curves-every %d)", file_bytes / MiB, curve_bytes / MiB,
+               ps_curve_points(o), (long long)tasks, o->curves_every);
+    else
+        printf("file: %.4g MiB of data (no curves; --curves would add %.4g MiB at "
+               "--curves-every %d)", file_bytes / MiB,
+               5.0 * 8.0 * (double)tasks * ((o->p.max_iter - 1) / o->curves_every + 1) / MiB,
+               o->curves_every);
+    printf("; %s --max-file %.4g GiB\n", file_bytes > o->max_file ? "ABOVE" : "within",
+           o->max_file / 1073741824.0);
     const double gflops = ps_blas_dgemm_gflops(256, 3);
     printf("blas: OpenBLAS kernel %s on a CPU with %s; dgemm %.1f GFLOP/s at n = 256, %d "
            "thread%s\n", ps_blas_core(), ps_cpu_best_isa(), gflops, o->p.threads,

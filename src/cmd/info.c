@@ -174,6 +174,27 @@ static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dim
     free(code);
 }
 
+/* The file's --curves, --curves-every and --max-iter (the defaults when it has none: --curves
+ * and --curves-every are absent from files made before them). */
+static void file_curves(hid_t f, ps_options *o)
+{
+    ps_options_default(o);
+    o->cmd = PS_CMD_SWEEP;
+    ps_h5_attr_read_option(f, ps_option_find("curves", PS_CMD_SWEEP), o);
+    ps_h5_attr_read_option(f, ps_option_find("curves-every", PS_CMD_SWEEP), o);
+    ps_h5_attr_read_option(f, ps_option_find("max-iter", PS_CMD_SWEEP), o);
+}
+
+/* With --curves: the curve variables, of the task dims and the iterations o records. */
+static void curves_problem(hid_t f, const ps_options *o, const hsize_t dims[3], char *why,
+                           size_t len)
+{
+    const ps_layout *L = ps_layout_sweep_for(1);
+    const hsize_t sizes[4] = {dims[0], dims[1], dims[2], (hsize_t)ps_curve_points(o)};
+    ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica",
+                                                     "iteration"}, sizes, 4, why, len);
+}
+
 /* Why f (at path) cannot be shown, into msg, or "": a file of another layout or kind, an
  * incomplete sweep file, one declaring more than 4 GiB to read. dims: the grid's. */
 static int info_problem(hid_t f, const char *path, hsize_t dims[3], char *msg, size_t len)
@@ -196,6 +217,9 @@ static int info_problem(hid_t f, const char *path, hsize_t dims[3], char *msg, s
         ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica"},
                              dims, 3, why, sizeof why);
     }
+    ps_options fo;
+    file_curves(f, &fo);
+    if (!why[0] && fo.curves) curves_problem(f, &fo, dims, why, sizeof why);
     if (why[0]) {
         snprintf(msg, len, "info: %s is not a complete sweep file: %s", path, why);
         return PS_EXIT_USAGE;
@@ -233,6 +257,15 @@ int ps_info(const char *path, char *msg, size_t len)
     put_parameters(f);
     printf("grid: %llu gamma_s x %llu gamma_w x %llu replicas\n", (unsigned long long)dims[0],
            (unsigned long long)dims[1], (unsigned long long)dims[2]);
+    ps_options fo;
+    file_curves(f, &fo);
+    if (fo.curves)
+        printf("curves: stored (gd_train_error, gd_test_error, theory_train_error, "
+               "theory_test_error, distance per task at %d iterations 0, %d, %d, ...; "
+               "NaN after a task's stop)\n", ps_curve_points(&fo), fo.curves_every,
+               2 * fo.curves_every);
+    else
+        printf("curves: not stored (sweep --curves stores them)\n");
     /* a part (sweep --part) is complete when its own tasks are done */
     size_t tasks = total;
     ps_part_summary(f, done, total, &tasks, &n_done);

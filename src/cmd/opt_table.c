@@ -92,6 +92,9 @@ static const ps_option table[] = {
      "elpa when built with it, else pdsyevd, in groups); one rank: dsyevd, dsyevr; groups: "
      "pdsyevd, elpa. Changes the last bits, so it is recorded as a run parameter",
      "Resources", 0, 0, 0, "NAME"},
+    {"max-file", PS_OPT_BYTES, OFF(max_file), MIB, PIB, SWEEP, 0,
+     "largest sweep file to make (curves included); a larger sweep is refused up front",
+     "Resources", 0, 0, PS_OPT_STEERS, NULL},
     /* Input and output */
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
      "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",
@@ -114,6 +117,13 @@ static const ps_option table[] = {
     {"part", PS_OPT_STRING, OFF(part), 0, 0, SWEEP, 1,
      "compute only part I (0 .. N-1) of N cost-balanced shares (phasesweep merge joins them)",
      "Input and output", 0, 0, PS_OPT_PER_PART, "I/N"},
+    {"curves", PS_OPT_FLAG, OFF(curves), 0, 1, SWEEP, 1,
+     "also store every task's learning curves: train and test error of GD and the theory "
+     "and their distance per recorded iteration", "Input and output", 0, 0, PS_OPT_ADDED,
+     NULL},
+    {"curves-every", PS_OPT_INT, OFF(curves_every), 1, 1e8, SWEEP, 1,
+     "with --curves: record iterations 0, K, 2K, ... below --max-iter", "Input and output", 0,
+     0, PS_OPT_ADDED, "K"},
     {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP_ONLY, 0,
      "continue the unfinished tasks of an existing --out", "Input and output", 0, 0,
      PS_OPT_STEERS, NULL},

@@ -23,6 +23,14 @@ static double numroc(int n, int nb, int iproc, int nprocs)
     return mine;
 }
 
+/* The registry's figure for the solver a run of this kind uses; a name that cannot serve it
+ * (a group's solver on one rank: refused before any run) counts as the kind's auto. */
+static double eigensolver_bytes(const char *name, int d, int P, int nb)
+{
+    double b = ps_eigensolver_bytes(name, d, P, nb);
+    return b >= 0 ? b : ps_eigensolver_bytes(NULL, d, P, nb);
+}
+
 static const char *default_solver(int d, int P, int nb)
 {
     if (P <= 1) return "dsyevd";
@@ -74,7 +82,7 @@ static void flops(const ps_cost_in *in, ps_cost *c)
         c->flops_theory = 9.0 * d2 + d3 + eig + 2.0 * d2 + 10.0 * d3 + 4.0 * d2;
     }
     /* trace: the singular values of A (and B): 8/3 d^3 each for the bidiagonalisation */
-    if (in->trace) c->flops_trace = (in->theory ? 2.0 : 1.0) * (8.0 / 3.0 * d3 + d2);
+    if (in->trace == PS_TRACE_FULL) c->flops_trace = (in->theory ? 2.0 : 1.0) * (8.0 / 3.0 * d3 + d2);
     c->flops_iter = c->flops_gd + c->flops_theory + c->flops_trace;
 }
 
@@ -88,9 +96,11 @@ static double local_bytes(const ps_cost_in *in, const ps_cost *c, double teacher
     double gen = 8.0 * (2 * d * k + 2 * d2) + teacher + op_norm;
     double run = teacher + 8.0 * (2 * m * d + 3 * d2 + 2.0 * in->max_iter);
     if (in->theory) /* B, G; Q, H, K, T1, T2, the eigenvalues */
-        run += 8.0 * (7 * d2 + d) + ps_eigensolver_bytes(in->eigensolver, in->d, 1, 0);
-    if (in->trace) /* the SVD's copy and workspace; the records */
+        run += 8.0 * (7 * d2 + d) + eigensolver_bytes(in->eigensolver, in->d, 1, 0);
+    if (in->trace == PS_TRACE_FULL) /* the SVD's copy and workspace; the records */
         run += 8.0 * d2 + svd_bytes(in->d, 1, 0) + 8.0 * in->max_iter * (5.0 + 2 * d);
+    else if (in->trace == PS_TRACE_CURVES) /* the five records */
+        run += 8.0 * in->max_iter * 5.0;
     return fmax(gen, run + op_norm); /* the stable rank of A_best ends the run */
 }
 
@@ -115,13 +125,15 @@ static double group_bytes(const ps_cost_in *in, ps_cost *c, double teacher)
     double transient = 8.0 * 2 * PANEL * fmax(np + nq, d);
     if (in->theory) {
         const char *s = in->eigensolver ? in->eigensolver : default_solver(in->d, in->P, nb);
-        double eig = ps_eigensolver_bytes(s, in->d, in->P, nb);
+        double eig = eigensolver_bytes(s, in->d, in->P, nb);
         run += 8.0 * 7 * dd_loc;
         if (!strcmp(s, "elpa")) transient = fmax(transient, eig); /* per call */
         else run += eig;                                             /* the engine's */
     }
-    if (in->trace)
+    if (in->trace == PS_TRACE_FULL)
         run += 8.0 * dd_loc + svd_bytes(in->d, in->P, nb) + 8.0 * in->max_iter * (5.0 + 2 * d);
+    else if (in->trace == PS_TRACE_CURVES)
+        run += 8.0 * in->max_iter * 5.0;
     /* the final stable rank: A^T A's blocks, then pdsyrk's strips or pdsyevr's workspace,
      * which gathers the matrix on a floor(sqrt P)^2 subgrid (measured: 2 d^2 / q^2) */
     double q = floor(sqrt((double)in->P));

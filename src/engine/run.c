@@ -31,6 +31,23 @@ void ps_trace_alloc(ps_trace *tr, int max_iter, int d)
     tr->th_sv = ps_malloc(sizeof(double) * n * (size_t)d, "trace singular values");
 }
 
+void ps_trace_alloc_curves(ps_trace *tr, int max_iter)
+{
+    size_t n = (size_t)max_iter;
+    *tr = (ps_trace){0};
+    tr->gd_train = ps_malloc(sizeof(double) * n, "curves");
+    tr->gd_test = ps_malloc(sizeof(double) * n, "curves");
+    tr->th_train = ps_malloc(sizeof(double) * n, "curves");
+    tr->th_test = ps_malloc(sizeof(double) * n, "curves");
+    tr->distance = ps_malloc(sizeof(double) * n, "curves");
+}
+
+/* What tr records, for the engine and the cost model. */
+static int trace_kind(const ps_trace *tr)
+{
+    return !tr ? PS_TRACE_NONE : tr->gd_sv ? PS_TRACE_FULL : PS_TRACE_CURVES;
+}
+
 void ps_trace_free(ps_trace *tr)
 {
     free(tr->gd_train); free(tr->gd_test); free(tr->th_train); free(tr->th_test);
@@ -101,7 +118,8 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
             tr->th_train[i] = rec.th_train;
             tr->th_test[i] = rec.th_test;
             tr->distance[i] = rec.distance;
-            e->ops->singular_values(e, tr->gd_sv + (size_t)i * d, tr->th_sv + (size_t)i * d);
+            if (tr->gd_sv)
+                e->ops->singular_values(e, tr->gd_sv + (size_t)i * d, tr->th_sv + (size_t)i * d);
             tr->n = i + 1;
         }
         e->ops->gd_step(e, lr);
@@ -130,9 +148,9 @@ void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_re
 {
     int64_t width = x0->width;
     double sigma2 = ps_sigma2(p->d, p->gs);
-    ps_engine e = mk && mk->make
-                      ? mk->make(mk->ctx, t, x0, p, tr != NULL)
-                      : ps_engine_local_solver(t, x0, p->theory, tr != NULL, p->eigensolver);
+    int sv = trace_kind(tr) == PS_TRACE_FULL;
+    ps_engine e = mk && mk->make ? mk->make(mk->ctx, t, x0, p, sv)
+                                 : ps_engine_local_solver(t, x0, p->theory, sv, p->eigensolver);
     double lr = ps_learning_rate(p, width, sigma2, t->astar_op);
     ps_run_engine(p, &e, sigma2, width, lr, res, tr, hooks);
     e.ops->destroy(&e);
@@ -145,7 +163,7 @@ int ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trac
     int64_t width = ps_width(p->d, p->gw);
     double sigma2 = ps_sigma2(p->d, p->gs);
     int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
-    double need = ps_cost_params(p, 1, tr != NULL).bytes;
+    double need = ps_cost_params(p, 1, trace_kind(tr)).bytes;
     msg[0] = 0;
     if (width < 1)
         snprintf(msg, len, "--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);

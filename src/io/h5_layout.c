@@ -77,7 +77,7 @@ void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_n
 {
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
-        hsize_t dims[3];
+        hsize_t dims[PS_LAYOUT_MAX_DIMS];
         for (int d = 0; d < v->ndims; d++)
             dims[d] = dim_sizes[dim_index(dim_names, n_dims, v->dims[d])];
         hid_t space = (hid_t)PS_H5(H5Screate_simple(v->ndims, dims, NULL));
@@ -156,7 +156,7 @@ void ps_h5_layout_problem(hid_t loc, const ps_layout *L, const char *const *dim_
             snprintf(why, len, "variable %s is stored with a filter, in chunks or in an external "
                      "file; phasesweep writes contiguous variables without filters", v->name);
         PS_H5(H5Pclose(dcpl));
-        hsize_t got[3] = {0, 0, 0}, want[3] = {0, 0, 0};
+        hsize_t got[PS_LAYOUT_MAX_DIMS] = {0}, want[PS_LAYOUT_MAX_DIMS] = {0};
         int ok = PS_H5(H5Sget_simple_extent_ndims(space)) == v->ndims &&
                  PS_H5(H5Tget_class(type)) == ps_h5_var_class(v) &&
                  PS_H5(H5Tequal(type, file_type(v))) > 0;

@@ -2,7 +2,8 @@
  * root group with its dimension scales: what netCDF-4 readers and xarray open). Everything
  * that changes the file's structure (datasets, fill values, dimension scales, attributes)
  * happens collectively in ps_sweep_create and is flushed there; afterwards ranks only
- * overwrite single elements of preallocated contiguous datasets, so the metadata on disk is
+ * overwrite single elements (and, with --curves, one task's row of each curve variable,
+ * h5_curves.c) of preallocated contiguous datasets, so the metadata on disk is
  * final and a SIGKILL at any moment leaves a readable file. The one exception is at the
  * collective close: the provenance attributes end_utc, wall_seconds and sessions are
  * overwritten in place (same sizes). */
@@ -26,7 +27,8 @@
 #include "part.h"
 
 /* The file's variables are the layout table's (include/layout.h), in its order: the five
- * grid variables, then the per-task ones [gamma_s][gamma_w][replica], done last. */
+ * grid variables (and the iteration scale with --curves), then the per-task ones
+ * [gamma_s][gamma_w][replica] (and the curves [...][iteration]), done last. */
 #define MAX_VARS 32
 
 struct ps_sweep_file {
@@ -35,10 +37,19 @@ struct ps_sweep_file {
     hid_t mspace, fspace; /* one element in memory; the [n_s, n_w, R] file space */
     hid_t dset[MAX_VARS]; /* per layout variable; only the per-task ones are open */
     int n[3];
+    const ps_layout *L;   /* ps_layout_sweep_for(--curves) */
+    ps_curves *curves;    /* with --curves: the curve variables */
     ps_provenance pv;
 };
 
-static const char *const dim_names[3] = {"gamma_s", "gamma_w", "replica"};
+/* the task dims, then (with --curves) iteration */
+static const char *const dim_names[4] = {"gamma_s", "gamma_w", "replica", "iteration"};
+
+static void dim_sizes(const ps_options *o, hsize_t sizes[4])
+{
+    sizes[0] = (hsize_t)o->gs_range.n, sizes[1] = (hsize_t)o->gw_range.n;
+    sizes[2] = (hsize_t)o->replicas, sizes[3] = (hsize_t)ps_curve_points(o);
+}
 
 static void remove_file(void *path) { remove((const char *)path); }
 
@@ -96,10 +107,12 @@ static ps_sweep_file *file_new(MPI_Comm comm, hid_t file, const ps_options *o)
     f->file = file;
     for (int k = 0; k < MAX_VARS; k++) f->dset[k] = H5I_INVALID_HID;
     f->n[0] = o->gs_range.n, f->n[1] = o->gw_range.n, f->n[2] = o->replicas;
+    f->L = ps_layout_sweep_for(o->curves);
     const hsize_t dims[3] = {(hsize_t)f->n[0], (hsize_t)f->n[1], (hsize_t)f->n[2]};
     f->fspace = (hid_t)PS_H5(H5Screate_simple(3, dims, NULL));
     f->mspace = (hid_t)PS_H5(H5Screate(H5S_SCALAR));
-    if (ps_layout_sweep()->n_vars > MAX_VARS)
+    if (o->curves) f->curves = ps_curves_open(file, f->L, dims, 3, o);
+    if (f->L->n_vars > MAX_VARS)
         ps_fail(PS_EXIT_FAIL, "sweep file", "more layout variables than MAX_VARS");
     f->dxpl = (hid_t)PS_H5(H5Pcreate(H5P_DATASET_XFER));
     PS_H5(H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_INDEPENDENT));
@@ -186,6 +199,7 @@ void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t le
         free(got);
     }
     free_grid(grid);
+    if (!why[0] && o->curves) ps_curves_iteration_problem(file, o, why, len);
 }
 
 /* Rank 0 alone builds the whole file serially (no MPI-IO, no collective inside HDF5) under
@@ -199,18 +213,23 @@ static void build_file(const char *tmp, const ps_options *o, const ps_provenance
     hid_t fcpl = ps_h5_file_create_plist();
     hid_t file = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT));
     PS_H5(H5Pclose(fcpl));
-    const ps_layout *L = ps_layout_sweep();
-    const hsize_t sizes[3] = {(hsize_t)o->gs_range.n, (hsize_t)o->gw_range.n,
-                              (hsize_t)o->replicas};
+    const ps_layout *L = ps_layout_sweep_for(o->curves);
+    hsize_t sizes[4];
+    dim_sizes(o, sizes);
     hid_t dsets[MAX_VARS];
     if (L->n_vars > MAX_VARS)
         ps_fail(PS_EXIT_FAIL, "sweep file", "more layout variables than MAX_VARS");
-    ps_h5_create_layout(file, L, dim_names, sizes, 3, dsets);
+    ps_h5_create_layout(file, L, dim_names, sizes, o->curves ? 4 : 3, dsets);
     void *grid[5];
     make_grid(o, grid);
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
-        if (!is_task_var(v)) {
+        if (!strcmp(v->name, "iteration")) { /* the curves' scale; the curves keep their fill */
+            int64_t *it = ps_malloc(sizeof *it * (size_t)sizes[3], "iterations");
+            ps_curve_iterations(o, it);
+            PS_H5(H5Dwrite(dsets[k], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it));
+            free(it);
+        } else if (!is_task_var(v) && !ps_curves_is_var(v)) {
             int g = grid_index(v->name);
             if (g < 0) ps_fail(PS_EXIT_FAIL, "ps_sweep_create", "no values for %s", v->name);
             PS_H5(H5Dwrite(dsets[k], ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT,
@@ -234,7 +253,7 @@ static ps_sweep_file *open_collective(MPI_Comm comm, const ps_options *o, unsign
     hid_t file = (hid_t)PS_H5(H5Fopen(o->out, flags, fapl));
     PS_H5(H5Pclose(fapl));
     ps_sweep_file *f = file_new(comm, file, o);
-    const ps_layout *L = ps_layout_sweep();
+    const ps_layout *L = f->L;
     for (int k = 0; k < L->n_vars; k++)
         if (is_task_var(&L->vars[k]))
             f->dset[k] = (hid_t)PS_H5(H5Dopen2(file, L->vars[k].name, H5P_DEFAULT));
@@ -308,6 +327,16 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         const char *now_s =
             opt->type == PS_OPT_STRING ? *(char *const *)((const char *)o + opt->offset) : NULL;
         if (rc == 1 && opt->type == PS_OPT_STRING && (!now_s || !now_s[0])) continue;
+        if (rc == 1 && (opt->props & PS_OPT_ADDED)) { /* a file from before: the default */
+            ps_options def;
+            ps_options_default(&def);
+            if (ps_option_equal(opt, &def, o)) continue;
+            ps_option_format(opt, &def, then, sizeof then);
+            ps_option_format(opt, o, now, sizeof now);
+            append(msg, len, "%s%s=%s (file) vs %s (now)", msg[0] ? "; " : "", opt->name, then,
+                   now);
+            continue;
+        }
         if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
             continue;
@@ -328,9 +357,10 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
 /* Why file is not a sweep file of this layout and of the shape o implies, or "". */
 static void layout_problem(hid_t file, const ps_options *o, char *why, size_t len)
 {
-    const hsize_t sizes[3] = {(hsize_t)o->gs_range.n, (hsize_t)o->gw_range.n,
-                              (hsize_t)o->replicas};
-    ps_h5_layout_problem(file, ps_layout_sweep(), dim_names, sizes, 3, why, len);
+    hsize_t sizes[4];
+    dim_sizes(o, sizes);
+    ps_h5_layout_problem(file, ps_layout_sweep_for(o->curves), dim_names, sizes,
+                         o->curves ? 4 : 3, why, len);
 }
 
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
@@ -393,15 +423,14 @@ int ps_sweep_resume(MPI_Comm comm, const ps_options *o, ps_sweep_file **out, cha
 
 /* ---- tasks ---- */
 
-static int var_index(const char *name)
+static int var_index(const ps_sweep_file *f, const char *name)
 {
-    const ps_layout *L = ps_layout_sweep();
-    return (int)(ps_layout_find(L, name) - L->vars);
+    return (int)(ps_layout_find(f->L, name) - f->L->vars);
 }
 
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done)
 {
-    PS_H5(H5Dread(f->dset[var_index("done")], H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, f->dxpl,
+    PS_H5(H5Dread(f->dset[var_index(f, "done")], H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, f->dxpl,
                   done));
 }
 
@@ -421,8 +450,8 @@ void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_res
     const hsize_t start[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r}, one[3] = {1, 1, 1};
     PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
     /* in the table's order, done last, in its own write: a task is done only once all its
-     * values are in the file */
-    const ps_layout *L = ps_layout_sweep();
+     * values (and its curves, written before) are in the file */
+    const ps_layout *L = f->L;
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
         if (!is_task_var(v)) continue;
@@ -432,12 +461,19 @@ void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_res
     }
 }
 
+void ps_sweep_write_curves(ps_sweep_file *f, int is, int iw, int r, const ps_trace *tr)
+{
+    check_task(f, "ps_sweep_write_curves", is, iw, r);
+    const hsize_t task[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r};
+    if (f->curves) ps_curves_write(f->curves, task, tr, f->dxpl);
+}
+
 int ps_sweep_read_result(ps_sweep_file *f, int is, int iw, int r, ps_result *res)
 {
     check_task(f, "ps_sweep_read_result", is, iw, r);
     const hsize_t start[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r}, one[3] = {1, 1, 1};
     PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
-    const ps_layout *L = ps_layout_sweep();
+    const ps_layout *L = f->L;
     uint8_t done = 0;
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
@@ -456,6 +492,7 @@ void ps_sweep_close(ps_sweep_file *f)
     ps_provenance_finish(f->file, f->comm, &f->pv);
     for (int k = 0; k < MAX_VARS; k++)
         if (f->dset[k] >= 0) PS_H5(H5Dclose(f->dset[k]));
+    ps_curves_close(f->curves);
     PS_H5(H5Pclose(f->dxpl));
     PS_H5(H5Sclose(f->mspace));
     PS_H5(H5Sclose(f->fspace));

@@ -105,9 +105,9 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
             snprintf(why, len, "attribute %s is not a valid --%s", name, opt->name);
             return 1;
         }
-        /* files from before --part or --eigensolver lack that attribute: unset (a whole
-         * sweep, the auto solver) */
-        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART) &&
+        /* files from before --part, --eigensolver or --curves lack that attribute: unset (a
+         * whole sweep, the auto solver, no curves) */
+        if (rc == 1 && opt->identity && !(opt->props & (PS_OPT_PER_PART | PS_OPT_ADDED)) &&
             opt->type != PS_OPT_STRING) {
             snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
             return 1;
