@@ -50,7 +50,8 @@ typedef struct ps_options {
 
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
-                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_N_TYPES };
+                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_PROBLEM,
+                   PS_OPT_N_TYPES };
 
 /* Properties of a row (ps_option.props), so that no code tests an option by its name. */
 enum {

@@ -191,6 +191,9 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         return ps_cli_seterr(err, errlen, "%s needs --%s %s%s%s", cmd, opt->name, t->needs, r,
                              t->help_range ? ")" : "");
     }
+    if (o->p.problem != PS_PROBLEM_COMPLETION && ps_option_given(o, "observed"))
+        return ps_cli_seterr(err, errlen, "--observed: %.17g needs --problem completion (denoise "
+                             "observes every entry)", o->p.observed);
     /* with --load, d may come from the file: main.c checks these once it has read it */
     if (!o->load && o->p.k > o->p.d)
         return ps_cli_seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,
