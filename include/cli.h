@@ -64,6 +64,9 @@ enum {
     PS_OPT_PER_PART = 1u << 1,
     /* may come from the --load file (gw: the width of W1): required only without --load */
     PS_OPT_FROM_LOAD = 1u << 2,
+    /* a run parameter added after sweep files existed: a file without its attribute was made
+     * with its default (--resume and merge read it so) */
+    PS_OPT_SINCE = 1u << 3,
 };
 
 typedef struct ps_option {
@@ -77,7 +80,7 @@ typedef struct ps_option {
     const char *group;     /* --help heading */
     int min_open;          /* the range excludes min: (min, max] */
     unsigned required;     /* commands that need it (PS_OPT_FROM_LOAD: unless --load) */
-    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD */
+    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, PS_OPT_SINCE */
     const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their

@@ -307,6 +307,12 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         const char *now_s =
             opt->type == PS_OPT_STRING ? *(char *const *)((const char *)o + opt->offset) : NULL;
         if (rc == 1 && opt->type == PS_OPT_STRING && (!now_s || !now_s[0])) continue;
+        /* a newer run parameter absent from an older file had its default there */
+        if (rc == 1 && (opt->props & PS_OPT_SINCE)) {
+            ps_options def;
+            ps_options_default(&def);
+            if (ps_option_equal(opt, &def, o)) continue;
+        }
         if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
             continue;

@@ -88,7 +88,7 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
         }
         /* files from before --part or --eigensolver lack that attribute: unset (a whole
          * sweep, the auto solver) */
-        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART) &&
+        if (rc == 1 && opt->identity && !(opt->props & (PS_OPT_PER_PART | PS_OPT_SINCE)) &&
             opt->type != PS_OPT_STRING) {
             snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
             return 1;
