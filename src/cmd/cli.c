@@ -191,7 +191,8 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         return ps_cli_seterr(err, errlen, "%s needs --%s %s%s%s", cmd, opt->name, t->needs, r,
                              t->help_range ? ")" : "");
     }
-    if (o->p.problem != PS_PROBLEM_COMPLETION && ps_option_given(o, "observed"))
+    /* (--observed 1 is denoise's own value: a full option line, as records format it, parses) */
+    if (o->p.problem != PS_PROBLEM_COMPLETION && o->p.observed != 1.0)
         return ps_cli_seterr(err, errlen, "--observed: %.17g needs --problem completion (denoise "
                              "observes every entry)", o->p.observed);
     /* with --load, d may come from the file: main.c checks these once it has read it */
