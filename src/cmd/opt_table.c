@@ -100,7 +100,8 @@ static const ps_option table[] = {
      "Resources", 0, 0, 0, "NAME"},
     /* Input and output */
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
-     "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",
+     "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w) and, for completion, "
+     "mask (d x d, 0/1)",
      "Input and output", 0, 0, 0, NULL},
     {"from", PS_OPT_STRING, OFF(from), 0, 0, RT, 0,
      "sweep file: compute one of its tasks (--task or --at), options from the file",
