@@ -85,6 +85,9 @@ typedef struct run_case {
     const char *solver; /* group: "pdsyevd" or "elpa"; NULL: the engine's pick */
 } run_case;
 
+/* The cases run as --problem completion --observed 0.5 (the mask next to A*, Y) when set. */
+static int completion_cases;
+
 typedef struct solver_ctx {
     MPI_Comm comm;
     const char *solver; /* NULL: auto */
@@ -112,6 +115,10 @@ static ps_params case_params(const run_case *c)
     p.theory = c->theory;
     p.max_iter = c->max_iter;
     p.max_mem = 1e300;
+    if (completion_cases) {
+        p.problem = PS_PROBLEM_COMPLETION;
+        p.observed = 0.5;
+    }
     return p;
 }
 
@@ -155,11 +162,11 @@ static void check_case(const run_case *c, MPI_Comm comm)
     MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, comm);
     if (rank == 0)
         printf("  d=%-4d w=%-6lld %-8s theory=%d trace=%d P=%d %-8s model %10.0f  measured "
-               "%10.0f (rank 0; max %10.0f)  model/measured %.3f\n",
+               "%10.0f (rank 0; max %10.0f)  model/measured %.3f%s\n",
                c->d, (long long)ps_width(c->d, c->gw),
                c->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", c->theory, c->trace, P,
                c->solver ? c->solver : P > 1 ? "auto" : "dsyevd", model, mine, most,
-               model / mine);
+               model / mine, completion_cases ? "  completion" : "");
     if (rank == 0) assert_true(fabs(model - mine) <= 0.10 * mine);
     assert_true(most <= 1.10 * model); /* rank 0 holds the largest share */
 }
@@ -181,6 +188,12 @@ static void test_local_bytes(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_case(&cases[i], MPI_COMM_SELF);
+    /* completion: the mask next to A*, Y (Bartlett, no theory, explicit with trace) */
+    completion_cases = 1;
+    check_case(&cases[0], MPI_COMM_SELF);
+    check_case(&cases[8], MPI_COMM_SELF);
+    check_case(&cases[9], MPI_COMM_SELF);
+    completion_cases = 0;
 }
 
 static void test_group_bytes(void **state)
@@ -201,6 +214,10 @@ static void test_group_bytes(void **state)
             continue;
         check_case(&cases[i], MPI_COMM_WORLD);
     }
+    completion_cases = 1; /* the mask's blocks */
+    check_case(&cases[0], MPI_COMM_WORLD);
+    check_case(&cases[1], MPI_COMM_WORLD);
+    completion_cases = 0;
     (void)size;
 }
 
