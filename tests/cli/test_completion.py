@@ -303,3 +303,19 @@ def test_a_mask_needs_completion(tmp_path):
     f = save(tmp_path / "in.h5", data())
     line = refusal(phasesweep("run", "--rank", "2", "--gs", "-1", "--load", f))
     assert "mask" in line and "--problem completion" in line, line
+
+
+@pytest.mark.skipif(shutil.which(MPIRUN) is None, reason="no mpirun")
+def test_sweeps_are_rank_count_independent_and_tasks_reproduce(tmp_path):
+    sweep = ["sweep", "--d", "10", "--rank", "2", "--gs", "-2:-0.5:3", "--gw", "1:2:2",
+             "--replicas", "2", "--max-iter", "60", "--problem", "completion",
+             "--observed", "0.4"]
+    one, two = tmp_path / "1.h5", tmp_path / "2.h5"
+    ok(*sweep, "--out", str(one))
+    ok(*sweep, "--out", str(two), ranks=2)
+    with h5py.File(one, "r") as f, h5py.File(two, "r") as g:
+        for k in ("min_test_error", "stable_rank", "log_distance", "iterations"):
+            assert np.array_equal(f[k][...], g[k][...], equal_nan=True), k
+        want = f["min_test_error"][2, 1, 1]
+    got = result("run", "--from", str(one), "--task", "2,1,1")
+    assert got["min_test_error"] == want
