@@ -34,11 +34,12 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static long long live, peak;
+static long long live, peak, calls;
 
 static void *counted(void *p)
 {
     if (p) {
+        __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
         long long now = __atomic_add_fetch(&live, (long long)malloc_usable_size(p),
                                            __ATOMIC_RELAXED);
         long long was = __atomic_load_n(&peak, __ATOMIC_RELAXED);
@@ -284,6 +285,61 @@ static void test_group_share(void **state)
     assert_true(ps_cost_of(&in).bytes < with);
 }
 
+/* The hot loop allocates nothing: a run of 40 steps makes as many allocations as one of 4
+ * (the series are sized by max_iter, allocated once), for denoise and for completion, with
+ * the theory, on the local engine and, on every rank, in a group of the world's ranks. */
+static long long allocations(ps_params *p, int steps, MPI_Comm comm)
+{
+    int P;
+    MPI_Comm_size(comm, &P);
+    solver_ctx sc = {comm, NULL};
+    ps_engine_maker mk = {P > 1 ? make_group : NULL, &sc};
+    p->max_iter = steps;
+    p->stop_rules = 0;
+    ps_teacher t;
+    ps_teacher_generate(&t, p);
+    ps_result res;
+    char msg[256];
+    long long before = __atomic_load_n(&calls, __ATOMIC_RELAXED);
+    assert_int_equal(ps_run_task(p, &t, &res, NULL, NULL, &mk, msg, sizeof msg), 0);
+    long long n = __atomic_load_n(&calls, __ATOMIC_RELAXED) - before;
+    assert_int_equal(res.n_iter, steps);
+    ps_teacher_free(&t);
+    return n;
+}
+
+static void check_no_allocation_per_step(MPI_Comm comm)
+{
+    for (int completion = 0; completion < 2; completion++) {
+        ps_params p;
+        ps_params_default(&p);
+        p.d = 48;
+        p.k = 3;
+        p.gs = -1.5;
+        p.gw = 1.8;
+        p.max_mem = 1e300;
+        if (completion) {
+            p.problem = PS_PROBLEM_COMPLETION;
+            p.observed = 0.5;
+        }
+        allocations(&p, 2, comm); /* first calls: libraries' one-time set-up */
+        long long few = allocations(&p, 4, comm), many = allocations(&p, 40, comm);
+        if (few != many)
+            fail_msg("completion=%d: %lld allocations in 4 steps, %lld in 40", completion, few,
+                     many);
+    }
+}
+
+static void test_hot_loop_allocates_nothing_local(void **state)
+{
+    check_no_allocation_per_step(MPI_COMM_SELF);
+}
+
+static void test_hot_loop_allocates_nothing_group(void **state)
+{
+    check_no_allocation_per_step(MPI_COMM_WORLD);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -294,10 +350,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_flops_and_iterations),
         cmocka_unit_test(test_group_share),
         cmocka_unit_test(test_group_bytes),
+        cmocka_unit_test(test_hot_loop_allocates_nothing_group),
     };
     int failed = 0;
     if (rank == 0) {
-        const struct CMUnitTest local[] = {cmocka_unit_test(test_local_bytes)};
+        const struct CMUnitTest local[] = {cmocka_unit_test(test_local_bytes),
+                                           cmocka_unit_test(test_hot_loop_allocates_nothing_local)};
         failed += cmocka_run_group_tests(local, NULL, NULL);
     }
     MPI_Barrier(MPI_COMM_WORLD);
