@@ -36,8 +36,8 @@ static const ps_option table[] = {
      "standard deviation of the observation noise E", "Model", 0, 0, 0, NULL},
     {"problem", PS_OPT_PROBLEM, OFF(p.problem), 0, 1, RTS, 1,
      "denoise (fit every entry of Y, the paper's task) or completion (fit only a "
-     "Bernoulli(--observed) share of its entries, one mask per replica)", "Model", 0, 0, PS_OPT_SINCE,
-     NULL},
+     "Bernoulli(--observed) share of its entries, one mask per replica)", "Model", 0, 0,
+     PS_OPT_SINCE, NULL},
     {"observed", PS_OPT_DOUBLE, OFF(p.observed), 0, 1, RTS, 1,
      "completion: probability P that an entry of Y is observed (needs --problem completion)",
      "Model", 1, 0, PS_OPT_SINCE, "P"},

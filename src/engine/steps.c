@@ -172,7 +172,8 @@ static void destroy(ps_engine *e)
 {
     dense_engine *s = e->state;
     ps_dense *b = &s->b;
-    ps_mat *all[] = {&s->U1, &s->U2, &s->A, &s->R, &s->Astar, &s->Y, &s->A_best, &s->B, &s->G, &s->M};
+    ps_mat *all[] = {&s->U1, &s->U2, &s->A, &s->R, &s->Astar, &s->Y, &s->A_best, &s->B, &s->G,
+                     &s->M};
     if (s->theory) ps_theory_work_free(&s->sc);
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i]->a) b->ops->mat_free(b, all[i]);
