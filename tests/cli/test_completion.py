@@ -319,3 +319,20 @@ def test_sweeps_are_rank_count_independent_and_tasks_reproduce(tmp_path):
         want = f["min_test_error"][2, 1, 1]
     got = result("run", "--from", str(one), "--task", "2,1,1")
     assert got["min_test_error"] == want
+
+
+def test_merge_joins_completion_parts_and_refuses_mixed_shares(tmp_path):
+    sweep = ["sweep", "--d", "8", "--rank", "2", "--gs", "-2:0:3", "--gw", "1:2:2",
+             "--max-iter", "20", "--problem", "completion"]
+    whole, p0, p1, q1 = (tmp_path / n for n in ("w.h5", "p0.h5", "p1.h5", "q1.h5"))
+    ok(*sweep, "--observed", "0.5", "--out", str(whole))
+    ok(*sweep, "--observed", "0.5", "--part", "0/2", "--out", str(p0))
+    ok(*sweep, "--observed", "0.5", "--part", "1/2", "--out", str(p1))
+    ok(*sweep, "--observed", "0.25", "--part", "1/2", "--out", str(q1))
+    merged = tmp_path / "m.h5"
+    ok("merge", "--out", str(merged), str(p0), str(p1))
+    with h5py.File(whole, "r") as f, h5py.File(merged, "r") as g:
+        assert g.attrs["observed"] == 0.5 and g.attrs["problem"] == "completion"
+        assert np.array_equal(f["min_test_error"][...], g["min_test_error"][...])
+    line = refusal(phasesweep("merge", "--out", str(tmp_path / "x.h5"), str(p0), str(q1)))
+    assert "observed" in line, line
