@@ -57,7 +57,7 @@ typedef struct ps_options {
 
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
-                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS,
+                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS, PS_OPT_PROBLEM,
                    PS_OPT_N_TYPES };
 
 /* Properties of a row (ps_option.props), so that no code tests an option by its name. */
@@ -74,7 +74,7 @@ enum {
     /* the replica range (--replicas): compared on --resume, but outside the sweep_id, so that
      * sweeps that differ in it only are one study, which merge joins */
     PS_OPT_REPLICA_RANGE = 1u << 3,
-    /* a run parameter added after files were made (--curves): a file without its attribute
+    /* a run parameter added after files were made (--curves, --problem, --gr, ...): a file without its attribute
      * holds the default, for --resume, merge and the readers alike */
     PS_OPT_ADDED = 1u << 4,
 };

@@ -43,6 +43,7 @@ typedef struct ps_cost_in {
      * without stopping rules */
     double gs, gw, lr_scale;
     int stop_rules;
+    int completion;          /* --problem completion: the d x d mask next to A*, Y */
 } ps_cost_in;
 
 typedef struct ps_cost {

@@ -14,17 +14,21 @@
 #include "cli.h"
 #include "run.h"
 
-/* --load: A_star and noise (d x d, required), W1 (w x d) and W2 (d x w) (optional, together). */
+/* --load: A_star and noise (d x d, required), W1 (w x d) and W2 (d x w) (optional, together),
+ * mask (d x d, optional: the observed entries of matrix completion, each 0 or 1). */
 typedef struct ps_loaded {
     int d;
     int64_t w;            /* 0 when no weights */
     double *Astar, *E;    /* d x d */
     double *W1, *W2T;     /* w x d each, or NULL */
+    double *mask;         /* d x d, or NULL */
+    size_t n_observed;    /* the mask's ones */
 } ps_loaded;
 /* 0, or PS_H5_BAD_INPUT with one line "--load: PATH: why" in why (L empty) for: a file that
  * is missing, unreadable or not HDF5; datasets missing, of another type or shape, or whose
  * declared sizes exceed max_mem bytes (checked before reading); non-finite entries, an
- * all-zero A_star, W1 and W2 both all zero. The caller prints the line and exits 2. A damaged
+ * all-zero A_star, W1 and W2 both all zero, a mask of another shape, with an entry other than 0
+ * or 1, or without an observed entry. The caller prints the line and exits 2. A damaged
  * file (a failing HDF5 read) still exits 2 at once (h5_errors.h). */
 #define PS_H5_BAD_INPUT 2
 int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t len);

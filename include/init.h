@@ -13,6 +13,8 @@ typedef struct ps_teacher {
     double *Astar;   /* d x d */
     double *Y;       /* d x d, A* + E */
     double astar_op; /* ||A*||_op, for the active-side learning rate */
+    double *mask;    /* completion: d x d, 1 where Y is observed, else 0; NULL: denoise */
+    double observed; /* P, the probability of an observed entry (1 for denoise) */
 } ps_teacher;
 
 typedef struct ps_coords {
@@ -22,10 +24,16 @@ typedef struct ps_coords {
     double *U2;     /* m x d */
 } ps_coords;
 
-/* Draws U (d x k), V (d x k) ~ N(0, 1/sqrt(k)) and E ~ N(0, noise^2). Allocates. */
+/* Draws U (d x k), V (d x k) ~ N(0, 1/sqrt(k)) and E ~ N(0, noise^2); for completion also the
+ * mask, entry (i, j) observed when the (i + j d)-th uniform of the replica's mask stream is
+ * below P (so P = 1 observes every entry). Every rank draws the same full arrays. Allocates. */
 void ps_teacher_generate(ps_teacher *t, const ps_params *p);
-/* Takes A* and E as given (column-major, copied). */
+/* Takes A* and E as given (column-major, copied); no mask (denoise). */
 void ps_teacher_from(ps_teacher *t, int d, int k, const double *Astar, const double *E);
+/* The completion mask of p's (seed, replica) as above, into t (d x d; allocates). */
+void ps_teacher_draw_mask(ps_teacher *t, const ps_params *p);
+/* A given 0/1 mask (column-major d x d, copied) with P = observed. */
+void ps_teacher_set_mask(ps_teacher *t, const double *mask, double observed);
 void ps_teacher_free(ps_teacher *t);
 
 /* Initial coordinates for the params' (gs, gw, seed, replica): explicit mode draws W1, W2 in

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 enum ps_mode { PS_MODE_REDUCED = 0, PS_MODE_EXPLICIT = 1 };
+/* What the network fits: all of Y (denoise, the paper's) or a Bernoulli(observed) share of
+ * its entries (completion; docs/science.md "Beyond the paper"). */
+enum ps_problem { PS_PROBLEM_DENOISE = 0, PS_PROBLEM_COMPLETION = 1 };
 
 /* Why a run stopped; the numbering is the HDF5 enum's and must not change. */
 enum ps_stop {
@@ -39,6 +42,8 @@ typedef struct ps_params {
     double max_mem;          /* bytes one run may allocate */
     int threads;             /* BLAS threads */
     const char *eigensolver; /* the theory's, by registry name (eigensolver.h); NULL: auto */
+    enum ps_problem problem; /* denoise (default) or completion */
+    double observed;         /* completion: P, the probability that an entry is observed */
 } ps_params;
 
 void ps_params_default(ps_params *p);

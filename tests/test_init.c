@@ -158,6 +158,58 @@ static void test_teacher_is_rank_k(void **state)
     }
 }
 
+/* The completion mask: 0/1 entries, each observed with probability P (the share within 4
+ * binomial standard deviations), a pure function of (seed, replica, P) that leaves the teacher
+ * as denoise draws it; P = 1 observes everything; denoise has none. */
+static void test_completion_mask(void **state)
+{
+    ps_params p;
+    ps_params_default(&p);
+    p.d = 100;
+    p.k = 3;
+    p.seed = 11;
+    ps_teacher den, a, b, c;
+    ps_teacher_generate(&den, &p);
+    assert_null(den.mask);
+    assert_true(den.observed == 1.0);
+    p.problem = PS_PROBLEM_COMPLETION;
+    const double shares[] = {0.1, 0.5, 0.9};
+    const size_t n = (size_t)p.d * p.d;
+    for (size_t s = 0; s < sizeof shares / sizeof shares[0]; s++) {
+        p.observed = shares[s];
+        p.replica = 0;
+        ps_teacher_generate(&a, &p);
+        ps_teacher_generate(&b, &p);
+        p.replica = 1;
+        ps_teacher_generate(&c, &p);
+        assert_non_null(a.mask);
+        assert_true(a.observed == shares[s]);
+        assert_memory_equal(a.mask, b.mask, sizeof(double) * n);
+        assert_memory_equal(a.Y, den.Y, sizeof(double) * n);
+        assert_memory_equal(a.Astar, den.Astar, sizeof(double) * n);
+        double ones = 0, same = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(a.mask[i] == 0.0 || a.mask[i] == 1.0);
+            ones += a.mask[i];
+            same += a.mask[i] == c.mask[i];
+        }
+        double sd = sqrt(n * shares[s] * (1 - shares[s]));
+        assert_true(fabs(ones - n * shares[s]) < 4 * sd);
+        /* another replica, another (independent) mask: agreement P^2 + (1 - P)^2 */
+        double agree = shares[s] * shares[s] + (1 - shares[s]) * (1 - shares[s]);
+        assert_true(fabs(same - n * agree) < 4 * sqrt(n * agree * (1 - agree)));
+        ps_teacher_free(&a);
+        ps_teacher_free(&b);
+        ps_teacher_free(&c);
+    }
+    p.observed = 1.0;
+    p.replica = 0;
+    ps_teacher_generate(&a, &p);
+    for (size_t i = 0; i < n; i++) assert_true(a.mask[i] == 1.0);
+    ps_teacher_free(&a);
+    ps_teacher_free(&den);
+}
+
 /* Householder reflector I - 2 v v^T / (v^T v), written out. */
 static void reflector(int d, const double *v, double *H)
 {
@@ -314,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_teacher_is_rank_k),
         cmocka_unit_test(test_op_norm_of_a_hand_made_matrix),
         cmocka_unit_test(test_teacher_laws),
+        cmocka_unit_test(test_completion_mask),
     };
     return cmocka_run_group_tests_name("init", tests, NULL, NULL);
 }

@@ -50,6 +50,7 @@ static const struct {
     {PS_OPT_STRING, "out", PS_CMD_SWEEP, "a.h5", "dir/b c.h5", "dir/b c.h5"},
     {PS_OPT_GROUP, "group-size", PS_CMD_RUN, "4", "auto", "auto"},
     {PS_OPT_REPLICAS, "replicas", PS_CMD_SWEEP, "3", "2:5", "2:5"},
+    {PS_OPT_PROBLEM, "problem", PS_CMD_SWEEP, "denoise", "completion", "completion"},
 };
 
 static void test_parse_format_equal_round_trip(void **state)

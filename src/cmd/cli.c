@@ -181,6 +181,10 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
     if (o->curves_every != 1 && !o->curves)
         return ps_cli_seterr(err, errlen, "--curves-every: %d records nothing without --curves",
                              o->curves_every);
+    /* (--observed 1 is denoise's own value: a full option line, as records format it, parses) */
+    if (o->p.problem != PS_PROBLEM_COMPLETION && o->p.observed != 1.0)
+        return ps_cli_seterr(err, errlen, "--observed: %.17g needs --problem completion (denoise "
+                             "observes every entry)", o->p.observed);
     /* with --load, d may come from the file: main.c checks these once it has read it */
     if (!o->load && o->p.k > o->p.d)
         return ps_cli_seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,

@@ -34,6 +34,13 @@ static const ps_option table[] = {
      "teacher rank k, at most --d", "Model", 0, 0, 0, NULL},
     {"noise", PS_OPT_DOUBLE, OFF(p.noise), 0, 1e6, RTS, 1,
      "standard deviation of the observation noise E", "Model", 0, 0, 0, NULL},
+    {"problem", PS_OPT_PROBLEM, OFF(p.problem), 0, 1, RTS, 1,
+     "denoise (fit every entry of Y, the paper's task) or completion (fit only a "
+     "Bernoulli(--observed) share of its entries, one mask per replica)", "Model", 0, 0,
+     PS_OPT_ADDED, NULL},
+    {"observed", PS_OPT_DOUBLE, OFF(p.observed), 0, 1, RTS, 1,
+     "completion: probability P that an entry of Y is observed (needs --problem completion)",
+     "Model", 1, 0, PS_OPT_ADDED, "P"},
     {"seed", PS_OPT_U64, OFF(p.seed), 0, 18446744073709551615.0, RTS, 1,
      "random seed of the teacher and the initial weights", "Model", 0, 0, 0, NULL},
     {"replica", PS_OPT_INT, OFF(p.replica), 0, 2147483647.0, RT, 0,
@@ -97,7 +104,8 @@ static const ps_option table[] = {
      "Resources", 0, 0, PS_OPT_STEERS, NULL},
     /* Input and output */
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
-     "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",
+     "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w) and, for completion, "
+     "mask (d x d, 0/1)",
      "Input and output", 0, 0, 0, NULL},
     {"from", PS_OPT_STRING, OFF(from), 0, 0, RT, 0,
      "sweep file: compute one of its tasks (--task or --at), options from the file",

@@ -92,6 +92,11 @@ static void range_mode(const ps_option *opt, char *buf, size_t len)
     snprintf(buf, len, "reduced | explicit");
 }
 
+static void range_problem(const ps_option *opt, char *buf, size_t len)
+{
+    snprintf(buf, len, "denoise | completion");
+}
+
 static void range_flag(const ps_option *opt, char *buf, size_t len)
 {
     snprintf(buf, len, "flag");
@@ -312,6 +317,15 @@ static int parse_mode(const ps_option *opt, const char *text, void *field, char 
     return 0;
 }
 
+static int parse_problem(const ps_option *opt, const char *text, void *field, char *err,
+                         size_t len)
+{
+    if (!strcmp(text, "denoise")) *(enum ps_problem *)field = PS_PROBLEM_DENOISE;
+    else if (!strcmp(text, "completion")) *(enum ps_problem *)field = PS_PROBLEM_COMPLETION;
+    else return ps_cli_seterr(err, len, "'%s' is not one of denoise, completion", text);
+    return 0;
+}
+
 /* Flags store max when given and min otherwise; text NULL: given on the command line. */
 static int parse_flag(const ps_option *opt, const char *text, void *field, char *err,
                       size_t len)
@@ -390,6 +404,12 @@ static void format_mode(const ps_option *opt, const void *f, char *buf, size_t l
                                                                           : "reduced");
 }
 
+static void format_problem(const ps_option *opt, const void *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", *(const enum ps_problem *)f == PS_PROBLEM_COMPLETION ? "completion"
+                                                                                : "denoise");
+}
+
 static void format_flag(const ps_option *opt, const void *f, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", *(const int *)f == (int)opt->max ? "true" : "false");
@@ -460,6 +480,11 @@ static int equal_mode(const ps_option *opt, const void *a, const void *b)
     return *(const enum ps_mode *)a == *(const enum ps_mode *)b;
 }
 
+static int equal_problem(const ps_option *opt, const void *a, const void *b)
+{
+    return *(const enum ps_problem *)a == *(const enum ps_problem *)b;
+}
+
 static int equal_string(const ps_option *opt, const void *a, const void *b)
 {
     const char *s = *(const char *const *)a, *t = *(const char *const *)b;
@@ -490,6 +515,8 @@ static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
                       NUMBER, 1, sizeof(int)},
     [PS_OPT_REPLICAS] = {"R|A:B", parse_replicas, format_replicas, range_replicas,
                          equal_replicas, NULL, 1, NUMBER, 1, sizeof(ps_replica_span)},
+    [PS_OPT_PROBLEM] = {"PROBLEM", parse_problem, format_problem, range_problem, equal_problem,
+                        NULL, 1, "(one of ", 1, sizeof(enum ps_problem)},
 };
 
 const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type)

@@ -19,6 +19,7 @@
 
 #include "axes.h"
 #include "check.h"
+#include "cli_core.h"
 #include "opt_types.h"
 #include "group.h"
 #include "../io/h5_common.h"
@@ -421,6 +422,8 @@ void ps_from_resolve(ps_options *o, int rank)
     const int done = task_done(f, &s, idx);
     const long long swept_group = int_attr(f, "provenance_group_size");
     o->p = task_params(o, &fo, &s, idx);
+    /* the file's strings go with fo below: the task keeps a copy of its solver's name */
+    if (o->p.eigensolver) o->p.eigensolver = ps_cli_strdup(o->p.eigensolver);
     PS_H5(H5Fclose(f));
     ps_h5_input(NULL, NULL);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)

@@ -72,14 +72,15 @@ static void flops(const ps_cost_in *in, ps_cost *c)
     double d = in->d, m = (double)c->m, d2 = d * d, d3 = d2 * d;
     /* measure: A = U2^T U1 (2 m d^2), R = A - Y, ||R||^2, ||A - A*||^2 (6 d^2); GD: two
      * m x d x d products (4 m d^2); stopping rules and best-so-far bookkeeping: O(1) */
-    c->flops_gd = 6.0 * m * d2 + 6.0 * d2;
+    c->flops_gd = 6.0 * m * d2 + 6.0 * d2 + (in->completion ? 2.0 * d2 : 0.0); /* the mask */
     if (in->theory) {
         /* measure: G = B - Y, ||G||^2, ||B - A*||^2, ||A - B||^2 (9 d^2); step: B^T B (syrk,
          * d^3), the eigendecomposition, the scaled columns (2 d^2), two syrks (2 d^3), two
          * products (4 d^3), two symms (4 d^3), the update (4 d^2) */
         const char *s = in->eigensolver;
         double eig = s && (!strcmp(s, "dsyevr")) ? 10.0 / 3.0 * d3 : 14.0 / 3.0 * d3;
-        c->flops_theory = 9.0 * d2 + d3 + eig + 2.0 * d2 + 10.0 * d3 + 4.0 * d2;
+        c->flops_theory = 9.0 * d2 + d3 + eig + 2.0 * d2 + 10.0 * d3 + 4.0 * d2 +
+                          (in->completion ? 2.0 * d2 : 0.0);
     }
     /* trace: the singular values of A (and B): 8/3 d^3 each for the bidiagonalisation */
     if (in->trace == PS_TRACE_FULL) c->flops_trace = (in->theory ? 2.0 : 1.0) * (8.0 / 3.0 * d3 + d2);
@@ -116,7 +117,8 @@ static double group_bytes(const ps_cost_in *in, ps_cost *c, double teacher)
     double gen = 8.0 * (2 * d * k + 2 * d * d) + teacher + op_norm;
     double full = 8.0 * 2 * m * d; /* every rank's drawn coordinates */
     c->bytes_full = teacher + full;
-    double blocks = 8.0 * (2 * u_loc + 5 * dd_loc + d + 5.0 * in->P + 2.0 * in->max_iter);
+    double blocks = 8.0 * (2 * u_loc + (in->completion ? 6 : 5) * dd_loc + d + 5.0 * in->P +
+                           2.0 * in->max_iter);
     double create = teacher + full + 8.0 * 2 * u_loc;
     double run = teacher + blocks;
     /* transients on top of the steady state, one at a time: PBLAS's PANEL-wide strips of a
@@ -151,7 +153,8 @@ ps_cost ps_cost_of(const ps_cost_in *in_)
     flops(&in, &c);
     c.iterations = expected_iterations(&in);
     c.flops = c.flops_iter * c.iterations;
-    double teacher = 8.0 * 2 * (double)in.d * in.d; /* A*, Y */
+    /* A*, Y (and the completion mask), in full on every rank */
+    double teacher = 8.0 * (in.completion ? 3 : 2) * (double)in.d * in.d;
     c.bytes = in.P == 1 ? local_bytes(&in, &c, teacher) : group_bytes(&in, &c, teacher);
     return c;
 }
@@ -161,7 +164,8 @@ ps_cost_in ps_cost_in_params(const ps_params *p, int P, int trace)
     return (ps_cost_in){.d = p->d, .k = p->k, .width = ps_width(p->d, p->gw), .mode = p->mode,
                         .theory = p->theory, .P = P, .trace = trace, .max_iter = p->max_iter,
                         .gs = p->gs, .gw = p->gw, .lr_scale = p->lr_scale,
-                        .stop_rules = p->stop_rules};
+                        .stop_rules = p->stop_rules,
+                        .completion = p->problem == PS_PROBLEM_COMPLETION};
 }
 
 ps_cost ps_cost_params(const ps_params *p, int P, int trace)

@@ -26,6 +26,28 @@ void ps_teacher_from(ps_teacher *t, int d, int k, const double *Astar, const dou
     memcpy(t->Astar, Astar, sizeof(double) * n);
     for (size_t i = 0; i < n; i++) t->Y[i] = Astar[i] + E[i];
     t->astar_op = ps_op_norm(t->Astar, d);
+    t->mask = NULL;
+    t->observed = 1.0;
+}
+
+void ps_teacher_set_mask(ps_teacher *t, const double *mask, double observed)
+{
+    size_t n = (size_t)t->d * t->d;
+    free(t->mask);
+    t->mask = alloc_matrix(t->d, t->d, "completion mask");
+    memcpy(t->mask, mask, sizeof(double) * n);
+    t->observed = observed;
+}
+
+void ps_teacher_draw_mask(ps_teacher *t, const ps_params *p)
+{
+    size_t n = (size_t)t->d * t->d;
+    ps_rng r;
+    free(t->mask);
+    t->mask = alloc_matrix(t->d, t->d, "completion mask");
+    ps_rng_init(&r, p->seed, p->replica, 0.0, 0.0, PS_RNG_MASK);
+    for (size_t i = 0; i < n; i++) t->mask[i] = ps_rng_uniform(&r) < p->observed ? 1.0 : 0.0;
+    t->observed = p->observed;
 }
 
 void ps_teacher_generate(ps_teacher *t, const ps_params *p)
@@ -43,6 +65,7 @@ void ps_teacher_generate(ps_teacher *t, const ps_params *p)
     ps_rng_fill_normal(&r, E, (int64_t)d * d, p->noise);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, d, k, 1.0, U, d, V, d, 0.0, A, d);
     ps_teacher_from(t, d, k, A, E);
+    if (p->problem == PS_PROBLEM_COMPLETION) ps_teacher_draw_mask(t, p);
     free(U);
     free(V);
     free(A);
@@ -53,7 +76,8 @@ void ps_teacher_free(ps_teacher *t)
 {
     free(t->Astar);
     free(t->Y);
-    t->Astar = t->Y = NULL;
+    free(t->mask);
+    t->Astar = t->Y = t->mask = NULL;
 }
 
 /* One buffer holds U1 then U2, so the pair is [U1 | U2] = the m x 2d factor itself. */

@@ -23,6 +23,7 @@ void ps_params_default(ps_params *p)
         .max_iter = 750, .lr_scale = 50.0, .mode = PS_MODE_REDUCED, .theory = 1, .stop_rules = 1,
         .tol_converged = 1e-3, .tol_plateau = 2e-4, .plateau_min_drop = 1e-2,
         .diverge_factor = 1e6, .max_mem = 4.0 * 1024 * 1024 * 1024, .threads = 1,
+        .problem = PS_PROBLEM_DENOISE, .observed = 1.0,
     };
 }
 

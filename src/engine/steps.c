@@ -79,7 +79,9 @@ void ps_gd_step(ps_dense *b, int m, int d, ps_mat *U1, ps_mat *U2, const ps_mat 
 typedef struct dense_engine {
     ps_dense b;
     int d, m, theory;
-    ps_mat U1, U2, A, R, Astar, Y, A_best, B, G;
+    int masked;   /* completion: R and G are (1/P) M o (. - Y) */
+    double P;     /* the observed share (1 for denoise) */
+    ps_mat U1, U2, A, R, Astar, Y, A_best, B, G, M;
     ps_sc_work sc;
 } dense_engine;
 
@@ -89,6 +91,21 @@ static void form_A(dense_engine *s, ps_mat *A)
     s->b.ops->gemm(&s->b, 'T', 'N', s->d, s->d, s->m, 1.0, &s->U2, &s->U1, 0.0, A);
 }
 
+/* The residual of X in place into out: X - Y, or (1/P) M o (X - Y) for completion, the gradient
+ * of the train loss ||M o (X - Y)||^2 / (2 P) that both dynamics descend. */
+static void residual(dense_engine *s, ps_mat *out, const ps_mat *X)
+{
+    s->b.ops->sub(&s->b, out, X, &s->Y);
+    if (s->masked) s->b.ops->mask(&s->b, out, &s->M, 1.0 / s->P);
+}
+
+/* L_train = ||M o (X - Y)||^2 / (P d^2) = P ||residual||^2 / d^2 (denoise: P = 1, exactly the
+ * plain ||X - Y||^2 / d^2). */
+static double train_loss(const dense_engine *s, double residual2, double dd)
+{
+    return s->masked ? residual2 * s->P / dd : residual2 / dd;
+}
+
 static void measure(ps_engine *e, ps_record *rec)
 {
     dense_engine *s = e->state;
@@ -96,21 +113,21 @@ static void measure(ps_engine *e, ps_record *rec)
     const ps_dense_ops *o = b->ops;
     double dd = (double)s->d * s->d, v[5] = {0, 0, 0, 0, 0};
     form_A(s, &s->A);
-    o->sub(b, &s->R, &s->A, &s->Y);
+    residual(s, &s->R, &s->A);
     v[0] = o->dist2_part(b, &s->R, NULL);
     v[1] = o->dist2_part(b, &s->A, &s->Astar);
     if (s->theory) {
-        o->sub(b, &s->G, &s->B, &s->Y);
+        residual(s, &s->G, &s->B);
         v[2] = o->dist2_part(b, &s->G, NULL);
         v[3] = o->dist2_part(b, &s->B, &s->Astar);
         v[4] = o->dist2_part(b, &s->A, &s->B);
     }
     o->sums(b, v, 5);
-    rec->train = v[0] / dd;
+    rec->train = train_loss(s, v[0], dd);
     rec->test = v[1] / dd;
     rec->th_train = rec->th_test = rec->distance = NAN;
     if (!s->theory) return;
-    rec->th_train = v[2] / dd;
+    rec->th_train = train_loss(s, v[2], dd);
     rec->th_test = v[3] / dd;
     rec->distance = v[4] / dd;
 }
@@ -155,7 +172,8 @@ static void destroy(ps_engine *e)
 {
     dense_engine *s = e->state;
     ps_dense *b = &s->b;
-    ps_mat *all[] = {&s->U1, &s->U2, &s->A, &s->R, &s->Astar, &s->Y, &s->A_best, &s->B, &s->G};
+    ps_mat *all[] = {&s->U1, &s->U2, &s->A, &s->R, &s->Astar, &s->Y, &s->A_best, &s->B, &s->G,
+                     &s->M};
     if (s->theory) ps_theory_work_free(&s->sc);
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i]->a) b->ops->mat_free(b, all[i]);
@@ -197,6 +215,9 @@ ps_engine ps_engine_dense(ps_dense b, const ps_teacher *t, ps_coords *x0, int th
     o->mat_init(&s->b, &s->A_best, d, d, "A_best");
     o->mat_borrow(&s->b, &s->Astar, t->Astar, d, d, "A*");
     o->mat_borrow(&s->b, &s->Y, t->Y, d, d, "Y");
+    s->masked = t->mask != NULL;
+    s->P = t->mask ? t->observed : 1.0;
+    if (s->masked) o->mat_borrow(&s->b, &s->M, t->mask, d, d, "completion mask");
     if (theory) {
         o->mat_init(&s->b, &s->B, d, d, "B");
         o->mat_init(&s->b, &s->G, d, d, "G");

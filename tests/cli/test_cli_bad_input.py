@@ -30,9 +30,10 @@ SMALL = ["--d", "8", "--rank", "2", "--gs", "-1", "--gw", "1", "--max-iter", "20
 
 # Every option with the default --help prints, per command ("required" where there is none).
 RUN_OPTIONS = {
-    "d": "200", "rank": "5", "noise": "1", "seed": "0", "replica": "0", "gs": "required",
-    "gw": "required", "max-iter": "750", "lr-scale": "50", "mode": "reduced",
-    "no-theory": "off", "no-stop": "off", "tol-converged": "0.001", "tol-plateau": "0.0002",
+    "d": "200", "rank": "5", "noise": "1", "problem": "denoise", "observed": "1", "seed": "0",
+    "replica": "0", "gs": "required", "gw": "required", "max-iter": "750", "lr-scale": "50",
+    "mode": "reduced", "no-theory": "off", "no-stop": "off", "tol-converged": "0.001",
+    "tol-plateau": "0.0002",
     "plateau-min-drop": "0.01", "diverge-factor": "1000000", "max-mem": "4GiB", "threads": "1",
     "group-size": "1", "block": "64", "eigensolver": "none", "load": "none", "from": "none",
     "task": "none", "at": "none", "json": "on", "text": "off",
