@@ -97,7 +97,7 @@ static void test_identity(void **state)
     static const char *const ident[] = {
         "d", "rank", "noise", "gs", "gw", "replicas", "seed", "max-iter", "lr-scale", "mode",
         "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor",
-        "part", "eigensolver"};
+        "part", "eigensolver", "gr", "update"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
                                         "replica", "layout", "partial", "ranks", "wall",
@@ -121,6 +121,10 @@ static void test_identity(void **state)
         assert_int_equal(!!(t[i].props & PS_OPT_PER_PART), !strcmp(t[i].name, "part"));
         assert_int_equal(!!(t[i].props & PS_OPT_FROM_LOAD),
                          !strcmp(t[i].name, "gw") && t[i].type == PS_OPT_DOUBLE);
+        /* the run parameters added after files existed: a file without them holds the
+         * default */
+        assert_int_equal(!!(t[i].props & PS_OPT_ADDED),
+                         !strcmp(t[i].name, "gr") || !strcmp(t[i].name, "update"));
         seen++;
     }
     assert_int_equal(seen, n);

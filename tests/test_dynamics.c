@@ -211,7 +211,7 @@ static void test_local_engine_records(void **state)
             assert_true(r.distance > 0.0);
         }
         e.ops->gd_step(&e, eta);
-        e.ops->sc_step(&e, eta, 0.3);
+        e.ops->sc_step(&e, eta, 0.3, 0.3);
     }
     e.ops->destroy(&e);
     ps_teacher_free(&t);

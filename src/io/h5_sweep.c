@@ -307,6 +307,11 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         const char *now_s =
             opt->type == PS_OPT_STRING ? *(char *const *)((const char *)o + opt->offset) : NULL;
         if (rc == 1 && opt->type == PS_OPT_STRING && (!now_s || !now_s[0])) continue;
+        /* an option added later (--gr, --update) absent from the file: its default */
+        if (rc == 1 && (opt->props & PS_OPT_ADDED)) {
+            ps_options_default(&stored);
+            rc = 0;
+        }
         if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
             continue;
