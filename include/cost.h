@@ -39,6 +39,7 @@ typedef struct ps_cost_in {
      * without stopping rules */
     double gs, gw, lr_scale;
     int stop_rules;
+    int simultaneous;        /* --update simultaneous: one more m x d matrix (the old U1) */
 } ps_cost_in;
 
 typedef struct ps_cost {
