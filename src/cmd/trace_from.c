@@ -422,6 +422,9 @@ void ps_from_resolve(ps_options *o, int rank)
     const int done = task_done(f, &s, idx);
     const long long swept_group = int_attr(f, "provenance_group_size");
     o->p = task_params(o, &fo, &s, idx);
+    /* the file's strings in p (the eigensolver) now belong to o: ps_options_free(&fo) below
+     * must not free them */
+    fo.p.eigensolver = NULL;
     PS_H5(H5Fclose(f));
     ps_h5_input(NULL, NULL);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)

@@ -304,6 +304,19 @@ def test_sweep_records_and_resume_compares_the_knobs(tmp_path):
             "update=simultaneous (file) vs sequential (now)")
 
 
+def test_run_from_a_sweep_file_takes_its_knobs(tmp_path):
+    """run --from recomputes a task with the file's --gr and --update, bit for bit."""
+    out = tmp_path / "s.h5"
+    ok(phasesweep(*SWEEP, "--gr", "0.2", "--update", "simultaneous", "--out", out))
+    with h5py.File(out, "r") as f:
+        stored = f["min_test_error"][1, 1, 1]
+    res = result("run", "--from", out, "--task", "1,1,1")
+    assert res["min_test_error"] == stored
+    plain = result("run", "--d", 8, "--rank", 2, "--gs", 0, "--gw", 2, "--replica", 1,
+                   "--max-iter", 60)
+    assert plain["min_test_error"] != stored
+
+
 def test_merge_refuses_parts_of_other_knobs(tmp_path):
     a, b, m = tmp_path / "a.h5", tmp_path / "b.h5", tmp_path / "m.h5"
     ok(phasesweep(*SWEEP, "--gr", "0.2", "--part", "0/2", "--out", a))
