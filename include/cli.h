@@ -58,6 +58,7 @@ typedef struct ps_options {
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
                    PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS, PS_OPT_PROBLEM,
+                   PS_OPT_CHOICE, /* one of the row's names (ps_option.choices): an int index */
                    PS_OPT_N_TYPES };
 
 /* Properties of a row (ps_option.props), so that no code tests an option by its name. */
@@ -74,8 +75,9 @@ enum {
     /* the replica range (--replicas): compared on --resume, but outside the sweep_id, so that
      * sweeps that differ in it only are one study, which merge joins */
     PS_OPT_REPLICA_RANGE = 1u << 3,
-    /* a run parameter added after files were made (--curves, --problem, --gr, ...): a file without its attribute
-     * holds the default, for --resume, merge and the readers alike */
+    /* a run parameter added after files were made (--curves, --problem, --gr, --update):
+     * a file without its attribute holds the default, for --resume, merge and the readers
+     * alike, and at its default it stays out of the sweep_id (older files keep theirs) */
     PS_OPT_ADDED = 1u << 4,
 };
 
@@ -93,6 +95,8 @@ typedef struct ps_option {
     unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, PS_OPT_ADDED, ... */
     const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
+/* A PS_OPT_CHOICE row's names, NULL-terminated (the field holds the index). */
+const char *const *ps_option_choices(const ps_option *opt);
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their
  * formatted value is "true" when given. Strings are owned by ps_options (ps_options_free). */
 

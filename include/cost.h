@@ -44,6 +44,7 @@ typedef struct ps_cost_in {
     double gs, gw, lr_scale;
     int stop_rules;
     int completion;          /* --problem completion: the d x d mask next to A*, Y */
+    int simultaneous;        /* --update simultaneous: one more m x d matrix (the old U1) */
 } ps_cost_in;
 
 typedef struct ps_cost {

@@ -36,14 +36,19 @@ void ps_teacher_draw_mask(ps_teacher *t, const ps_params *p);
 void ps_teacher_set_mask(ps_teacher *t, const double *mask, double observed);
 void ps_teacher_free(ps_teacher *t);
 
-/* Initial coordinates for the params' (gs, gw, seed, replica): explicit mode draws W1, W2 in
- * full (m = w); reduced mode draws M = [W1 | W2^T] when w < 2d (the same numbers as explicit
- * mode) and the Bartlett factor of M when w >= 2d (m = 2d). Allocates. */
+/* Initial coordinates for the params' (gs, gw, gr, seed, replica): explicit mode draws W1
+ * (variance d^(gs+gr)) and W2 (d^(gs-gr)) in full (m = w); reduced mode draws M = [W1 | W2^T]
+ * when w < 2d (the same numbers as explicit mode) and the Bartlett factor of M when w >= 2d
+ * (m = 2d). sigma2 = d^gs (ps_layer_vars). Allocates. */
 void ps_coords_draw(ps_coords *x, const ps_params *p, int64_t width, double sigma2);
 /* Bartlett: the upper-triangular factor Rm (n x n, n = 2d) of a w x n Gaussian matrix with
  * entry variance sigma2, in column-major order. Exposed for its test. */
 void ps_bartlett(double *Rm, int n, int64_t w, double sigma2, uint64_t seed, int replica,
                  double gs, double gw);
+/* The same with the first n/2 columns of variance var1 and the last n/2 of var2 (the factor
+ * of [W1 | W2^T] at gr != 0); var1 = var2 = sigma2 is ps_bartlett, bit for bit. */
+void ps_bartlett_scaled(double *Rm, int n, int64_t w, double var1, double var2, uint64_t seed,
+                        int replica, double gs, double gw);
 /* From given weights W1 (w x d) and W2T = W2^T (w x d), column-major: explicit copies them,
  * reduced takes the thin QR of [W1 | W2^T]. Allocates. */
 void ps_coords_from_weights(ps_coords *x, int d, int64_t w, const double *W1, const double *W2T,

@@ -97,7 +97,7 @@ static void test_identity(void **state)
     static const char *const ident[] = {
         "d", "rank", "noise", "gs", "gw", "replicas", "seed", "max-iter", "lr-scale", "mode",
         "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor",
-        "part", "eigensolver", "curves", "curves-every", "problem", "observed"};
+        "part", "eigensolver", "curves", "curves-every", "problem", "observed", "gr", "update"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
                                         "replica", "layout", "partial", "ranks", "wall",
@@ -125,7 +125,8 @@ static void test_identity(void **state)
         /* added to the identity after files were made: absent = the default */
         assert_int_equal(!!(t[i].props & PS_OPT_ADDED),
                          !strcmp(t[i].name, "curves") || !strcmp(t[i].name, "curves-every") ||
-                             !strcmp(t[i].name, "problem") || !strcmp(t[i].name, "observed"));
+                             !strcmp(t[i].name, "problem") || !strcmp(t[i].name, "observed") ||
+                             !strcmp(t[i].name, "gr") || !strcmp(t[i].name, "update"));
         seen++;
     }
     assert_int_equal(seen, n);

@@ -83,6 +83,45 @@ static void test_reduced_and_dense_same_law(void **state)
     assert_true(fabs(r_big - 1.0) < tol);
 }
 
+/* --gr: W1 entries of variance v1 = d^(gs+gr), W2 of v2 = d^(gs-gr), in either mode (reduced:
+ * the Bartlett factor with its halves scaled): ||U1||_F^2 = ||W1||_F^2 has mean w d v1,
+ * ||U2||_F^2 mean w d v2, and ||U2^T U1||_F^2 mean v1 v2 w d^2. */
+static void check_imbalanced_law(enum ps_mode mode, int64_t w)
+{
+    const int d = 4, draws = 3000;
+    ps_params p;
+    ps_params_default(&p);
+    p.d = d;
+    p.mode = mode;
+    p.gs = -0.5;
+    p.gr = 0.4;
+    const double v1 = pow(d, p.gs + p.gr), v2 = pow(d, p.gs - p.gr);
+    double *A = malloc(sizeof(double) * d * d), n1 = 0, n2 = 0, na = 0;
+    for (int t = 0; t < draws; t++) {
+        ps_coords x;
+        p.seed = (uint64_t)t;
+        ps_coords_draw(&x, &p, w, ps_sigma2(d, p.gs));
+        n1 += ps_frob2(x.U1, (int64_t)x.m * d);
+        n2 += ps_frob2(x.U2, (int64_t)x.m * d);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, x.m, 1.0, x.U2, x.m, x.U1,
+                    x.m, 0.0, A, d);
+        na += ps_frob2(A, (int64_t)d * d);
+        ps_coords_free(&x);
+    }
+    const double wd = (double)w * d, se = sqrt(2.0 / wd / draws);
+    assert_true(fabs(n1 / draws / (wd * v1) - 1.0) < 5 * se);
+    assert_true(fabs(n2 / draws / (wd * v2) - 1.0) < 5 * se);
+    assert_true(fabs(na / draws / (v1 * v2 * wd * d) - 1.0) < 5 * 1.5 / sqrt((double)draws));
+    free(A);
+}
+
+static void test_imbalanced_layers(void **state)
+{
+    check_imbalanced_law(PS_MODE_REDUCED, 40);   /* Bartlett, m = 2d */
+    check_imbalanced_law(PS_MODE_REDUCED, 6);    /* w < 2d: the dense draw */
+    check_imbalanced_law(PS_MODE_EXPLICIT, 40);
+}
+
 static void test_coords_shapes(void **state)
 {
     ps_params p;
@@ -361,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_bartlett_moments),
         cmocka_unit_test(test_reduced_and_dense_same_law),
         cmocka_unit_test(test_coords_shapes),
+        cmocka_unit_test(test_imbalanced_layers),
         cmocka_unit_test(test_teacher_depends_on_seed_and_replica_only),
         cmocka_unit_test(test_qr_reduction_reproduces_network),
         cmocka_unit_test(test_teacher_is_rank_k),

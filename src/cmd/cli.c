@@ -200,6 +200,15 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         ps_width(o->p.d, o->p.gw) < 0)
         return ps_cli_seterr(err, errlen, "--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", o->p.gw,
                              o->p.d, o->p.gw);
+    if (!o->load && o->p.gr != 0.0) { /* with --load, main.c checks once d is known */
+        int grid = o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE;
+        double ends[2] = {grid ? o->gs_range.a : o->p.gs, grid ? o->gs_range.b : o->p.gs};
+        for (int i = 0; i < 2; i++) { /* d^x is monotone in x: the grid's ends suffice */
+            char why[256];
+            ps_layer_vars_problem(o->p.d, ends[i], o->p.gr, why, sizeof why);
+            if (why[0]) return ps_cli_seterr(err, errlen, "%s", why);
+        }
+    }
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
         return ps_cli_seterr(err, errlen,
                       "--no-theory is not valid for trace (a trace records the theory dynamics)");

@@ -113,7 +113,7 @@ static calib calibrate(int d, int k, double budget, const char *eigensolver)
         for (int rep = 0; rep < 50; rep++) {
             double s = cpu_now();
             if (kind) {
-                e.ops->sc_step(&e, eta, s2 * (double)w);
+                e.ops->sc_step(&e, eta, s2 * (double)w, s2 * (double)w);
             } else {
                 e.ops->measure(&e, &r);
                 e.ops->gd_step(&e, eta);

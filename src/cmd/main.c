@@ -142,6 +142,8 @@ static int cmd_run(ps_options *o)
         char why[8192]; /* the path may be long */
         if (ps_h5_load(o->load, p->max_mem, &L, why, sizeof why)) ps_usage_error("%s", why);
         adopt_loaded(o, &L);
+        ps_layer_vars_problem(p->d, p->gs, p->gr, why, sizeof why);
+        if (why[0]) ps_usage_error("%s", why);
         const int64_t w = L.w ? L.w : ps_width(p->d, p->gw);
         check_memory(p, w, tracing, P);
         ps_teacher_from(&t, L.d, p->k, L.Astar, L.E);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "check.h"
 #include "cli_core.h"
 
 #define RUN (1u << PS_CMD_RUN)
@@ -25,7 +26,8 @@
 #define PIB (TIB * KIB)
 
 /* name, type, field, min, max, commands, identity, help, --help heading, min_open, required,
- * props (PS_OPT_STEERS: stored as run_NAME, never compared), metavar */
+ * props (PS_OPT_STEERS: stored as run_NAME, never compared), metavar; the names of a
+ * PS_OPT_CHOICE row are in `choices` below */
 static const ps_option table[] = {
     /* Model */
     {"d", PS_OPT_INT, OFF(p.d), 2, 65536, RTS, 1,
@@ -60,6 +62,9 @@ static const ps_option table[] = {
     {"gw", PS_OPT_RANGE, OFF(gw_range), 0, 15, SWEEP, 1,
      "gamma_w grid A:B:N, N in [1, 100000]; floor(d^gamma_w) <= 2^53", "Scalings", 0, SWEEP,
      0, NULL},
+    {"gr", PS_OPT_DOUBLE, OFF(p.gr), -1e6, 1e6, RTS, 1,
+     "gamma_r, the layer imbalance: W1 variance d^(gs+gr), W2 variance d^(gs-gr) (each must "
+     "stay in [1e-290, 1e290])", "Scalings", 0, 0, PS_OPT_ADDED, NULL},
     /* Training */
     {"max-iter", PS_OPT_INT, OFF(p.max_iter), 1, 1e8, RTS, 1,
      "maximal number of gradient steps", "Training", 0, 0, 0, NULL},
@@ -71,6 +76,10 @@ static const ps_option table[] = {
     {"no-theory", PS_OPT_FLAG, OFF(p.theory), 1, 0, RTS, 1,
      "skip the self-consistent dynamics (log_distance becomes null)", "Training", 0, 0,
      0, NULL},
+    {"update", PS_OPT_CHOICE, OFF(p.update), 0, 1, RTS, 1,
+     "the order of the two factor updates: sequential (W2's step uses the new W1; the "
+     "paper's code) or simultaneous (both from the old weights)", "Training", 0, 0,
+     PS_OPT_ADDED, "ORDER"},
     /* Stopping */
     {"no-stop", PS_OPT_FLAG, OFF(p.stop_rules), 1, 0, RTS, 1,
      "ignore the three stopping rules: run --max-iter steps (Figure 1); divergence still stops",
@@ -165,7 +174,24 @@ static const ps_option table[] = {
 };
 
 #define N_OPTIONS (sizeof table / sizeof table[0])
+_Static_assert(sizeof(enum ps_update) == sizeof(int), "--update is a PS_OPT_CHOICE (an int)");
 _Static_assert(N_OPTIONS <= 64, "ps_options.given has 64 bits");
+
+/* The names of each PS_OPT_CHOICE row, by its field; index = the enum's value. */
+static const char *const update_names[] = {"sequential", "simultaneous", NULL};
+static const struct {
+    size_t offset;
+    const char *const *names;
+} choices[] = {
+    {OFF(p.update), update_names},
+};
+
+const char *const *ps_option_choices(const ps_option *opt)
+{
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
+        if (choices[i].offset == opt->offset) return choices[i].names;
+    ps_fail(PS_EXIT_FAIL, "ps_option_choices", "--%s has no names", opt->name);
+}
 
 const ps_option *ps_option_table(size_t *n)
 {

@@ -97,6 +97,14 @@ static void range_problem(const ps_option *opt, char *buf, size_t len)
     snprintf(buf, len, "denoise | completion");
 }
 
+static void range_choice(const ps_option *opt, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; ps_option_choices(opt)[i] && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " | " : "", ps_option_choices(opt)[i]);
+}
+
 static void range_flag(const ps_option *opt, char *buf, size_t len)
 {
     snprintf(buf, len, "flag");
@@ -326,6 +334,23 @@ static int parse_problem(const ps_option *opt, const char *text, void *field, ch
     return 0;
 }
 
+static int parse_choice(const ps_option *opt, const char *text, void *field, char *err,
+                        size_t len)
+{
+    for (int i = 0; ps_option_choices(opt)[i]; i++)
+        if (!strcmp(text, ps_option_choices(opt)[i])) {
+            *(int *)field = i;
+            return 0;
+        }
+    char names[128];
+    size_t used = 0;
+    names[0] = 0;
+    for (int i = 0; ps_option_choices(opt)[i] && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 ps_option_choices(opt)[i]);
+    return ps_cli_seterr(err, len, "'%s' is not one of %s", text, names);
+}
+
 /* Flags store max when given and min otherwise; text NULL: given on the command line. */
 static int parse_flag(const ps_option *opt, const char *text, void *field, char *err,
                       size_t len)
@@ -408,6 +433,11 @@ static void format_problem(const ps_option *opt, const void *f, char *buf, size_
 {
     snprintf(buf, len, "%s", *(const enum ps_problem *)f == PS_PROBLEM_COMPLETION ? "completion"
                                                                                 : "denoise");
+}
+
+static void format_choice(const ps_option *opt, const void *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", ps_option_choices(opt)[*(const int *)f]);
 }
 
 static void format_flag(const ps_option *opt, const void *f, char *buf, size_t len)
@@ -517,6 +547,8 @@ static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
                          equal_replicas, NULL, 1, NUMBER, 1, sizeof(ps_replica_span)},
     [PS_OPT_PROBLEM] = {"PROBLEM", parse_problem, format_problem, range_problem, equal_problem,
                         NULL, 1, "(one of ", 1, sizeof(enum ps_problem)},
+    [PS_OPT_CHOICE] = {"NAME", parse_choice, format_choice, range_choice, equal_int, NULL, 1,
+                       "(one of ", 1, sizeof(int)},
 };
 
 const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type)

@@ -95,7 +95,8 @@ static double local_bytes(const ps_cost_in *in, const ps_cost *c, double teacher
     double op_norm = 8.0 * (d2 + 2 * d) + li * 2 * d;
     /* drawing the teacher: U, V, A, E next to A*, Y, then ||A*||_op */
     double gen = 8.0 * (2 * d * k + 2 * d2) + teacher + op_norm;
-    double run = teacher + 8.0 * (2 * m * d + 3 * d2 + 2.0 * in->max_iter);
+    double n_u = in->simultaneous ? 3 : 2; /* U1, U2 (and the old U1) */
+    double run = teacher + 8.0 * (n_u * m * d + 3 * d2 + 2.0 * in->max_iter);
     if (in->theory) /* B, G; Q, H, K, T1, T2, the eigenvalues */
         run += 8.0 * (7 * d2 + d) + eigensolver_bytes(in->eigensolver, in->d, 1, 0);
     if (in->trace == PS_TRACE_FULL) /* the SVD's copy and workspace; the records */
@@ -117,8 +118,8 @@ static double group_bytes(const ps_cost_in *in, ps_cost *c, double teacher)
     double gen = 8.0 * (2 * d * k + 2 * d * d) + teacher + op_norm;
     double full = 8.0 * 2 * m * d; /* every rank's drawn coordinates */
     c->bytes_full = teacher + full;
-    double blocks = 8.0 * (2 * u_loc + (in->completion ? 6 : 5) * dd_loc + d + 5.0 * in->P +
-                           2.0 * in->max_iter);
+    double blocks = 8.0 * ((in->simultaneous ? 3 : 2) * u_loc + (in->completion ? 6 : 5) * dd_loc +
+                           d + 5.0 * in->P + 2.0 * in->max_iter);
     double create = teacher + full + 8.0 * 2 * u_loc;
     double run = teacher + blocks;
     /* transients on top of the steady state, one at a time: PBLAS's PANEL-wide strips of a
@@ -165,7 +166,8 @@ ps_cost_in ps_cost_in_params(const ps_params *p, int P, int trace)
                         .theory = p->theory, .P = P, .trace = trace, .max_iter = p->max_iter,
                         .gs = p->gs, .gw = p->gw, .lr_scale = p->lr_scale,
                         .stop_rules = p->stop_rules,
-                        .completion = p->problem == PS_PROBLEM_COMPLETION};
+                        .completion = p->problem == PS_PROBLEM_COMPLETION,
+                        .simultaneous = p->update == PS_UPDATE_SIMULTANEOUS};
 }
 
 ps_cost ps_cost_params(const ps_params *p, int P, int trace)

@@ -84,7 +84,9 @@ static int diverged(const ps_record *r, int theory, double limit)
 void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t width, double lr,
                    ps_result *res, ps_trace *tr, const ps_hooks *hooks)
 {
-    double t0 = now_seconds(), c = sigma2 * (double)width, limit = INFINITY;
+    double t0 = now_seconds(), limit = INFINITY, v1, v2;
+    ps_layer_vars(p, sigma2, &v1, &v2); /* at gr = 0 both sigma2: c1 = c2 = sigma2 w */
+    const double c1 = v1 * (double)width, c2 = v2 * (double)width;
     double *train = ps_malloc(sizeof(double) * (size_t)p->max_iter, "train series");
     double *test = ps_malloc(sizeof(double) * (size_t)p->max_iter, "test series");
     double best = INFINITY, max_distance = -INFINITY, last_train = NAN;
@@ -123,7 +125,7 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
             tr->n = i + 1;
         }
         e->ops->gd_step(e, lr);
-        if (p->theory) e->ops->sc_step(e, lr, c);
+        if (p->theory) e->ops->sc_step(e, lr, c1, c2);
         steps = i + 1;
         if (p->stop_rules && ps_should_stop(p, i, train, test, &why)) break;
     }
@@ -152,6 +154,12 @@ void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_re
     ps_engine e = mk && mk->make ? mk->make(mk->ctx, t, x0, p, sv)
                                  : ps_engine_local_solver(t, x0, p->theory, sv, p->eigensolver);
     double lr = ps_learning_rate(p, width, sigma2, t->astar_op);
+    if (p->update != PS_UPDATE_SEQUENTIAL) {
+        if (!e.ops->set_update)
+            ps_fail(PS_EXIT_FAIL, "ps_run_coords", "the %s engine has only the sequential update",
+                    e.ops->name);
+        e.ops->set_update(&e, p->update); /* before the loop: its copy of U1 is made here */
+    }
     ps_run_engine(p, &e, sigma2, width, lr, res, tr, hooks);
     e.ops->destroy(&e);
 }

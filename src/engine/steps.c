@@ -39,12 +39,15 @@ void ps_theory_eigh(ps_sc_work *w, ps_mat *H) { w->solver->solve(w->eig, w->b, H
 
 /* With B^T B = Q S^2 Q^T and B = P S Q^T, write sqrt(s^2 + c^2) = c + g(s) where
  * g = s^2 h, h = 1 / (sqrt(s^2 + c^2) + c). Then
- *   (B^T B + c^2)^{1/2} = c I + Q g Q^T = c I + K,
- *   (B B^T + c^2)^{1/2} = c I + P g P^T = c I + B (Q h Q^T) B^T = c I + B H B^T,
+ *   (B^T B + c1^2)^{1/2} = c1 I + Q g1 Q^T = c1 I + K,
+ *   (B B^T + c2^2)^{1/2} = c2 I + P g2 P^T = c2 I + B (Q h2 Q^T) B^T = c2 I + B H B^T,
  * so one symmetric eigendecomposition replaces the SVD, zero singular values need no care,
  * and the large-c (lazy) case loses nothing to cancellation: the update is
- *   eta (2 c G + B H B^T G + G K),  with H = T1 T1^T, K = T2 T2^T, T1 = Q h^{1/2}, T2 = Q g^{1/2}. */
-void ps_theory_step(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, double c)
+ *   eta ((c1 + c2) G + B H B^T G + G K),  H = T1 T1^T, K = T2 T2^T, T1 = Q h2^{1/2},
+ * T2 = Q g1^{1/2}. At c1 == c2 = c every number is the one-constant step's: h1 = h2 and
+ * c1 + c2 = 2 c exactly. */
+void ps_theory_step2(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, double c1,
+                     double c2)
 {
     ps_dense *b = w->b;
     const ps_dense_ops *o = b->ops;
@@ -53,9 +56,9 @@ void ps_theory_step(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, doubl
     ps_theory_eigh(w, &w->H);
     for (int j = 0; j < d; j++) {
         double s2 = w->ev[j] > 0.0 ? w->ev[j] : 0.0; /* rounding can make S^2 slightly < 0 */
-        double h = 1.0 / (hypot(sqrt(s2), c) + c);
-        w->sh[j] = sqrt(h);
-        w->sg[j] = sqrt(s2 * h);
+        double h1 = 1.0 / (hypot(sqrt(s2), c1) + c1), h2 = 1.0 / (hypot(sqrt(s2), c2) + c2);
+        w->sh[j] = sqrt(h2);
+        w->sg[j] = sqrt(s2 * h1);
     }
     o->scale_cols(b, &w->T1, &w->Q, w->sh);
     o->scale_cols(b, &w->T2, &w->Q, w->sg);
@@ -65,13 +68,26 @@ void ps_theory_step(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, doubl
     o->symm(b, 'L', d, d, &w->H, &w->T1, 0.0, &w->T2);
     o->gemm(b, 'N', 'N', d, d, d, 1.0, B, &w->T2, 0.0, &w->T1);
     o->symm(b, 'R', d, d, &w->K, G, 1.0, &w->T1);
-    o->sub_comb(b, B, eta, 2.0 * c, G, &w->T1);
+    o->sub_comb(b, B, eta, c1 + c2, G, &w->T1);
+}
+
+void ps_theory_step(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, double c)
+{
+    ps_theory_step2(w, B, G, eta, c, c);
 }
 
 void ps_gd_step(ps_dense *b, int m, int d, ps_mat *U1, ps_mat *U2, const ps_mat *R, double eta)
 {
     b->ops->gemm(b, 'N', 'N', m, d, d, -eta, U2, R, 1.0, U1);
     b->ops->gemm(b, 'N', 'T', m, d, d, -eta, U1, R, 1.0, U2);
+}
+
+void ps_gd_step_simultaneous(ps_dense *b, int m, int d, ps_mat *U1, ps_mat *U2,
+                             const ps_mat *R, double eta, ps_mat *U1_old)
+{
+    b->ops->copy(b, U1_old, U1);
+    b->ops->gemm(b, 'N', 'N', m, d, d, -eta, U2, R, 1.0, U1);
+    b->ops->gemm(b, 'N', 'T', m, d, d, -eta, U1_old, R, 1.0, U2);
 }
 
 /* ---- the engine ---- */
@@ -81,7 +97,9 @@ typedef struct dense_engine {
     int d, m, theory;
     int masked;   /* completion: R and G are (1/P) M o (. - Y) */
     double P;     /* the observed share (1 for denoise) */
+    enum ps_update update;
     ps_mat U1, U2, A, R, Astar, Y, A_best, B, G, M;
+    ps_mat U1_old; /* simultaneous: the U1 a step started from (made once, by set_update) */
     ps_sc_work sc;
 } dense_engine;
 
@@ -135,13 +153,24 @@ static void measure(ps_engine *e, ps_record *rec)
 static void gd_step(ps_engine *e, double eta)
 {
     dense_engine *s = e->state;
-    ps_gd_step(&s->b, s->m, s->d, &s->U1, &s->U2, &s->R, eta);
+    if (s->update == PS_UPDATE_SIMULTANEOUS)
+        ps_gd_step_simultaneous(&s->b, s->m, s->d, &s->U1, &s->U2, &s->R, eta, &s->U1_old);
+    else
+        ps_gd_step(&s->b, s->m, s->d, &s->U1, &s->U2, &s->R, eta);
 }
 
-static void sc_step(ps_engine *e, double eta, double c)
+static void set_update(ps_engine *e, enum ps_update u)
 {
     dense_engine *s = e->state;
-    ps_theory_step(&s->sc, &s->B, &s->G, eta, c);
+    if (u == PS_UPDATE_SIMULTANEOUS && !s->U1_old.a)
+        s->b.ops->mat_init(&s->b, &s->U1_old, s->m, s->d, "U1 of the step");
+    s->update = u;
+}
+
+static void sc_step(ps_engine *e, double eta, double c1, double c2)
+{
+    dense_engine *s = e->state;
+    ps_theory_step2(&s->sc, &s->B, &s->G, eta, c1, c2);
 }
 
 static void keep_best(ps_engine *e)
@@ -173,7 +202,7 @@ static void destroy(ps_engine *e)
     dense_engine *s = e->state;
     ps_dense *b = &s->b;
     ps_mat *all[] = {&s->U1, &s->U2, &s->A, &s->R, &s->Astar, &s->Y, &s->A_best, &s->B, &s->G,
-                     &s->M};
+                     &s->M, &s->U1_old};
     if (s->theory) ps_theory_work_free(&s->sc);
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i]->a) b->ops->mat_free(b, all[i]);
@@ -186,6 +215,7 @@ static const ps_engine_ops dense_ops = {
     .name = "dense",
     .measure = measure,
     .gd_step = gd_step,
+    .set_update = set_update,
     .sc_step = sc_step,
     .keep_best = keep_best,
     .best_stable_rank = best_stable_rank,

@@ -36,7 +36,7 @@ RUN_OPTIONS = {
     "tol-plateau": "0.0002",
     "plateau-min-drop": "0.01", "diverge-factor": "1000000", "max-mem": "4GiB", "threads": "1",
     "group-size": "1", "block": "64", "eigensolver": "none", "load": "none", "from": "none",
-    "task": "none", "at": "none", "json": "on", "text": "off",
+    "task": "none", "at": "none", "json": "on", "text": "off", "gr": "0", "update": "sequential",
 }
 TRACE_OPTIONS = dict(RUN_OPTIONS, out="required")
 SWEEP_OPTIONS = {k: v for k, v in RUN_OPTIONS.items()
