@@ -51,7 +51,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # "unknown" outside a git checkout. build/git-commit changes only when the commit does.
 GIT_COMMIT := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
 
-.PHONY: all deps deps-check run finite-size-demo check mutation bench figure2-paper clean distclean install uninstall docs FORCE
+.PHONY: all deps deps-check run finite-size-demo beyond-demo check mutation bench figure2-paper clean distclean install uninstall docs FORCE
 
 all: bin/phasesweep
 
@@ -90,6 +90,10 @@ run: deps bin/phasesweep
 # Phase boundaries at d = 25, 50, 100 on all local cores, then their drift with d.
 finite-size-demo: deps bin/phasesweep
 	@sh jobs/finite-size-demo.sh
+
+# the knobs beyond the paper (--gr, --update, --problem completion): minutes on 2 cores
+beyond-demo: deps bin/phasesweep
+	@sh jobs/beyond-demo.sh
 
 check: deps-check
 	$(MAKE) --no-print-directory all $(TESTBIN)
