@@ -7,14 +7,14 @@ half-written (outputs are written to a temporary file next to the target and ren
 
     parser = ArgumentParser("phasesweep-figure2", __doc__)   # usage errors: one line, exit 2
     ...
-    def main(argv=None):
-        return run("phasesweep-figure2", _main, argv)
+    main = entry("phasesweep-figure2", _main)                # main(argv=None): run under it
     sweep = read(files.load, path)                           # any file problem: UsageError
     write_figure(fig, out, dpi)                              # validated output, atomic write
 """
 
 import argparse
 import os
+import signal
 import stat
 import sys
 from pathlib import Path
@@ -92,6 +92,18 @@ def command(prog, main, argv=None):
     if argv is None:
         sys.exit(status)
     return status
+
+
+def entry(prog, main, sigpipe=False):
+    """A module's main(argv=None) for command(prog, main, argv): the console script and
+    python3 -m call it with no argv, tests with one. sigpipe: the command's output is piped
+    into head in normal use, which closing early is not an error of (SIGPIPE's default)."""
+    def command_main(argv=None):
+        if sigpipe:
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        return command(prog, main, argv)
+    command_main.__doc__ = f"The command ({prog}); returns when argv is given, else exits."
+    return command_main
 
 
 # ---- inputs --------------------------------------------------------------------------------

@@ -15,23 +15,21 @@
 """
 
 import json
-import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "bin" / "phasesweep"
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", HDF5_USE_FILE_LOCKING="FALSE")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import (MPIRUN, ROOT, engine_env, ok, refusal, run_engine,  # noqa: E402
+                       skip_unless_built)
 
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+ENV = engine_env(HDF5_USE_FILE_LOCKING="FALSE")
+skip_unless_built()
 
 RUN = ["run", "--d", "20", "--rank", "3", "--seed", "4", "--gs", "-1.8", "--gw", "1.6"]
 TRACE_SETS = ("gd_train_error", "gd_test_error", "theory_train_error", "theory_test_error",
@@ -39,32 +37,13 @@ TRACE_SETS = ("gd_train_error", "gd_test_error", "theory_train_error", "theory_t
 
 
 def phasesweep(*args, ranks=1, timeout=300):
-    cmd = [str(BIN), *map(str, args)]
-    if ranks > 1:
-        cmd = [MPIRUN, "--oversubscribe", "-n", str(ranks), *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=timeout)
-
-
-def ok(res):
-    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
-    return res
+    return run_engine(args, ENV, ranks=ranks, timeout=timeout)
 
 
 def result(*args, ranks=1):
     out = json.loads(ok(phasesweep(*args, ranks=ranks)).stdout)
     out.pop("seconds")
     return out
-
-
-def refusal(res, *words):
-    """Exit 2, nothing on stdout, one 'phasesweep: ' line holding every word."""
-    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
-    assert res.stdout == ""
-    lines = [l for l in res.stderr.splitlines() if l.startswith("phasesweep: ")]
-    assert len(lines) == 1, res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 # ---- the NumPy reference: the definitions of docs/science.md, full width, written apart ----

@@ -10,18 +10,17 @@ really is generic, which the test checks through OpenBLAS itself.
 
 import ctypes
 import json
-import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("PHASESWEEP_BIN", os.path.join(ROOT, "bin", "phasesweep"))
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import BIN, engine_env, skip_unless_built  # noqa: E402
 
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+skip_unless_built()
+ENV = engine_env()
 SMALL = ["--d", "10", "--rank", "2", "--gs", "-1", "--gw", "1.5", "--max-iter", "20"]
 FAST = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}
 

@@ -8,20 +8,18 @@ a teacher and weights written with h5py and refuses malformed files.
 
 import json
 import math
-import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("PHASESWEEP_BIN", os.path.join(ROOT, "bin", "phasesweep"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import BIN, assert_usage_error, engine_env, skip_unless_built  # noqa: E402
 
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
-
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+skip_unless_built()
+ENV = engine_env()
 
 KEYS = ["min_test_error", "stable_rank", "iterations", "log_distance", "n_iter", "stop_reason",
         "final_train_error", "width", "sigma2", "lr", "seconds"]
@@ -50,18 +48,6 @@ OPTIONS = {"run": RUN_OPTIONS, "trace": TRACE_OPTIONS, "sweep": SWEEP_OPTIONS}
 def phasesweep(*args, timeout=120, cwd=None):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout,
                           env=ENV, cwd=cwd)
-
-
-def assert_usage_error(res, *words):
-    """Exit 2, nothing on stdout, one stderr line 'phasesweep: ...' containing every word."""
-    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
-    assert res.stdout == ""
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("phasesweep: "), lines[0]
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    return lines[0]
 
 
 # ---- bad input: one class per case, and the words the message must hold ----

@@ -8,28 +8,25 @@ input as one line with exit status 2. Definitions: docs/science.md, "Beyond the 
 
 import json
 import math
-import os
 import shutil
-import subprocess
+import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("PHASESWEEP_BIN", os.path.join(ROOT, "bin", "phasesweep"))
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", HDF5_USE_FILE_LOCKING="FALSE")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import MPIRUN, engine_env, refusal, run_engine, skip_unless_built  # noqa: E402
+
+skip_unless_built()
+ENV = engine_env(HDF5_USE_FILE_LOCKING="FALSE")
 SERIES = ("gd_train_error", "gd_test_error", "theory_train_error", "theory_test_error",
           "distance")
 
 
 def phasesweep(*args, ranks=0):
-    cmd = [BIN, *args] if not ranks else [MPIRUN, "--oversubscribe", "-n", str(ranks), BIN, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=ENV)
+    return run_engine(args, ENV, ranks=ranks, timeout=600)
 
 
 def ok(*args, ranks=0):
@@ -42,15 +39,6 @@ def result(*args, ranks=0):
     out = json.loads(ok(*args, ranks=ranks).stdout)
     out.pop("seconds")
     return out
-
-
-def refusal(res):
-    """The one 'phasesweep: ' line of a refused command."""
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    assert res.stdout == ""
-    lines = [l for l in res.stderr.splitlines() if l.startswith("phasesweep: ")]
-    assert len(lines) == 1, res.stderr
-    return lines[0]
 
 
 def trace(path, *args, ranks=0):

@@ -10,10 +10,7 @@ with both engines through the analysis reader.
 """
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 os.environ["HDF5_USE_FILE_LOCKING"] = "FALSE"  # this process polls a file a sweep writes
@@ -22,14 +19,12 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "bin" / "phasesweep"
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import (ROOT, assert_usage_error, done_flags, engine_env, ok,  # noqa: E402
+                       run_engine, skip_unless_built, stopped_sweep)
 
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+ENV = engine_env()
+skip_unless_built()
 
 # d 8, a 3 x 3 grid across gs + gw = 1, 2 replicas: 18 tasks, most stop before max-iter
 SWEEP = ["sweep", "--d", "8", "--rank", "2", "--gs", "-2:0:3", "--gw", "0.5:2:3",
@@ -41,27 +36,7 @@ TASKS = [(0, 0, 0), (1, 2, 1), (2, 1, 0), (2, 2, 1)]
 
 
 def phasesweep(*args, ranks=1, cwd=None, timeout=180):
-    cmd = [str(BIN), *map(str, args)]
-    if ranks > 1:
-        cmd = [MPIRUN, "--oversubscribe", "-n", str(ranks), *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=cwd,
-                          timeout=timeout)
-
-
-def ok(res):
-    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
-    return res
-
-
-def assert_usage_error(res, *words):
-    """Exit 2, nothing on stdout, one stderr line 'phasesweep: ...' with every word."""
-    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
-    assert res.stdout == ""
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("phasesweep: "), lines[0]
-    for w in words:
-        assert w in lines[0], (w, lines[0])
+    return run_engine(args, ENV, ranks=ranks, cwd=cwd, timeout=timeout)
 
 
 def datasets(path, skip=("seconds",)):
@@ -210,36 +185,12 @@ STOPPED = ["sweep", "--d", "40", "--rank", "3", "--gs", "-2.2:-0.2:5", "--gw", "
            "--curves-every", "7"]
 
 
-def done_flags(path):
-    try:
-        with h5py.File(path, "r") as f:
-            return f["done"][...]
-    except (OSError, KeyError):
-        return None
-
-
 def test_sigusr1_and_resume_keep_the_curves_bitwise(tmp_path):
     whole = tmp_path / "whole.h5"
     ok(phasesweep(*STOPPED, "--out", whole, cwd=tmp_path))
     out = tmp_path / "stopped.h5"
-    proc = subprocess.Popen([MPIRUN, "--oversubscribe", "-n", "2", str(BIN), *STOPPED,
-                             "--out", str(out)], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 120 and proc.poll() is None:
-            done = done_flags(out)
-            if done is not None and done.sum() >= 2:
-                break
-            time.sleep(0.02)
-        assert proc.poll() is None, "the sweep ended before it could be stopped"
-        proc.send_signal(signal.SIGUSR1)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == 0, err
+    status, err = stopped_sweep(STOPPED, out, ENV, tmp_path)
+    assert status == 0, err
     done = done_flags(out)
     assert 0 < done.sum() < done.size, "not a partial file"
     with h5py.File(out, "r") as f:  # the tasks not done have no curves yet

@@ -5,27 +5,24 @@ suit the backend are one line and exit status 2, naming the option and the accep
 """
 
 import json
-import os
 import shutil
-import subprocess
+import sys
+from pathlib import Path
 
 import h5py
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("PHASESWEEP_BIN", os.path.join(ROOT, "bin", "phasesweep"))
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", HDF5_USE_FILE_LOCKING="FALSE")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import MPIRUN, engine_env, refusal, run_engine, skip_unless_built  # noqa: E402
+
+skip_unless_built()
+ENV = engine_env(HDF5_USE_FILE_LOCKING="FALSE")
 RUN = ["run", "--d", "30", "--rank", "3", "--seed", "7", "--gs", "-1.5", "--gw", "1.5"]
 FLOATS = ("min_test_error", "stable_rank", "log_distance", "final_train_error")
 
 
 def phasesweep(*args, ranks=0):
-    cmd = [BIN, *args] if not ranks else [MPIRUN, "--oversubscribe", "-n", str(ranks), BIN, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ENV)
+    return run_engine(args, ENV, ranks=ranks, timeout=300)
 
 
 def result(*args):
@@ -34,15 +31,6 @@ def result(*args):
     out = json.loads(res.stdout)
     out.pop("seconds")
     return out
-
-
-def refusal(res):
-    """The one 'phasesweep: ' line of a refused command (mpirun adds its own notes)."""
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    assert res.stdout == ""
-    lines = [l for l in res.stderr.splitlines() if l.startswith("phasesweep: ")]
-    assert len(lines) == 1, res.stderr
-    return lines[0]
 
 
 def test_auto_is_the_default_and_dsyevd_bitwise():

@@ -3,19 +3,18 @@ says it is an estimate, counts the tasks, keeps expected <= upper bound, prints 
 for --ranks and --wall, and its pilot measures the very iteration counts a sweep gets when it
 runs every grid point at the sweep's d."""
 
-import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("PHASESWEEP_BIN", os.path.join(ROOT, "bin", "phasesweep"))
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import BIN, ROOT, engine_env, skip_unless_built  # noqa: E402
 
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+skip_unless_built()
+ENV = engine_env()
 GRID = ["--d", "12", "--rank", "2", "--gs", "-2:-0.5:3", "--gw", "0.5:2:3", "--max-iter", "60"]
 KEYS = ["estimate", "tasks", "file", "blas", "calibration", "upper_bound", "pilot", "expected"]
 

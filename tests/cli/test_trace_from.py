@@ -11,9 +11,7 @@ refused with one line and exit status 2.
 import json
 import os
 import shutil
-import signal
-import subprocess
-import time
+import sys
 from pathlib import Path
 
 os.environ["HDF5_USE_FILE_LOCKING"] = "FALSE"  # this process polls a file a sweep writes
@@ -22,14 +20,12 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "bin" / "phasesweep"
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import (assert_usage_error, done_flags, engine_env, ok,  # noqa: E402
+                       run_engine, skip_unless_built, stopped_sweep)
 
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+ENV = engine_env()
+skip_unless_built()
 
 # d 8, a 3 x 3 grid across gs + gw = 1, 2 replicas: 18 tasks, well under a second
 SWEEP = ["sweep", "--d", "8", "--rank", "2", "--gs", "-2:0:3", "--gw", "0.5:2:3",
@@ -41,27 +37,7 @@ TASKS = [(0, 0, 0), (1, 2, 1), (2, 1, 0)]
 
 
 def phasesweep(*args, ranks=1, cwd=None, timeout=120):
-    cmd = [str(BIN), *map(str, args)]
-    if ranks > 1:
-        cmd = [MPIRUN, "--oversubscribe", "-n", str(ranks), *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, cwd=cwd,
-                          timeout=timeout)
-
-
-def ok(res):
-    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
-    return res
-
-
-def assert_usage_error(res, *words):
-    """Exit 2, nothing on stdout, one stderr line 'phasesweep: ...' with every word."""
-    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
-    assert res.stdout == ""
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    assert lines[0].startswith("phasesweep: "), lines[0]
-    for w in words:
-        assert w in lines[0], (w, lines[0])
+    return run_engine(args, ENV, ranks=ranks, cwd=cwd, timeout=timeout)
 
 
 def bits(x):
@@ -97,6 +73,12 @@ def traced(path):
     return vals
 
 
+def trace_task(sweep, task, out):
+    """trace --from SWEEP --task I,J,R --out OUT, which has to succeed."""
+    return ok(phasesweep("trace", "--from", sweep, "--task", ",".join(map(str, task)),
+                         "--out", out))
+
+
 def assert_reproduces(sweep, task, trace_file):
     want, got = stored(sweep, task), traced(trace_file)
     assert want["done"] == 1
@@ -125,8 +107,7 @@ def sweeps(tmp_path_factory):
 @pytest.mark.parametrize("task", TASKS)
 def test_trace_task_reproduces_the_stored_values(sweeps, tmp_path, ranks, task):
     out = tmp_path / "t.h5"
-    res = ok(phasesweep("trace", "--from", sweeps[ranks], "--task",
-                        ",".join(map(str, task)), "--out", out))
+    res = trace_task(sweeps[ranks], task, out)
     assert res.stderr == ""  # a done task, given by indices: no note
     assert_reproduces(sweeps[ranks], task, out)
     with h5py.File(out, "r") as f:  # the record says where the task came from
@@ -314,49 +295,23 @@ STOPPED = ["sweep", "--d", "40", "--rank", "3", "--gs", "-2.2:-0.2:5", "--gw", "
            "--replicas", "2", "--max-iter", "300", "--no-stop", "--seed", "3"]
 
 
-def done_flags(path):
-    try:
-        with h5py.File(path, "r") as f:
-            return f["done"][...]
-    except (OSError, KeyError):
-        return None
-
-
 def test_sigusr1_stopped_sweep(tmp_path):
     """Not-done tasks are computed with a note; what they give is what --resume stores."""
     out = tmp_path / "stopped.h5"
-    proc = subprocess.Popen([MPIRUN, "--oversubscribe", "-n", "2", str(BIN), *STOPPED,
-                             "--out", str(out)], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 120 and proc.poll() is None:
-            done = done_flags(out)
-            if done is not None and done.sum() >= 2:
-                break
-            time.sleep(0.02)
-        assert proc.poll() is None, "the sweep ended before it could be stopped"
-        proc.send_signal(signal.SIGUSR1)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == 0, err
+    status, err = stopped_sweep(STOPPED, out, ENV, tmp_path)
+    assert status == 0, err
     done = done_flags(out)
     assert 0 < done.sum() < done.size, "not a partial file"
     is_done = tuple(int(i) for i in np.argwhere(done == 1)[0])
     not_done = tuple(int(i) for i in np.argwhere(done == 0)[-1])
 
     t_done = tmp_path / "done.h5"
-    res = ok(phasesweep("trace", "--from", out, "--task", ",".join(map(str, is_done)),
-                        "--out", t_done))
+    res = trace_task(out, is_done, t_done)
     assert res.stderr == ""
     assert_reproduces(out, is_done, t_done)
 
     t_new = tmp_path / "new.h5"
-    res = ok(phasesweep("trace", "--from", out, "--task", ",".join(map(str, not_done)),
-                        "--out", t_new))
+    res = trace_task(out, not_done, t_new)
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("phasesweep: note: "), res.stderr
     assert "not done" in lines[0] and ",".join(map(str, not_done)) in lines[0]
@@ -376,12 +331,10 @@ def test_part_file(tmp_path):
     mine = tuple(int(i) for i in np.argwhere(done == 1)[0])
     other = tuple(int(i) for i in np.argwhere(done == 0)[0])
     out = tmp_path / "mine.h5"
-    res = ok(phasesweep("trace", "--from", part, "--task", ",".join(map(str, mine)),
-                        "--out", out))
+    res = trace_task(part, mine, out)
     assert res.stderr == ""
     assert_reproduces(part, mine, out)
     out = tmp_path / "other.h5"
-    res = ok(phasesweep("trace", "--from", part, "--task", ",".join(map(str, other)),
-                        "--out", out))
+    res = trace_task(part, other, out)
     assert "not done" in res.stderr
     assert_reproduces(whole, other, out)

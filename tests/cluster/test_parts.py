@@ -11,6 +11,7 @@ import os
 import signal
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,15 +21,13 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "bin" / "phasesweep"
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import BIN, MPIRUN, engine_env, refused, skip_unless_built  # noqa: E402
+
+ENV = engine_env()
 TIMEOUT = 120
 
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+skip_unless_built()
 
 # 4 x 4 x 2 = 32 tasks of d = 12 across gs + gw = 1.
 SMALL = ["--d", "12", "--rank", "2", "--gs", "-2:0:4", "--gw", "0.5:2:4", "--replicas", "2",
@@ -52,16 +51,6 @@ def mpirun(n, *args, check=True):
 def phasesweep(*args):
     return subprocess.run([str(BIN), *args], env=ENV, capture_output=True, text=True,
                           timeout=TIMEOUT)
-
-
-def refused(p, *words):
-    """Exit 2 and one line 'phasesweep: ...' holding every word."""
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    lines = p.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("phasesweep: "), p.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    return lines[0]
 
 
 def datasets(path):

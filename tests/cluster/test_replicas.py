@@ -10,23 +10,20 @@ another range on --resume (which says to merge instead).
 """
 
 import json
-import os
-import subprocess
+import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / "bin" / "phasesweep"
-MPIRUN = os.environ.get("MPIRUN", "mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1", HDF5_USE_FILE_LOCKING="FALSE")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from enginecli import engine_env, ok, refused, run_engine, skip_unless_built  # noqa: E402
+
+ENV = engine_env(HDF5_USE_FILE_LOCKING="FALSE")
 TIMEOUT = 120
 
-if not os.access(BIN, os.X_OK):
-    pytest.skip("bin/phasesweep is not built", allow_module_level=True)
+skip_unless_built()
 
 # 3 x 3 points of d = 12 across gs + gw = 1: 9 tasks per replica, well under a second
 SMALL = ["--d", "12", "--rank", "2", "--gs", "-2:0:3", "--gw", "0.5:2:3", "--max-iter", "80",
@@ -36,30 +33,12 @@ VOLATILE = ("provenance_", "run_")
 
 
 def phasesweep(*args, ranks=1):
-    cmd = [str(BIN), *map(str, args)]
-    if ranks > 1:
-        cmd = [MPIRUN, "--oversubscribe", "-n", str(ranks), *cmd]
-    return subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=TIMEOUT)
-
-
-def ok(p):
-    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-    return p
+    return run_engine(args, ENV, ranks=ranks, timeout=TIMEOUT)
 
 
 def sweep(out, replicas, *extra, ranks=1):
     return ok(phasesweep("sweep", *SMALL, "--replicas", replicas, *extra, "--out", out,
                          ranks=ranks))
-
-
-def refused(p, *words):
-    """Exit 2 and one line 'phasesweep: ...' holding every word."""
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    lines = p.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("phasesweep: "), p.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    return lines[0]
 
 
 def contents(path):

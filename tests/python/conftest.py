@@ -1,23 +1,21 @@
 """Fixtures of the analysis tests: sweep and trace files written by the engine (the real
 thing; skipped only when bin/phasesweep is not built) and by sweepfiles.py (edge cases)."""
 
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
 import pytest
 
-from enginerun import BIN, ENV, MPIRUN, ROOT, engine, require_engine
+from enginerun import ENV, ROOT, engine, require_engine
 
 sys.path.insert(0, str(ROOT / "analysis"))
+sys.path.append(str(ROOT / "tests"))
 
 import sweepfiles  # noqa: E402
 from sweepfiles import undone_pattern  # noqa: E402
+from enginecli import stopped_sweep  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -48,30 +46,9 @@ def engine_stopped(tmp_path_factory):
     require_engine()
     out = tmp_path_factory.mktemp("stopped") / "stopped.h5"
     args = ["--d", "40", "--rank", "3", "--gs", "-2.2:-0.2:5", "--gw", "0.6:2.2:4",
-            "--replicas", "2", "--max-iter", "300", "--no-stop", "--seed", "3", "--out",
-            str(out)]
-    proc = subprocess.Popen([MPIRUN, "--oversubscribe", "-n", "2", str(BIN), "sweep", *args],
-                            cwd=out.parent, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        t0, n_done = time.monotonic(), -1
-        while time.monotonic() - t0 < 120 and proc.poll() is None:
-            try:
-                with h5py.File(out, "r") as f:
-                    n_done = int(np.count_nonzero(f["done"][...]))
-            except (OSError, KeyError):
-                n_done = -1
-            if n_done >= 2:
-                break
-            time.sleep(0.02)
-        assert proc.poll() is None, "the sweep ended before it could be stopped"
-        proc.send_signal(signal.SIGUSR1)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == 0, err
+            "--replicas", "2", "--max-iter", "300", "--no-stop", "--seed", "3"]
+    status, err = stopped_sweep(["sweep", *args], out, ENV, out.parent)
+    assert status == 0, err
     with h5py.File(out, "r") as f:
         n_done = int(np.count_nonzero(f["done"][...]))
     assert 0 < n_done < 40, f"{n_done} of 40 tasks done: not a partial file"

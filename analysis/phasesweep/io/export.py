@@ -7,7 +7,6 @@ written in the shortest form that reads back to the same double. A file that is 
 is one line on stderr and exit status 2.
 """
 
-import signal
 
 import h5py
 
@@ -56,10 +55,7 @@ def _main(argv):
     return 0
 
 
-def main(argv=None):
-    """The command (phasesweep-export); returns when argv is given, else exits."""
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    return cli.command(PROG, _main, argv)
+main = cli.entry(PROG, _main, sigpipe=True)
 
 
 if __name__ == "__main__":

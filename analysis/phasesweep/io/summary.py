@@ -10,7 +10,6 @@ status 2.
 """
 
 import csv
-import signal
 import sys
 
 from .. import cli
@@ -78,11 +77,7 @@ def _main(argv):
     return 0
 
 
-def main(argv=None):
-    """The command (phasesweep-summary); returns when argv is given, else exits."""
-    # Piping the table into head is normal use, not an error.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    return cli.command(PROG, _main, argv)
+main = cli.entry(PROG, _main, sigpipe=True)
 
 
 if __name__ == "__main__":

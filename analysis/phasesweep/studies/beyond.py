@@ -127,9 +127,7 @@ def _main(argv):
     return 0
 
 
-def main(argv=None):
-    """The command; returns when argv is given, else exits."""
-    return cli.command(PROG, _main, argv)
+main = cli.entry(PROG, _main)
 
 
 if __name__ == "__main__":
