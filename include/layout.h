@@ -15,7 +15,10 @@
 
 #define PS_LAYOUT_VERSION 2
 
-enum ps_var_type { PS_VAR_F64, PS_VAR_I64, PS_VAR_I32, PS_VAR_I8, PS_VAR_U8 };
+enum ps_var_type { PS_VAR_F64, PS_VAR_I64, PS_VAR_I32, PS_VAR_I8, PS_VAR_U8, PS_VAR_U64 };
+/* A per-task variable's dimensions: up to 16 extra axes, gamma_s, gamma_w, replica. */
+#define PS_LAYOUT_MAX_DIMS 19
+#define PS_LAYOUT_MAX_VARS 48
 /* PS_FILL_NONE: HDF5's default fill (0) and no _FillValue attribute (coordinates, done). */
 enum ps_var_fill { PS_FILL_NONE, PS_FILL_NAN, PS_FILL_MINUS1 };
 
@@ -24,7 +27,7 @@ typedef struct ps_layout_var {
     enum ps_var_type type;
     enum ps_var_fill fill;
     int ndims;
-    const char *dims[3];     /* a 1-d variable named as its dimension is that dimension's scale */
+    const char *dims[PS_LAYOUT_MAX_DIMS]; /* a 1-d variable named as its dimension is its scale */
     const char *units, *long_name, *description;
     const char *flag_meanings; /* CF: meanings of flag_values 0, 1, ...; NULL when no flags */
 } ps_layout_var;
@@ -54,6 +57,24 @@ int64_t ps_result_int(const ps_result_field *f, const struct ps_result *r); /* t
 void ps_result_store(const ps_result_field *f, struct ps_result *r, double x, int64_t i);
 
 const ps_layout *ps_layout_sweep(void);
+/* An extra axis of a sweep file (issue #19): its dimension, the coordinate's type, long_name. */
+typedef struct ps_layout_axis {
+    const char *dim;
+    enum ps_var_type type;
+    const char *long_name;
+} ps_layout_axis;
+typedef struct ps_layout_nd {
+    ps_layout L;
+    ps_layout_var vars[PS_LAYOUT_MAX_VARS];
+} ps_layout_nd;
+/* The sweep layout of a sweep with k extra axes (k <= PS_LAYOUT_MAX_DIMS - 3), built in buf:
+ * each axis' scale first (in the order given), then the table's variables, the per-task ones
+ * with dims (axis_1, .., axis_k, gamma_s, gamma_w, replica), sigma2 (d, gamma_s) and width
+ * (d, gamma_w) when d is an axis. k = 0 is ps_layout_sweep()'s table, variable for variable.
+ * The strings are the caller's and the table's: buf holds pointers only. */
+const ps_layout *ps_layout_sweep_nd(ps_layout_nd *buf, int k, const ps_layout_axis *axes);
+/* 1 for a per-task variable (a value per task: dims ending in gamma_s, gamma_w, replica). */
+int ps_layout_is_task_var(const ps_layout_var *v);
 const ps_layout *ps_layout_trace(void);
 /* The variable of that name, or NULL. */
 const ps_layout_var *ps_layout_find(const ps_layout *L, const char *name);

@@ -20,6 +20,7 @@ hid_t ps_h5_var_mem_type(const ps_layout_var *v)
     case PS_VAR_I32: return H5T_NATIVE_INT32;
     case PS_VAR_I8: return H5T_NATIVE_INT8;
     case PS_VAR_U8: return H5T_NATIVE_UINT8;
+    case PS_VAR_U64: return H5T_NATIVE_UINT64;
     }
     return H5T_NATIVE_DOUBLE;
 }
@@ -32,6 +33,7 @@ static hid_t file_type(const ps_layout_var *v)
     case PS_VAR_I32: return H5T_STD_I32LE;
     case PS_VAR_I8: return H5T_STD_I8LE;
     case PS_VAR_U8: return H5T_STD_U8LE;
+    case PS_VAR_U64: return H5T_STD_U64LE;
     }
     return H5T_IEEE_F64LE;
 }
@@ -77,7 +79,7 @@ void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_n
 {
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
-        hsize_t dims[3];
+        hsize_t dims[PS_LAYOUT_MAX_DIMS];
         for (int d = 0; d < v->ndims; d++)
             dims[d] = dim_sizes[dim_index(dim_names, n_dims, v->dims[d])];
         hid_t space = (hid_t)PS_H5(H5Screate_simple(v->ndims, dims, NULL));
@@ -100,7 +102,7 @@ void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_n
         ps_h5_attr_write_string(ds, "units", v->units);
         ps_h5_attr_write_string(ds, "description", v->description);
         if (v->fill != PS_FILL_NONE) ps_h5_attr_write(ds, "_FillValue", file_type(v), 0, fill);
-        if (L->coordinates && v->ndims >= 2)
+        if (L->coordinates && ps_layout_is_task_var(v))
             ps_h5_attr_write_string(ds, "coordinates", L->coordinates);
         if (v->flag_meanings) {
             int8_t values[16];
@@ -156,7 +158,7 @@ void ps_h5_layout_problem(hid_t loc, const ps_layout *L, const char *const *dim_
             snprintf(why, len, "variable %s is stored with a filter, in chunks or in an external "
                      "file; phasesweep writes contiguous variables without filters", v->name);
         PS_H5(H5Pclose(dcpl));
-        hsize_t got[3] = {0, 0, 0}, want[3] = {0, 0, 0};
+        hsize_t got[PS_LAYOUT_MAX_DIMS] = {0}, want[PS_LAYOUT_MAX_DIMS] = {0};
         int ok = PS_H5(H5Sget_simple_extent_ndims(space)) == v->ndims &&
                  PS_H5(H5Tget_class(type)) == ps_h5_var_class(v) &&
                  PS_H5(H5Tequal(type, file_type(v))) > 0;
