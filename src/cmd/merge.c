@@ -28,7 +28,7 @@
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
- * [gamma_s][gamma_w][replica], in its order, so done comes last (written last); the done flags
+ * [axes..][gamma_s][gamma_w][replica] (whole, in the task numbering), in its order, so done comes last (written last); the done flags
  * tell which part holds a task. The grid variables are not copied: ps_sweep_create writes
  * them from the options, as for any sweep. */
 #define MAX_MERGED 32
@@ -37,7 +37,7 @@ static size_t merged_names(const char *names[MAX_MERGED])
     const ps_layout *L = ps_layout_sweep();
     size_t n = 0;
     for (int k = 0; k < L->n_vars && n < MAX_MERGED; k++)
-        if (L->vars[k].ndims == 3) names[n++] = L->vars[k].name;
+        if (ps_layout_is_task_var(&L->vars[k])) names[n++] = L->vars[k].name;
     return n;
 }
 #define DONE_DATASET "done"
@@ -63,10 +63,9 @@ static hid_t open_dataset(const part *p, const char *name, hid_t *type)
  * the layer's own checks (h5_layout.c), as --resume runs them. "" or why not, in why. */
 static void layout_problem(const part *p, char *why, size_t len)
 {
-    static const char *const dim_names[3] = {"gamma_s", "gamma_w", "replica"};
-    const hsize_t shape[3] = {(hsize_t)p->o.gs_range.n, (hsize_t)p->o.gw_range.n,
-                              (hsize_t)p->o.replicas};
-    ps_h5_layout_problem(p->f, ps_layout_sweep(), dim_names, shape, 3, why, len);
+    ps_sweep_shape s;
+    ps_sweep_shape_of(&p->o, &s);
+    ps_h5_layout_problem(p->f, s.L, s.dims, s.sizes, s.ndims, why, len);
 }
 
 /* Where the missing tasks belong, by the dealing: "parts 2, 5 of 8 not given; b.h5 (part
@@ -234,8 +233,8 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
             if (from[t] >= 0) {
                 int is, iw, r;
                 ps_task_decode(so, t, &is, &iw, &r);
-                REFUSE("%s and %s overlap: task [is=%d, iw=%d, r=%d] is done in both",
-                       p[from[t]].path, p[i].path, is, iw, r);
+                REFUSE("%s and %s overlap: task %lld [is=%d, iw=%d, r=%d] is done in both",
+                       p[from[t]].path, p[i].path, (long long)t, is, iw, r);
             }
             from[t] = i;
         }
