@@ -136,6 +136,7 @@ static int read_config(ps_options *o, unsigned long long cmdline, char *err, siz
 {
     ps_options scratch;
     ps_options_default(&scratch);
+    scratch.cmd = o->cmd; /* parsed as o's values are (an axis for sweep and estimate) */
     ini_ctx c = {.o = o, .cmdline = cmdline, .scratch = &scratch};
     char why[1200];
     int rc = ps_ini_read(o->config, ini_handler_fn, &c, why, sizeof why);
