@@ -60,8 +60,5 @@ ps_cost_in ps_cost_in_params(const ps_params *p, int P, int trace);
 /* ps_cost_of(ps_cost_in_params(p, P, trace)). */
 ps_cost ps_cost_params(const ps_params *p, int P, int trace);
 
-/* Workspace bytes of the theory step's eigensolver on one rank of a group of P (P = 1: the
- * local dsyevd/dsyevr): to be replaced by the eigensolver registry's ps_eigensolver_bytes. */
-double ps_cost_eigensolver_bytes(const char *name, int d, int P, int nb);
 
 #endif

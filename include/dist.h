@@ -1,4 +1,5 @@
-/* dist: the ScaLAPACK group engine -- the same ps_engine_ops as the local engine, with every
+/* dist: the ScaLAPACK group engine -- the shared steps (steps.h) on the ScaLAPACK backend
+ * (dense_dist.c), the same ps_engine_ops as the local engine, with every
  * d x d matrix and both coordinate factors (m x d) 2D block-cyclic over a BLACS grid laid on
  * a group communicator of P ranks, so one run of large d uses P cores and ~1/P of the memory.
  *
@@ -15,6 +16,7 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "dense.h"
 #include "engine.h"
 
 #define PS_DIST_NB 64 /* default block size */
@@ -30,12 +32,14 @@ ps_engine ps_engine_dist(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int
 ps_engine ps_engine_dist_grid(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
                               int trace, int nb, int prow, int pcol);
 
-/* The theory's eigensolver: AUTO is ELPA 1-stage when the build has it (elpa_eigh.h), else
- * pdsyevd; the others force one (ELPA in a build without it dies with one line). */
-enum ps_group_eig { PS_GROUP_EIG_AUTO = 0, PS_GROUP_EIG_ELPA = 1, PS_GROUP_EIG_PDSYEVD = 2 };
+/* The same with the theory's eigensolver named (eigensolver.h; NULL or "auto": ELPA 1-stage
+ * when the build has it and the grid suits it, else pdsyevd). */
 ps_engine ps_engine_dist_solver(MPI_Comm group, const ps_teacher *t, ps_coords *x0, int theory,
-                                int trace, int nb, int prow, int pcol,
-                                enum ps_group_eig solver);
+                                int trace, int nb, int prow, int pcol, const char *solver);
+
+/* The ScaLAPACK backend of the dense seam (dense.h) on a prow x pcol grid over (a duplicate
+ * of) group; nb <= 0 means PS_DIST_NB. Collective over group. */
+ps_dense ps_dense_dist(MPI_Comm group, int nb, int prow, int pcol);
 
 /* The grid as square as P allows, prow <= pcol (2 -> 1x2, 6 -> 2x3, 7 -> 1x7).
  * Returns 0, or -1 (and 0x0) when P < 1. */

@@ -1,6 +1,7 @@
-/* engine: the linear-algebra seam. One iteration of the protocol is written once (run.c) against
- * these operations; the local engine (dynamics.c, OpenBLAS/LAPACK on one rank) and the ScaLAPACK
- * group engine (dist.c) implement them. An engine owns A = U2^T U1 (GD), B (theory), the
+/* engine: the protocol's seam. One iteration of the protocol is written once (run.c) against
+ * these operations; they are written once too (steps.c) over the dense backends of dense.h,
+ * which make the local engine (dynamics.c, OpenBLAS/LAPACK on one rank) and the ScaLAPACK
+ * group engine (dist.c). An engine owns A = U2^T U1 (GD), B (theory), the
  * residuals and a copy of the best A; its step functions allocate nothing. */
 #ifndef PS_ENGINE_H
 #define PS_ENGINE_H
@@ -37,5 +38,9 @@ struct ps_engine {
 
 /* The local engine. Takes ownership of x0's arrays; t must outlive the engine. */
 ps_engine ps_engine_local(const ps_teacher *t, ps_coords *x0, int theory, int trace);
+/* The same with the theory's eigensolver by registry name (eigensolver.h; NULL or "auto":
+ * dsyevd). */
+ps_engine ps_engine_local_solver(const ps_teacher *t, ps_coords *x0, int theory, int trace,
+                                 const char *eigensolver);
 
 #endif

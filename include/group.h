@@ -39,7 +39,8 @@ int ps_group_auto_size(const ps_cost_in *widest, int nranks, int64_t ntasks, dou
 
 /* --group-size resolved against nranks (0 = auto: ps_group_auto_size with the command's task
  * count -- 1 for run/trace -- and its widest run): P, or 0 with a one-line complaint in msg
- * when P exceeds nranks. */
+ * when P exceeds nranks or --eigensolver does not suit a group's backend (local in a group
+ * of one, ScaLAPACK in larger ones). */
 int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len);
 /* Collective over comm. */
 void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g);

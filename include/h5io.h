@@ -31,9 +31,11 @@ typedef struct ps_loaded {
 int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t len);
 void ps_loaded_free(ps_loaded *L);
 
-/* Writes the trace of one run to path (via a temporary file renamed at the end). */
-void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
-                       const ps_trace *tr);
+/* Writes the trace of one run to path (via a temporary file renamed at the end). 0, or
+ * PS_H5_BAD_INPUT with one line in why (len bytes) when --out cannot be written there (checked
+ * before anything is made); a failing write is the one error path's. */
+int ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
+                      const ps_trace *tr, char *why, size_t len);
 
 /* The sweep file. Collective over comm: create (refusing an existing file unless o->force),
  * open for --resume (refusing, with the differences listed, when an identity option differs),

@@ -38,6 +38,7 @@ typedef struct ps_params {
     double diverge_factor;   /* diverged when L_train > factor * max(1, L_train(0)) */
     double max_mem;          /* bytes one run may allocate */
     int threads;             /* BLAS threads */
+    const char *eigensolver; /* the theory's, by registry name (eigensolver.h); NULL: auto */
 } ps_params;
 
 void ps_params_default(ps_params *p);

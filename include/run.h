@@ -47,9 +47,11 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
                    ps_result *res, ps_trace *tr, const ps_hooks *hooks);
 
 /* Where a run's engine comes from: make == NULL is the local engine; otherwise e.g. a
- * ScaLAPACK group's (group.h), built by every rank of the group. */
+ * ScaLAPACK group's (group.h), built by every rank of the group with the run's params (theory,
+ * eigensolver). */
 typedef struct ps_engine_maker {
-    ps_engine (*make)(void *ctx, const ps_teacher *t, ps_coords *x0, int theory, int trace);
+    ps_engine (*make)(void *ctx, const ps_teacher *t, ps_coords *x0, const ps_params *p,
+                      int trace);
     void *ctx;
 } ps_engine_maker;
 

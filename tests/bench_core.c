@@ -88,7 +88,7 @@ static double gd_step_ms(const ps_params *pp, const ps_teacher *t, int reps)
 /* Median ms per theory step with each of nsolv solvers, interleaved step by step so that all
  * see the same load. */
 static void sc_steps_ms(int d, const ps_teacher *t, int reps, int nsolv,
-                        const enum ps_eig_solver *solvers, double *med)
+                        const char *const *solvers, double *med)
 {
     ps_sc_work w[2];
     double *B = malloc(sizeof(double) * d * d), *G = malloc(sizeof(double) * d * d);
@@ -118,7 +118,7 @@ static void sc_steps_ms(int d, const ps_teacher *t, int reps, int nsolv,
 
 static double sc_step_ms(int d, const ps_teacher *t, int reps)
 {
-    const enum ps_eig_solver evd = PS_EIG_DSYEVD;
+    const char *const evd = "dsyevd";
     double med;
     sc_steps_ms(d, t, reps, 1, &evd, &med);
     return med;
@@ -129,7 +129,7 @@ static double sc_step_ms(int d, const ps_teacher *t, int reps)
  * allocated once, outside the timing) and max |Q^T Q - I|. */
 static void eig_bench(int d, const ps_teacher *t, int reps, double ms[2], double orth[2])
 {
-    const enum ps_eig_solver solvers[2] = {PS_EIG_DSYEVD, PS_EIG_DSYEVR};
+    const char *const solvers[2] = {"dsyevd", "dsyevr"};
     ps_sc_work w[2];
     double *gram = malloc(sizeof(double) * d * d), *QtQ = malloc(sizeof(double) * d * d);
     double *tm[2] = {malloc(sizeof(double) * reps), malloc(sizeof(double) * reps)};
@@ -137,14 +137,14 @@ static void eig_bench(int d, const ps_teacher *t, int reps, double ms[2], double
     for (int k = 0; k < 2; k++) ps_sc_work_alloc_solver(&w[k], d, solvers[k]);
     for (int i = 0; i <= reps; i++)
         for (int k = 0; k < 2; k++) {
-            memcpy(w[k].H, gram, sizeof(double) * d * d);
+            memcpy(w[k].H.a, gram, sizeof(double) * d * d);
             double t0 = now();
-            ps_sc_eigh(&w[k], w[k].H);
+            ps_sc_eigh(&w[k], w[k].H.a);
             if (i > 0) tm[k][i - 1] = 1e3 * (now() - t0); /* the first one warms up */
         }
     for (int k = 0; k < 2; k++) {
         ms[k] = median(tm[k], reps);
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, d, 1.0, w[k].Q, d, w[k].Q, d,
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, d, 1.0, w[k].Q.a, d, w[k].Q.a, d,
                     0.0, QtQ, d);
         double e = 0.0;
         for (int j = 0; j < d; j++)
@@ -196,7 +196,7 @@ int main(void)
             double ms[2], o[2];
             eig_bench(d, &t, reps, ms, o);
             double ms_d = ms[0], ms_r = ms[1], o_d = o[0], o_r = o[1];
-            const enum ps_eig_solver both[2] = {PS_EIG_DSYEVD, PS_EIG_DSYEVR};
+            const char *const both[2] = {"dsyevd", "dsyevr"};
             double st[2] = {NAN, NAN};
             if (d <= 400) sc_steps_ms(d, &t, reps, 2, both, st);
             double st_d = st[0], st_r = st[1];

@@ -88,13 +88,13 @@ static int cmp_double(const void *a, const void *b)
 static void compare_solvers(MPI_Comm group, int rank, const int *ds, int nd)
 {
     enum { NV = 6, REPS = 5 };
-    static const struct { enum ps_group_eig solver; int prow, pcol, nb; const char *name; }
-    v[NV] = {{PS_GROUP_EIG_ELPA, 1, 2, 64, "elpa 1x2 nb64"},
-             {PS_GROUP_EIG_ELPA, 2, 1, 64, "elpa 2x1 nb64"},
-             {PS_GROUP_EIG_ELPA, 1, 2, 128, "elpa 1x2 nb128"},
-             {PS_GROUP_EIG_PDSYEVD, 1, 2, 64, "pdsyevd 1x2 nb64"},
-             {PS_GROUP_EIG_PDSYEVD, 2, 1, 64, "pdsyevd 2x1 nb64"},
-             {PS_GROUP_EIG_PDSYEVD, 1, 2, 128, "pdsyevd 1x2 nb128"}};
+    static const struct { const char *solver; int prow, pcol, nb; const char *name; }
+    v[NV] = {{"elpa", 1, 2, 64, "elpa 1x2 nb64"},
+             {"elpa", 2, 1, 64, "elpa 2x1 nb64"},
+             {"elpa", 1, 2, 128, "elpa 1x2 nb128"},
+             {"pdsyevd", 1, 2, 64, "pdsyevd 1x2 nb64"},
+             {"pdsyevd", 2, 1, 64, "pdsyevd 2x1 nb64"},
+             {"pdsyevd", 1, 2, 128, "pdsyevd 1x2 nb128"}};
     int nv = ps_elpa_available() ? NV : 0;
     if (rank == 0) {
         printf("group theory step, 2 ranks, interleaved (median ms of %d; x = vs %s)\n", REPS,
@@ -221,7 +221,7 @@ int main(int argc, char **argv)
         timing evd = two;
         if (ps_elpa_available()) {
             ps_coords_draw(&x, &p, w, s2);
-            e = ps_engine_dist_solver(group, &t, &x, 1, 0, nb, prow, pcol, PS_GROUP_EIG_PDSYEVD);
+            e = ps_engine_dist_solver(group, &t, &x, 1, 0, nb, prow, pcol, "pdsyevd");
             evd = time_engine(&e, group, 0, reps, c); /* theory only */
             e.ops->destroy(&e);
         }

@@ -87,17 +87,17 @@ typedef struct run_case {
 
 typedef struct solver_ctx {
     MPI_Comm comm;
-    enum ps_group_eig solver;
+    const char *solver; /* NULL: auto */
 } solver_ctx;
 
-static ps_engine make_group(void *ctx, const ps_teacher *t, ps_coords *x0, int theory,
+static ps_engine make_group(void *ctx, const ps_teacher *t, ps_coords *x0, const ps_params *p,
                             int trace)
 {
     const solver_ctx *s = ctx;
     int P, prow, pcol;
     MPI_Comm_size(s->comm, &P);
     ps_dist_grid_shape(P, &prow, &pcol);
-    return ps_engine_dist_solver(s->comm, t, x0, theory, trace, 0, prow, pcol, s->solver);
+    return ps_engine_dist_solver(s->comm, t, x0, p->theory, trace, 0, prow, pcol, s->solver);
 }
 
 static ps_params case_params(const run_case *c)
@@ -122,8 +122,7 @@ static double measured_peak(const run_case *c, MPI_Comm comm)
     ps_params p = case_params(c);
     int P;
     MPI_Comm_size(comm, &P);
-    solver_ctx sc = {comm, c->solver && !strcmp(c->solver, "elpa") ? PS_GROUP_EIG_ELPA
-                           : c->solver ? PS_GROUP_EIG_PDSYEVD : PS_GROUP_EIG_AUTO};
+    solver_ctx sc = {comm, c->solver};
     ps_engine_maker mk = {P > 1 ? make_group : NULL, &sc};
     MPI_Barrier(comm);
     long long base = __atomic_load_n(&live, __ATOMIC_RELAXED);

@@ -508,7 +508,8 @@ static void test_trace_layout(void **state)
     ps_result res = {.min_test_error = 0.5, .stable_rank = 2.5, .log_distance = -3,
                      .final_train_error = 0.25, .seconds = 1.5, .iterations = 2, .n_iter = 3,
                      .stop = PS_STOP_OVERFITTING, .width = 4, .sigma2 = 0.125, .lr = 0.01};
-    ps_h5_write_trace(o.out, &o, &res, &tr);
+    char why[512];
+    assert_int_equal(ps_h5_write_trace(o.out, &o, &res, &tr, why, sizeof why), 0);
     assert_true(no_temporaries());
 
     hid_t f = open_ro(o.out);
@@ -593,7 +594,11 @@ static void trace_child(const void *arg)
     ps_trace_alloc(&tr, 2, j->o->p.d);
     tr.n = 0;
     ps_result res = {.stop = PS_STOP_MAX_ITER};
-    ps_h5_write_trace(j->path, j->o, &res, &tr);
+    char why[512];
+    if (ps_h5_write_trace(j->path, j->o, &res, &tr, why, sizeof why)) {
+        fprintf(stderr, "phasesweep: %s\n", why);
+        exit(2);
+    }
     ps_trace_free(&tr);
 }
 

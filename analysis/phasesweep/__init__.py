@@ -15,8 +15,8 @@ cut), phasesweep.studies (boundaries, finite_size, teacher). Every command is al
 
 __version__ = "0.2.0"
 
-from .io import (LAYOUT_VERSION, METRICS, FileKindError, Sweep, check_file, from_dataset,
-                 load, open_sweep, open_trace, stop_reason_labels, tasks_frame,
+from .io import (LAYOUT_VERSION, FileKindError, Sweep, check_file, facets, from_dataset,
+                 load, open_sweep, open_trace, selection, stop_reason_labels, tasks_frame,
                  write_tasks_csv)
 
 _COMMANDS = ("cut", "export", "figure1", "figure2", "finite_size", "summary")
@@ -31,6 +31,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'phasesweep' has no attribute '{name}'")
 
 
-__all__ = ["LAYOUT_VERSION", "METRICS", "FileKindError", "Sweep", "check_file", "from_dataset",
-           "load", "open_sweep", "open_trace", "stop_reason_labels", "tasks_frame",
+__all__ = ["LAYOUT_VERSION", "FileKindError", "Sweep", "check_file", "facets", "from_dataset",
+           "load", "open_sweep", "open_trace", "selection", "stop_reason_labels", "tasks_frame",
            "write_tasks_csv", "__version__", *_COMMANDS]

@@ -249,6 +249,65 @@ def add_dpi(parser):
                              f"{DPI_RANGE[1]})")
 
 
+# ---- a sweep's extra axes (issue #19) ------------------------------------------------------
+
+def add_sel(parser, facet=False):
+    """--sel NAME=VALUE (repeatable) and, for a figure that can draw one row per value,
+    --facet NAME."""
+    parser.add_argument("--sel", action="append", metavar="NAME=VALUE",
+                        help="draw the sweep at one value of its extra axis NAME (nearest "
+                             "coordinate value; repeatable, one per axis)")
+    if facet:
+        parser.add_argument("--facet", metavar="NAME",
+                            help="one row of panels per value of the extra axis NAME")
+
+
+def parse_sel(items):
+    """--sel's NAME=VALUE items -> {NAME: VALUE text}; UsageError on a malformed one."""
+    out = {}
+    for item in items or ():
+        name, eq, value = item.partition("=")
+        if not eq or not name or not value:
+            raise UsageError(f"--sel {item}: not NAME=VALUE")
+        if name in out:
+            raise UsageError(f"--sel {name}: given twice")
+        out[name] = value
+    return out
+
+
+def read_sweep(path, sel=None, facet=None, require=(), prog=None, can_facet=False):
+    """The Sweep(s) a figure draws of a sweep file: cli.read's file errors; require: the
+    metrics drawn; sel ({axis: value text}) fixes extra axes, the nearest value with a note
+    on stderr when not exact; facet (an axis name): a list [(value, Sweep)], one per value.
+    Every extra axis neither selected nor faceted, an unknown axis: UsageError naming the
+    axes."""
+    from .io import files
+
+    ds = read(files.open_sweep, path, "phasesweep sweep")
+    for name in require:
+        if name not in files.metrics_of(ds):
+            raise UsageError(f"{path}: not a complete phasesweep sweep file: no variable "
+                             f"{name}")
+    try:
+        if facet:
+            files.facets(ds, facet)  # its name checked against every axis of the file
+        ds, notes = files.selection(ds, sel or {})
+        parts = files.facets(ds, facet) if facet else [(None, ds)]
+    except ValueError as e:
+        raise UsageError(f"{path}: {e}") from None
+    left = files.axes_of(parts[0][1])
+    if left:
+        how = "--sel NAME=VALUE" + (" or --facet NAME" if can_facet else "")
+        raise UsageError(f"{path}: a sweep over extra axes {', '.join(left)}: give {how} "
+                         f"for each of {', '.join(left)}")
+    for note in notes:
+        print(f"{prog or 'phasesweep'}: {path}: {note}", file=sys.stderr)
+    sweeps = [(value, files.from_dataset(part, path)) for value, part in parts]
+    for _, sweep in sweeps:
+        sweep.notes = notes
+    return sweeps if facet else sweeps[0][1]
+
+
 def positive_int(text):
     try:
         value = int(text)

@@ -49,28 +49,13 @@ void ps_options_free(ps_options *o)
     free(o->merge_parts);
     free((void *)o->est_wall);
     ps_options_free_axes(o);
+    free((void *)o->p.eigensolver);
+    o->p.eigensolver = NULL;
     o->from = o->task = o->at = NULL;
     o->out = o->load = o->config = o->info_file = o->layout = o->command_line = o->part = NULL;
     o->est_wall = NULL;
     o->merge_parts = NULL;
     o->n_merge_parts = 0;
-}
-
-char *ps_cli_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = ps_malloc(n, "option string");
-    memcpy(c, s, n);
-    return c;
-}
-
-int ps_cli_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 /* text into opt's field, or, for sweep and estimate, an axis (a range or a list) of an option

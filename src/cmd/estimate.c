@@ -11,6 +11,7 @@
 #include "blascheck.h"
 #include "check.h"
 #include "cost.h"
+#include "eigensolver.h"
 #include "engine.h"
 #include "run.h"
 #include "tasks.h"
@@ -87,7 +88,7 @@ static int by_value(const void *a, const void *b)
 
 /* The median of as many repetitions as fit in the budget (at least one, after a warm-up when
  * the step is short), in CPU time: other jobs on the machine do not count. */
-static calib calibrate(int d, int k, double budget)
+static calib calibrate(int d, int k, double budget, const char *eigensolver)
 {
     calib c = {d, 1e300, 1e300, 0, calib_cost(d, k)};
     double t0 = now();
@@ -103,7 +104,7 @@ static calib calibrate(int d, int k, double budget)
     double s2 = ps_sigma2(d, p.gs), eta = 1e-12; /* tiny: timing must not run into overflow */
     ps_coords x;
     ps_coords_draw(&x, &p, w, s2);
-    ps_engine e = ps_engine_local(&t, &x, 1, 0);
+    ps_engine e = ps_engine_local_solver(&t, &x, 1, 0, eigensolver);
     ps_record r;
     for (int kind = 0; kind < 2; kind++) {
         double samples[50], start = now();
@@ -173,6 +174,10 @@ int ps_estimate_main(const ps_options *o)
                        o->est_wall);
     if (o->est_pilot_d == 1)
         ps_usage_error("--pilot-d: '1' is out of range: 0 (min(d, 48)) or [2, 65536]");
+    char emsg[512];
+    if (ps_eigensolver_check(o->p.eigensolver, o->group_size > 1 ? PS_DENSE_DIST : PS_DENSE_LOCAL,
+                             emsg, sizeof emsg))
+        ps_usage_error("%s", emsg);
     ps_blas_warn(stderr);
     const int R = o->replicas, P = o->group_size > 0 ? o->group_size : 1;
     const int64_t tasks = ps_task_count(o);
@@ -209,7 +214,11 @@ int ps_estimate_main(const ps_options *o)
         dc = (int)(d * cbrt(CALIB_BUDGET / pred)) / 16 * 16;
         if (dc < 64) dc = d < 64 ? d : 64;
     }
-    calib c = calibrate(dc, o->p.k, CALIB_BUDGET);
+    /* calibration and pilots run on one rank: a group's eigensolver is timed as the local auto */
+    const char *local_eig =
+        ps_eigensolver_check(o->p.eigensolver, PS_DENSE_LOCAL, emsg, sizeof emsg) ? NULL
+                                                                                  : o->p.eigensolver;
+    calib c = calibrate(dc, o->p.k, CALIB_BUDGET, local_eig);
     double gd_ms = 1e3 * c.gd_s * full.flops_gd / c.at.flops_gd;
     double th_ms = 1e3 * c.th_s * full.flops_theory / c.at.flops_theory;
     printf("calibration: one iteration at d = %d, m = 2d: %.3g ms GD only, %.3g ms with the "
@@ -277,6 +286,7 @@ int ps_estimate_main(const ps_options *o)
                 q.d = pd;
                 q.k = p.k < pd ? p.k : pd;
                 q.mode = PS_MODE_REDUCED; /* same law, cost independent of w */
+                q.eigensolver = local_eig;
                 q.max_mem = 1e300;
                 /* one teacher per replica, unless an axis (rank, noise, seed) redraws it */
                 if (have[r] && teacher_axes) ps_teacher_free(&teach[r]), have[r] = 0;

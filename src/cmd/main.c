@@ -163,7 +163,9 @@ static int cmd_run(ps_options *o)
         ps_signals_default();
     }
     if (rank == 0) {
-        if (trp) ps_h5_write_trace(o->out, o, &res, trp);
+        char why[4608];
+        if (trp && ps_h5_write_trace(o->out, o, &res, trp, why, sizeof why))
+            ps_usage_error("%s", why);
         print_result(o, &res);
     }
     ps_lock_release(lock);

@@ -91,6 +91,11 @@ static const ps_option table[] = {
      "at large d need more)", "Resources", 0, 0, PS_OPT_STEERS, NULL},
     {"block", PS_OPT_INT, OFF(block), 1, 4096, RTS, 0,
      "ScaLAPACK block size NB", "Resources", 0, 0, PS_OPT_STEERS, NULL},
+    {"eigensolver", PS_OPT_STRING, OFF(p.eigensolver), 0, 0, RTS, 1,
+     "the theory step's symmetric eigensolver, NAME or auto (the default: dsyevd on one rank; "
+     "elpa when built with it, else pdsyevd, in groups); one rank: dsyevd, dsyevr; groups: "
+     "pdsyevd, elpa. Changes the last bits, so it is recorded as a run parameter",
+     "Resources", 0, 0, 0, "NAME"},
     /* Input and output */
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
      "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",

@@ -5,11 +5,32 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "check.h"
 #include "cli_core.h"
+
+/* The parser core's two small helpers live here, below cli.c, which uses them too. */
+char *ps_cli_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = ps_malloc(n, "option string");
+    memcpy(c, s, n);
+    return c;
+}
+
+int ps_cli_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
 
 #define KIB 1024.0
 #define MIB (KIB * KIB)

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "dist.h"
+#include "eigensolver.h"
 #include "elpa_eigh.h"
 
 #define PANEL 256.0 /* PBLAS's panel width: dist.c's pilaenv_ */
@@ -29,37 +30,6 @@ static const char *default_solver(int d, int P, int nb)
     ps_dist_grid_shape(P, &prow, &pcol);
     /* dist.c's elpa_fits: ELPA only when every rank owns a block row and column */
     return ps_elpa_available() && blocks >= prow && blocks >= pcol ? "elpa" : "pdsyevd";
-}
-
-double ps_cost_eigensolver_bytes(const char *name, int d, int P, int nb)
-{
-    const double li = sizeof(lapack_int), dd = d;
-    if (P <= 1) { /* the engines' own workspace queries */
-        double wq = 0, ev = 0, dummy = 0;
-        lapack_int iq = 0, found = 0, isuppz[2];
-        if (name && !strcmp(name, "dsyevr")) {
-            PS_LAPACK(LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'A', 'U', d, &dummy, d, 0.0,
-                                          0.0, 0, 0, 0.0, &found, &ev, &dummy, d, isuppz, &wq,
-                                          -1, &iq, -1));
-            return 8.0 * wq + li * ((double)iq + 2.0 * dd);
-        }
-        PS_LAPACK(LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'U', d, &dummy, d, &ev, &wq, -1,
-                                      &iq, -1));
-        return 8.0 * wq + li * (double)iq;
-    }
-    int prow, pcol;
-    ps_dist_grid_shape(P, &prow, &pcol);
-    double np = numroc(d, nb, 0, prow), nq = numroc(d, nb, 0, pcol);
-    if (name && !strcmp(name, "elpa")) /* ELPA allocates its own, per call: fitted to the
-                                        * peaks measured at P = 2, 3, d = 256..512 */
-        return 3.0e6 + 8.0 * 600.0 * dd;
-    /* pdsyevd: LWORK = max(1 + 6n + 2 np nq, 3n + max(nb (np + 1), 3 nb)) + 2n, raised by
-     * dist.c to PDORMTR's bound; LIWORK = 7n + 8 pcol + 2 */
-    double lwork = fmax(1 + 6 * dd + 2 * np * nq, 3 * dd + fmax(nb * (np + 1), 3.0 * nb)) + 2 * dd;
-    double mp0 = numroc(d + nb, nb, 0, prow), nq0 = numroc(d + nb, nb, 0, pcol);
-    double ormtr = fmax(nb * (nb - 1.0) / 2, (mp0 + nq0) * nb) + (double)nb * nb;
-    lwork = fmax(lwork, 2 * dd + ormtr);
-    return 8.0 * lwork + 4.0 * (7 * dd + 8.0 * pcol + 2);
 }
 
 /* Workspace bytes of the trace's singular values (dgesdd / pdgesvd without vectors). */
@@ -118,7 +88,7 @@ static double local_bytes(const ps_cost_in *in, const ps_cost *c, double teacher
     double gen = 8.0 * (2 * d * k + 2 * d2) + teacher + op_norm;
     double run = teacher + 8.0 * (2 * m * d + 3 * d2 + 2.0 * in->max_iter);
     if (in->theory) /* B, G; Q, H, K, T1, T2, the eigenvalues */
-        run += 8.0 * (7 * d2 + d) + ps_cost_eigensolver_bytes(in->eigensolver, in->d, 1, 0);
+        run += 8.0 * (7 * d2 + d) + ps_eigensolver_bytes(in->eigensolver, in->d, 1, 0);
     if (in->trace) /* the SVD's copy and workspace; the records */
         run += 8.0 * d2 + svd_bytes(in->d, 1, 0) + 8.0 * in->max_iter * (5.0 + 2 * d);
     return fmax(gen, run + op_norm); /* the stable rank of A_best ends the run */
@@ -145,7 +115,7 @@ static double group_bytes(const ps_cost_in *in, ps_cost *c, double teacher)
     double transient = 8.0 * 2 * PANEL * fmax(np + nq, d);
     if (in->theory) {
         const char *s = in->eigensolver ? in->eigensolver : default_solver(in->d, in->P, nb);
-        double eig = ps_cost_eigensolver_bytes(s, in->d, in->P, nb);
+        double eig = ps_eigensolver_bytes(s, in->d, in->P, nb);
         run += 8.0 * 7 * dd_loc;
         if (!strcmp(s, "elpa")) transient = fmax(transient, eig); /* per call */
         else run += eig;                                             /* the engine's */

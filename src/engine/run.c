@@ -130,8 +130,9 @@ void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_re
 {
     int64_t width = x0->width;
     double sigma2 = ps_sigma2(p->d, p->gs);
-    ps_engine e = mk && mk->make ? mk->make(mk->ctx, t, x0, p->theory, tr != NULL)
-                                 : ps_engine_local(t, x0, p->theory, tr != NULL);
+    ps_engine e = mk && mk->make
+                      ? mk->make(mk->ctx, t, x0, p, tr != NULL)
+                      : ps_engine_local_solver(t, x0, p->theory, tr != NULL, p->eigensolver);
     double lr = ps_learning_rate(p, width, sigma2, t->astar_op);
     ps_run_engine(p, &e, sigma2, width, lr, res, tr, hooks);
     e.ops->destroy(&e);

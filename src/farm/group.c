@@ -8,6 +8,8 @@
 #include "check.h"
 #include "cost.h"
 #include "dist.h"
+#include "eigensolver.h"
+#include "init.h"
 #include "signals.h"
 #include "tasks.h"
 
@@ -63,13 +65,25 @@ int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len)
                  "auto or [1, %d])", P, nranks, nranks == 1 ? "" : "s", nranks);
         return 0;
     }
+    /* the eigensolver must suit every group's backend: groups of P and a last one of
+     * nranks % P; a group of one runs the local engine */
+    int last = nranks % P;
+    if ((P == 1 || last == 1) &&
+        ps_eigensolver_check(o->p.eigensolver, PS_DENSE_LOCAL, msg, len))
+        return 0;
+    if ((P > 1 || last > 1) && ps_eigensolver_check(o->p.eigensolver, PS_DENSE_DIST, msg, len))
+        return 0;
     return P;
 }
 
-static ps_engine make_dist(void *ctx, const ps_teacher *t, ps_coords *x0, int theory, int trace)
+static ps_engine make_dist(void *ctx, const ps_teacher *t, ps_coords *x0, const ps_params *p,
+                           int trace)
 {
     const ps_group *g = ctx;
-    return ps_engine_dist(g->comm, t, x0, theory, trace, g->nb);
+    int prow, pcol;
+    ps_dist_grid_shape(g->size, &prow, &pcol);
+    return ps_engine_dist_solver(g->comm, t, x0, p->theory, trace, g->nb, prow, pcol,
+                                 p->eigensolver);
 }
 
 void ps_group_split(MPI_Comm comm, int P, int nb, ps_group *g)

@@ -335,6 +335,10 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         stored.n_axes = 0; /* o's axes are o's: the file's are read into stored's own */
         char then[256], now[256];
         int rc = ps_h5_attr_read_option(file, opt, &stored);
+        /* a string identity absent from an older file (--eigensolver) was unset */
+        const char *now_s =
+            opt->type == PS_OPT_STRING ? *(char *const *)((const char *)o + opt->offset) : NULL;
+        if (rc == 1 && opt->type == PS_OPT_STRING && (!now_s || !now_s[0])) continue;
         if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
             ps_options_free_axes(&stored);

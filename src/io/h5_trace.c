@@ -31,14 +31,16 @@ static void put_field(hid_t f, const ps_result_field *fld, const ps_result *res)
     }
 }
 
-void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
-                       const ps_trace *tr)
+int ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *res,
+                      const ps_trace *tr, char *why, size_t len)
 {
-    char tmp[PATH_MAX + 32], why[PATH_MAX + 512];
-    ps_outpath_problem(path, PS_OUT_TRACE, why, sizeof why);
-    if (why[0]) ps_usage_error("%s", why);
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        ps_usage_error("--out: %s: path too long", path);
+    char tmp[PATH_MAX + 32];
+    ps_outpath_problem(path, PS_OUT_TRACE, why, len);
+    if (why[0]) return PS_H5_BAD_INPUT;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        snprintf(why, len, "--out: %s: path too long", path);
+        return PS_H5_BAD_INPUT;
+    }
     ps_set_cleanup(remove_file, tmp);
     int err = ps_outpath_make_temp(tmp); /* never through a link planted at the name */
     if (err) ps_fail(PS_EXIT_FAIL, "open", "cannot create %s: %s", tmp, strerror(err));
@@ -100,4 +102,5 @@ void ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *r
     if (rename(tmp, path) != 0)
         ps_fail(PS_EXIT_FAIL, "rename", "%s -> %s: %s", tmp, path, strerror(errno));
     ps_set_cleanup(NULL, NULL);
+    return 0;
 }

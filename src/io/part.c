@@ -93,8 +93,10 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
             snprintf(why, len, "attribute %s is not a valid --%s", name, opt->name);
             return 1;
         }
-        /* files from before --part have no part attribute: whole sweeps */
-        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART)) {
+        /* files from before --part or --eigensolver lack that attribute: unset (a whole
+         * sweep, the auto solver) */
+        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART) &&
+            opt->type != PS_OPT_STRING) {
             snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
             return 1;
         }

@@ -34,8 +34,8 @@ RUN_OPTIONS = {
     "gw": "required", "max-iter": "750", "lr-scale": "50", "mode": "reduced",
     "no-theory": "off", "no-stop": "off", "tol-converged": "0.001", "tol-plateau": "0.0002",
     "plateau-min-drop": "0.01", "diverge-factor": "1000000", "max-mem": "4GiB", "threads": "1",
-    "group-size": "1", "block": "64", "load": "none", "from": "none", "task": "none",
-    "at": "none", "json": "on", "text": "off",
+    "group-size": "1", "block": "64", "eigensolver": "none", "load": "none", "from": "none",
+    "task": "none", "at": "none", "json": "on", "text": "off",
 }
 TRACE_OPTIONS = dict(RUN_OPTIONS, out="required")
 SWEEP_OPTIONS = {k: v for k, v in RUN_OPTIONS.items()

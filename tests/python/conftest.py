@@ -86,6 +86,48 @@ def engine_trace(tmp_path_factory):
     return out
 
 
+# issue #19's N-dimensional sweeps, from real engine sweeps stacked in Python; when the
+# engine writes them itself, these fixtures run it instead and every test stays.
+ND_D = (8, 12, 16)
+ND_NOISE = (0.5, 1.0)
+ND_GRID = ["--rank", "2", "--gs", "-2:-0.5:4", "--gw", "0.3:2:3", "--replicas", "3",
+           "--max-iter", "40"]
+
+
+@pytest.fixture(scope="session")
+def engine_points(tmp_path_factory):
+    """Plain engine sweeps on one grid at every (d, noise) of ND_D x ND_NOISE."""
+    out = tmp_path_factory.mktemp("points")
+    files = {}
+    for d in ND_D:
+        for noise in ND_NOISE:
+            path = out / f"d{d}_noise{noise}.h5"
+            engine(["sweep", "--d", str(d), "--noise", str(noise), *ND_GRID, "--out",
+                    str(path)], out)
+            files[(d, noise)] = path
+    return files
+
+
+@pytest.fixture(scope="session")
+def nd_sweep_d(engine_points, tmp_path_factory):
+    """A sweep with the extra axis d (noise 1): dims (d, gamma_s, gamma_w, replica).
+    (path, {d: the plain file it came from})."""
+    parts = {(d,): path for (d, noise), path in engine_points.items() if noise == 1.0}
+    out = tmp_path_factory.mktemp("nd") / "sweep_d.h5"
+    sweepfiles.stack(parts, [("d", np.int64, "d")], out)
+    return out, {key[0]: path for key, path in parts.items()}
+
+
+@pytest.fixture(scope="session")
+def nd_sweep(engine_points, tmp_path_factory):
+    """A sweep with the extra axes d and noise (the options table's order): dims
+    (d, noise, gamma_s, gamma_w, replica). (path, {(d, noise): plain file})."""
+    out = tmp_path_factory.mktemp("nd") / "sweep_d_noise.h5"
+    sweepfiles.stack(engine_points, [("d", np.int64, "d"), ("noise", np.float64, "noise")],
+                     out)
+    return out, engine_points
+
+
 @pytest.fixture(scope="session")
 def synthetic_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("synthetic") / "sweep.h5"

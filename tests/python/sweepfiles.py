@@ -1,4 +1,5 @@
-"""Sweep and trace files in the engine's layout (analysis/layout.py's tables), written with h5py.
+"""Sweep and trace files in the engine's layout (its own table, `phasesweep info --layout json`),
+written with h5py.
 
 They stand in for engine output where a test needs a shape the engine would take long to
 produce (all undone, single-row grids, scattered undone tasks) and let the analysis tests
@@ -6,6 +7,7 @@ run without bin/phasesweep. The metric fields are smooth caricatures of Figure 2
 rendered figure can be checked by eye.
 """
 
+import functools
 import math
 import sys
 from pathlib import Path
@@ -13,8 +15,17 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from enginerun import BIN, require_engine
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "analysis"))
 from phasesweep.io import layout  # noqa: E402
+
+
+@functools.lru_cache(maxsize=None)
+def engine_layout():
+    """The engine's layout table (skips the test when bin/phasesweep is not built)."""
+    require_engine()
+    return layout.from_binary(BIN)
 
 # The engine's stop_reason codes (CF flags); not_done (-1) is the fill of undone tasks.
 STOP_REASONS = {"not_done": -1, "converged": 0, "overfitting": 1, "plateau": 2, "max_iter": 3,
@@ -22,12 +33,13 @@ STOP_REASONS = {"not_done": -1, "converged": 0, "overfitting": 1, "plateau": 2, 
 
 
 def _write_layout(f, kind, values, attrs):
-    """Every variable of layout.py's `kind` table at the root of f, as the engine makes them:
+    """Every variable of the engine's `kind` table at the root of f, as the engine makes them:
     dimension scales, coordinates attached, CF attributes, _FillValue."""
-    f.attrs["layout_version"] = layout.LAYOUT_VERSION
+    table = engine_layout()
+    f.attrs["layout_version"] = table["layout_version"]
     f.attrs["file_kind"] = kind
-    coordinates = {"sweep": layout.SWEEP_COORDINATES, "trace": layout.TRACE_COORDINATES}[kind]
-    table = layout.variables(kind)
+    coordinates = table[f"{kind}_coordinates"]
+    table = [dict(v, dims=tuple(v["dims"])) for v in table[kind]]
     for v in table:
         dtype = np.dtype(v["type"])
         fill = None if v["fill"] is None else dtype.type(np.nan if v["fill"] == "nan" else -1)
@@ -122,3 +134,45 @@ def write_trace(path, d=30, k=3, n_iter=40, gs=-1.85, gw=2.25, seed=2):
     with h5py.File(path, "w", track_order=True) as f:
         _write_layout(f, "trace", values, attrs)
     return path
+
+
+def stack(files, axes, out, engine="h5netcdf"):
+    """One N-dimensional sweep file in issue #19's layout from plain sweep files (one per
+    point of the extra axes), written with an xarray netCDF writer (h5netcdf or netcdf4).
+
+    files: {(v_1, ..., v_k): path}, axes: [(name, numpy type, long_name)] in the options
+    table's order. Per-task variables get dims (axes..., gamma_s, gamma_w, replica);
+    sigma2 and width get d in front when d is an axis (they differ with d, so xarray
+    concatenates them; equal across the other axes, they stay as they are); each axis is a
+    1-D coordinate of its name with a long_name; an axis is no root attribute; the root
+    attribute axes names them."""
+    import xarray as xr
+
+    names = [name for name, _, _ in axes]
+
+    def nest(level, prefix):
+        if level == len(axes):
+            with xr.open_dataset(files[prefix], engine="h5netcdf") as ds:
+                return ds.load()
+        name, dtype, long_name = axes[level]
+        values = sorted({key[level] for key in files if key[:level] == prefix})
+        parts = [nest(level + 1, prefix + (v,)) for v in values]
+        coord = xr.DataArray(np.array(values, dtype=dtype), dims=name,
+                             attrs={"long_name": long_name})
+        return xr.concat(parts, dim=coord, data_vars="all", coords="different",
+                         compat="equals", combine_attrs="override")
+
+    ds = nest(0, ())
+    # per-task variables: the extra axes first, as the spec orders them
+    task = (*names, "gamma_s", "gamma_w", "replica")
+    for name in list(ds.data_vars):
+        ds[name] = ds[name].transpose(*task)
+    for name in names:
+        ds.attrs.pop(name, None)
+    ds.attrs["axes"] = " ".join(names)
+    for name, var in ds.variables.items():
+        keep = {key: var.encoding[key] for key in ("dtype", "_FillValue") if key in var.encoding}
+        keep.setdefault("_FillValue", None)
+        var.encoding = keep
+    ds.to_netcdf(out, engine=engine)
+    return out

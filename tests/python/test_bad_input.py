@@ -63,12 +63,15 @@ def damaged(good, tmp_path, kind, case):
         return path
     shutil.copy(src, path)
     with h5py.File(path, "r+") as f:
+        # a metric the command draws (the reader takes the metrics a file describes)
         main = "min_test_error" if kind == "sweep" else "gd_test_error"
         if case == "missing attribute":
             del f.attrs["rank"]
         elif case == "attribute not a number":
             f.attrs["d"] = "forty"
-        elif case == "missing variable":
+        elif case == "missing variable":  # one the reader itself needs
+            del f["stop_reason" if kind == "sweep" else main]
+        elif case == "missing metric":
             del f[main]
         elif case == "reshaped dataset":
             shape = f[main].shape
@@ -87,15 +90,18 @@ def damaged(good, tmp_path, kind, case):
 
 FILE_CASES = ["missing file", "directory", "not HDF5", "empty file", "truncated file",
               "wrong kind", "older layout", "missing attribute", "attribute not a number",
-              "missing variable", "reshaped dataset", "dataset of another type",
-              "dimension scale missing"]
+              "missing variable", "missing metric", "reshaped dataset",
+              "dataset of another type", "dimension scale missing"]
 OPTION_CASES = ["-o /dev/full", "-o a directory", "-o without suffix", "-o .jpg",
                 "--dpi 0", "--dpi abc", "unknown option", "no file"]
 TABLES = ("export", "summary")
 # Only the combinations that apply: export reads both kinds of file; the tables have no
 # figure format to pick and no --dpi.
+# A sweep without one metric is a complete file to the tables (they show what the file
+# holds) and bad input to a figure drawing that metric.
 FILE_PAIRS = [(n, c) for n in MODULES for c in FILE_CASES
-              if not (n == "export" and c == "wrong kind")]
+              if not (n == "export" and c == "wrong kind")
+              and not (n in TABLES and c == "missing metric")]
 OPTION_PAIRS = [(n, c) for n in MODULES for c in OPTION_CASES
                 if not (n in TABLES and (c.startswith("--dpi") or c in ("-o without suffix",
                                                                         "-o .jpg")))]

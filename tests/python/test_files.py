@@ -1,6 +1,6 @@
 """Analysis-ready files (layout 2): the engine's sweep and trace files open in xarray with
 both engines (h5netcdf, netcdf4) with named dims, coordinates, CF attributes and NaN for tasks
-not done; provenance keys; the layout table agrees between C and Python; the tidy table and
+not done; provenance keys; the layout the reader derives from a file is the engine's table; the tidy table and
 its CSV round trip; the scripts refuse wrong files with one line and exit status 2; the
 README's xarray example runs."""
 
@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+import phasesweep
 from phasesweep.io import files as phasefile
 from phasesweep.io import layout
 from enginerun import BIN, ENV, ROOT, require_engine
@@ -123,12 +125,41 @@ def test_provenance(engine_sweep, engine_trace, kind):
     assert a["run_out"].endswith(path.name)
 
 
-def test_layout_table_agrees_with_the_engine():
+def engine_layout():
     require_engine()
     p = subprocess.run([str(BIN), "info", "--layout", "json"], env=ENV, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout) == layout.as_json()
+    return json.loads(p.stdout)
+
+
+@pytest.mark.parametrize("kind", ["sweep", "trace"])
+def test_layout_read_from_the_file_agrees_with_the_engine(kind, engine_sweep, engine_trace):
+    """What the reader derives from an engine file's own attributes (no copy of the table)
+    is the engine's table, entry for entry and in its order, and the file's coordinates."""
+    table = engine_layout()
+    path = engine_sweep if kind == "sweep" else engine_trace
+    with h5py.File(path, "r") as f:
+        assert layout.describe(f) == table[kind]
+        assert layout.coordinates(f) == table[f"{kind}_coordinates"]
+        assert f.attrs["layout_version"] == table["layout_version"] == layout.LAYOUT_VERSION
+    if kind == "sweep":
+        ds = phasesweep.open_sweep(path)
+        want = [v["name"] for v in table["sweep"]
+                if v["dims"][-3:] == list(layout.TASK_DIMS) and v["flag_meanings"] is None]
+        assert list(phasesweep.io.files.metrics_of(ds)) == want and len(want) >= 7
+
+
+def test_the_reader_names_no_metric():
+    """Adding a metric touches no Python file of the reader: no metric's name appears in
+    phasesweep/io (the figures' defaults may name theirs)."""
+    names = [v["name"] for v in engine_layout()["sweep"]
+             if v["dims"][-3:] == list(layout.TASK_DIMS) and v["flag_meanings"] is None]
+    io = Path(phasesweep.__file__).parent / "io"
+    for src in io.glob("*.py"):
+        text = src.read_text()
+        for name in names:
+            assert f'"{name}"' not in text and f"'{name}'" not in text, (src.name, name)
 
 
 def test_tasks_frame(engine_stopped):
@@ -137,7 +168,8 @@ def test_tasks_frame(engine_stopped):
     stored = raw(path)
     assert len(frame) == stored["done"].size == 40
     assert list(frame.columns) == ["gamma_s", "gamma_w", "replica", "sigma2", "width", "done",
-                                   *phasefile.METRICS, "stop_reason"]
+                                   *phasefile.metrics_of(phasefile.open_sweep(path)),
+                                   "stop_reason"]
     assert frame["done"].sum() == n_done
     assert (frame["stop_reason"] == "not_done").sum() == 40 - n_done
     assert set(frame["stop_reason"].cat.categories) == {
@@ -345,10 +377,11 @@ def test_netcdf_c_library_reads_the_sweep(engine_stopped):
     with netCDF4.Dataset(path) as nc:
         assert {name: len(dim) for name, dim in nc.dimensions.items()} == {
             "gamma_s": 5, "gamma_w": 4, "replica": 2}
-        assert set(nc.variables) == {v["name"] for v in layout.SWEEP}
-        for v in layout.SWEEP:
+        table = engine_layout()["sweep"]
+        assert set(nc.variables) == {v["name"] for v in table}
+        for v in table:
             var = nc.variables[v["name"]]
-            assert var.dimensions == v["dims"], v["name"]
+            assert var.dimensions == tuple(v["dims"]), v["name"]
             assert var.dtype == np.dtype(v["type"]), v["name"]
             assert var.long_name == v["long_name"] and var.units == v["units"], v["name"]
             if v["fill"] is not None:

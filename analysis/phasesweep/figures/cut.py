@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .. import cli
-from ..io import files as phasefile
 from ..studies.teacher import teacher_stable_rank
 from .figure2 import ALIASES, TEACHER_STYLE, _label, as_sweep
 
@@ -35,10 +34,12 @@ BANDS = ("sem", "std", "none")
 MAX_DEFAULT_CURVES = 5
 
 
-def metric_of(name):
+def metric_of(name, metrics=None):
+    """The file's name of a metric given by name or alias; with metrics (the file's, in its
+    order) ValueError unless it is one of them."""
     full = ALIASES.get(name, name)
-    if full not in phasefile.METRICS:
-        raise ValueError(f"unknown metric '{name}' (one of {', '.join(phasefile.METRICS)}; "
+    if metrics is not None and full not in metrics:
+        raise ValueError(f"unknown metric '{name}' (one of {', '.join(metrics)}; "
                          f"or {', '.join(ALIASES)})")
     return full
 
@@ -66,7 +67,7 @@ def cut_data(source, metric="min_test_error", along="gamma_s", at=None):
     (ddof=1), sem (std / sqrt(n)) and n (done replicas with a finite value), arrays along x;
     mean is nan where no replica is done, std and sem where fewer than two."""
     sweep = as_sweep(source)
-    name = metric_of(metric)
+    name = metric_of(metric, sweep.metrics)
     if along not in AXES:
         raise ValueError(f"--along {along}: one of {', '.join(AXES)}")
     dim = AXES[along][0]
@@ -128,7 +129,7 @@ def make_figure(sweep, metric="min_test_error", along="gamma_s", at=None, band="
     if ymin is not None or ymax is not None:
         ax.set_ylim(ymin, ymax)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(_label(name, sweep.attrs), fontsize=9)
+    ax.set_ylabel(_label(name, sweep), fontsize=9)
     what = {"sem": "band: +- standard error over replicas",
             "std": "band: +- standard deviation over replicas", "none": "no band"}[band]
     ax.set_title(f"{Path(sweep.path).name}: d={sweep.d}, k={sweep.k}, replicas="
@@ -138,10 +139,11 @@ def make_figure(sweep, metric="min_test_error", along="gamma_s", at=None, band="
 
 
 def plot(source, metric="min_test_error", along="gamma_s", at=None, band="sem", log=False,
-         ymin=None, ymax=None, teacher=True):
+         ymin=None, ymax=None, teacher=True, sel=None):
     """The cut of a sweep file path, a Dataset from open_sweep or a Sweep, as a matplotlib
-    Figure (not shown, not saved)."""
-    return make_figure(as_sweep(source), metric, along, at, band, log, ymin, ymax, teacher)
+    Figure (not shown, not saved); sel: {axis: value} for a sweep with extra axes."""
+    return make_figure(as_sweep(source, sel), metric, along, at, band, log, ymin, ymax,
+                       teacher)
 
 
 def _values(text):
@@ -161,7 +163,8 @@ def parser():
                    help="output image; the suffix picks the format (.png, .pdf, .svg)")
     p.add_argument("--metric", default="min_test_error", metavar="NAME",
                    help="the metric (default min_test_error): "
-                        + ", ".join(phasefile.METRICS) + " or a short name")
+                        "a per-task variable of the file or a short name ("
+                        + ", ".join(ALIASES) + ")")
     p.add_argument("--along", default="gamma_s", metavar="AXIS",
                    help="the x axis: " + ", ".join(AXES) + " (default gamma_s)")
     p.add_argument("--at", metavar="V,V,...",
@@ -173,16 +176,15 @@ def parser():
     p.add_argument("--ymax", type=cli.finite_float, help="upper end of the y axis")
     p.add_argument("--no-teacher", action="store_true",
                    help="leave out the teacher's stable rank on a stable-rank cut")
+    cli.add_sel(p)
     cli.add_dpi(p)
     return p
 
 
 def _main(argv):
     args = parser().parse_args(argv)
-    try:
-        metric = metric_of(args.metric)
-    except ValueError as e:
-        raise cli.UsageError(f"--metric: {e}") from None
+    metric = metric_of(args.metric)
+    sel = cli.parse_sel(args.sel)
     if args.along not in AXES:
         raise cli.UsageError(f"--along {args.along}: one of {', '.join(AXES)}")
     if args.band not in BANDS:
@@ -193,7 +195,11 @@ def _main(argv):
         raise cli.UsageError(f"--log needs --ymin > 0 (got {args.ymin:g})")
     at = _values(args.at) if args.at is not None else None
     out = cli.check_output(args.out, cli.FIGURE_FORMATS)
-    sweep = cli.read(phasefile.load, args.sweep, "phasesweep sweep")
+    sweep = cli.read_sweep(args.sweep, sel=sel, prog=PROG)
+    try:
+        metric_of(metric, sweep.metrics)
+    except ValueError as e:
+        raise cli.UsageError(f"{args.sweep}: --metric: {e}") from None
     try:
         fig = make_figure(sweep, metric, args.along, at, args.band, args.log, args.ymin,
                           args.ymax, teacher=not args.no_teacher)

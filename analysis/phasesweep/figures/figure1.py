@@ -30,9 +30,19 @@ PROG = "phasesweep-figure1"
 THRESHOLD_STYLE = dict(color="black", ls=(0, (6, 3)), lw=1.4)
 
 
+# What the figure draws (the reader takes whatever variables the file describes).
+DRAWN = ("gd_train_error", "gd_test_error", "theory_train_error", "theory_test_error",
+         "distance", "gd_singular_values", "theory_singular_values")
+
+
 def load_trace(path):
-    """(data, attrs): data maps each variable of the trace file to its array."""
+    """(data, attrs): data maps each variable of the trace file to its array; a file
+    without one of DRAWN raises FileKindError."""
     ds = phasefile.open_trace(path)
+    for name in DRAWN:
+        if name not in ds.data_vars:
+            raise phasefile.FileKindError(f"{path}: not a complete phasesweep trace file: "
+                                          f"no variable {name}")
     data = {name: var.values for name, var in ds.data_vars.items()}
     attrs = {key: phasefile._plain(value) for key, value in ds.attrs.items()}
     return data, attrs

@@ -32,7 +32,6 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import cli
 from ..io import files as phasefile
-from ..io import layout
 from ..studies.teacher import teacher_stable_rank
 
 PROG = "phasesweep-figure2"
@@ -64,13 +63,17 @@ def thresholds(d, k):
     )
 
 
-def as_sweep(source):
-    """A phasefile.Sweep of a path, a Dataset from open_sweep, or a Sweep."""
+def as_sweep(source, sel=None):
+    """A phasefile.Sweep of a path, a Dataset from open_sweep, or a Sweep; sel: {axis:
+    value} for a sweep with extra axes (nearest values; the notes in the Sweep's notes)."""
     if isinstance(source, phasefile.Sweep):
         return source
     if hasattr(source, "data_vars"):
-        return phasefile.from_dataset(source, source.encoding.get("source", ""))
-    return phasefile.load(source)
+        ds, notes = phasefile.selection(source, sel or {})
+        sweep = phasefile.from_dataset(ds, source.encoding.get("source", ""))
+        sweep.notes = notes
+        return sweep
+    return phasefile.load(source, sel=sel)
 
 
 def metric_name(name, choices=None):
@@ -163,13 +166,13 @@ def panel_data(source, metrics=None):
     return {name: sweep.mean(name) for name in names}
 
 
-def _label(name, attrs):
-    """Colorbar label: the layout's long_name and units."""
-    var = next((v for v in layout.SWEEP if v["name"] == name), None)
-    if var is None:
+def _label(name, sweep):
+    """Colorbar label: the variable's own long_name and units (from the file)."""
+    var = sweep.variables.get(name)
+    if not var or "long_name" not in var:
         return name
-    units = var["units"]
-    return var["long_name"] + ("" if units == "1" else f" [{units}]")
+    units = str(var.get("units", "1"))
+    return str(var["long_name"]) + ("" if units == "1" else f" [{units}]")
 
 
 def _draw_2d(fig, ax, gs, gw, z, lines, label=None, points=None, style=None, ref=None):
@@ -266,20 +269,47 @@ def make_figure(sweep, metrics=None, std=False, markers=False, style=None, teach
     "log"}} (parse_style makes it from command-line values); teacher: draw the teacher's own
     stable rank on the rank panel. The legend sits in its own strip under the panels, where
     it covers no data."""
-    style = style or {}
-    data = panel_data(sweep, metrics)
-    panels = [(name, title, "mean", data[name]) for name, title in PANELS if name in data]
-    if std:
-        panels += [(name, title.split(" ", 1)[1], "std", sweep.std(name))
-                   for name, title, _, _ in list(panels)]
-    lines = thresholds(sweep.d, sweep.k)
-    n_metrics = len(data)
+    n_metrics = len(panel_data(sweep, metrics))
     cols = 2 if n_metrics >= 2 and not std else (n_metrics if std else 1)
-    rows = -(-len(panels) // cols)
+    rows = -(-n_metrics * (2 if std else 1) // cols)
     height = 4.1 * rows + 0.5
     fig = Figure(figsize=(5.5 * cols, height), layout="constrained")
     # the bottom strip (0.45 in) is the legend's: it covers no panel
     fig.get_layout_engine().set(rect=(0, 0.45 / height, 1, 1 - 0.45 / height))
+    _draw(fig, sweep, metrics, std, markers, style, teacher, cols, legend_to=fig)
+    return fig
+
+
+def make_facets(facets, axis, metrics=None, std=False, markers=False, style=None,
+                teacher=True):
+    """One figure of [(value, Sweep)] along the extra axis `axis` (from --facet): a row of
+    the panels (all four side by side; with std the spreads in a second row) per value,
+    each row titled with its file line and `axis = value`; the legend of the first row."""
+    n_metrics = len(panel_data(facets[0][1], metrics))
+    cols, rows_per = n_metrics, (2 if std else 1)
+    height = (4.1 * rows_per + 0.7) * len(facets) + 0.5
+    fig = Figure(figsize=(5.5 * cols, height), layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.45 / height, 1, 1 - 0.45 / height))
+    subs = np.atleast_1d(fig.subfigures(len(facets), 1))
+    for i, (sub, (value, sweep)) in enumerate(zip(subs, facets)):
+        _draw(sub, sweep, metrics, std, markers, style, teacher, cols,
+              legend_to=fig if i == 0 else None, title=f"{axis} = {value}: ")
+    return fig
+
+
+def _draw(fig, sweep, metrics, std, markers, style, teacher, cols, legend_to=None,
+          title=""):
+    """The panels of one sweep into fig (a Figure or a SubFigure), cols panels a row; the
+    legend into legend_to (None: none), title before the file's line."""
+    style = style or {}
+    data = panel_data(sweep, metrics)
+    panels = [(name, title_, "mean", data[name]) for name, title_ in PANELS if name in data]
+    if std:
+        panels += [(name, t.split(" ", 1)[1], "std", sweep.std(name))
+                   for name, t, _, _ in list(panels)]
+    lines = thresholds(sweep.d, sweep.k)
+    n_metrics = len(data)
+    rows = -(-len(panels) // cols)
     grid = fig.add_gridspec(rows, cols)
     gs, gw = sweep.gamma_s, sweep.gamma_w
     two_d = len(gs) >= 2 and len(gw) >= 2
@@ -295,14 +325,14 @@ def make_figure(sweep, metrics=None, std=False, markers=False, style=None, teach
         value, spread = teacher_stable_rank(sweep.d, sweep.k)
         ref = (value, f"teacher's own stable rank {value:.2f} (+- {spread:.2f} between "
                       f"teachers; d={sweep.d}, k={sweep.k})")
-    for p, (ax, (name, title, kind, z)) in enumerate(zip(axes, panels)):
-        label = _label(name, sweep.attrs)
+    for p, (ax, (name, ptitle, kind, z)) in enumerate(zip(axes, panels)):
+        label = _label(name, sweep)
         st = style.get(name, {}) if kind == "mean" else {
             key: v for key, v in style.get(name, {}).items() if key == "cmap"}
         r = ref if (name == "stable_rank" and kind == "mean") else None
         if kind == "std":
             label = "std of " + label
-            title = f"({chr(ord('a') + p)}) std over replicas: {title}"
+            ptitle = f"({chr(ord('a') + p)}) std over replicas: {ptitle}"
         spread = sweep.std(name) if (kind == "mean" and sweep.n_replicas > 1) else None
         if two_d:
             _draw_2d(fig, ax, gs, gw, z, lines, label,
@@ -310,42 +340,50 @@ def make_figure(sweep, metrics=None, std=False, markers=False, style=None, teach
         elif len(gw) >= 2:
             _draw_1d(ax, gw, z[0, :], "$\\gamma_w$", gs[0], lines, along_w=True, label=label,
                      spread=None if spread is None else spread[0, :], style=st, ref=r)
-            title += f" at $\\gamma_s$={gs[0]:.3g}"
+            ptitle += f" at $\\gamma_s$={gs[0]:.3g}"
         else:
             _draw_1d(ax, gs, z[:, 0], "$\\gamma_s$", gw[0], lines, along_w=False, label=label,
                      spread=None if spread is None else spread[:, 0], style=st, ref=r)
-            title += f" at $\\gamma_w$={gw[0]:.3g}"
+            ptitle += f" at $\\gamma_w$={gw[0]:.3g}"
         if kind == "mean":
-            title += f"\nmean of {replicas} done replica{'s' if high != 1 else ''} per point"
-        ax.set_title(title, fontsize=9)
+            ptitle += f"\nmean of {replicas} done replica{'s' if high != 1 else ''} per point"
+        ax.set_title(ptitle, fontsize=9)
     handles, labels = axes[0].get_legend_handles_labels()
     handles = [h for h, l in zip(handles, labels) if not l.startswith("+-")]
     labels = [l for l in labels if not l.startswith("+-")]
     if ref is not None:
         handles.append(Line2D([], [], **TEACHER_STYLE))
         labels.append(ref[1])
-    if handles:
-        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+    if handles and legend_to is not None:
+        legend_to.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0),
                    ncol=min(len(handles), 3), fontsize=8, frameon=False)
     a = sweep.attrs
     coverage = f"done {sweep.n_done}/{sweep.n_total}"
     if not sweep.complete:
         coverage += " (grey: not done)" if two_d else " (gaps: not done)"
-    fig.suptitle(f"{Path(sweep.path).name}: d={sweep.d}, k={sweep.k}, c={a['lr_scale']:g}, "
+    at = "".join(f", {k}={v:g}" for k, v in sweep.fixed.items() if k != "d")
+    fig.suptitle(f"{title}{Path(sweep.path).name}{at}: d={sweep.d}, k={sweep.k}, c={a['lr_scale']:g}, "
                  f"max_iter={a['max_iter']}, replicas={sweep.n_replicas}, {coverage}",
                  fontsize=10)
-    return fig
 
 
-def plot(source, metrics=None, std=False, markers=False, style=None, teacher=True):
+def plot(source, metrics=None, std=False, markers=False, style=None, teacher=True, sel=None,
+         facet=None):
     """Figure 2 of a sweep file path, a Dataset from open_sweep or a Sweep, as a matplotlib
     Figure (not shown, not saved: fig.savefig("fig.png")). metrics: names or aliases of the
     panels to draw (default all four); style: {metric: {"vmin": V, "vmax": V, "cmap": NAME,
-    "log": True}}, metrics by name or alias."""
-    sweep = as_sweep(source)
+    "log": True}}, metrics by name or alias. A sweep with extra axes: sel={axis: value}
+    fixes axes (the nearest value), facet="axis" draws a row per value of one."""
     names = None if metrics is None else [metric_name(m) for m in metrics]
     full = {metric_name(k): v for k, v in (style or {}).items()}
-    return make_figure(sweep, names, std=std, markers=markers, style=full, teacher=teacher)
+    options = dict(std=std, markers=markers, style=full, teacher=teacher)
+    if facet is not None:
+        ds = source if hasattr(source, "data_vars") else phasefile.open_sweep(source)
+        ds, _ = phasefile.selection(ds, sel or {})
+        path = ds.encoding.get("source", "" if hasattr(source, "data_vars") else source)
+        parts = [(v, phasefile.from_dataset(p, path)) for v, p in phasefile.facets(ds, facet)]
+        return make_facets(parts, facet, names, **options)
+    return make_figure(as_sweep(source, sel), names, **options)
 
 
 def parser():
@@ -370,6 +408,7 @@ def parser():
                    help="logarithmic colour scale for METRIC ('all': every panel)")
     p.add_argument("--no-teacher", action="store_true",
                    help="leave out the teacher's stable rank on the rank panel")
+    cli.add_sel(p, facet=True)
     cli.add_dpi(p)
     return p
 
@@ -381,15 +420,26 @@ def _main(argv):
         style = parse_style(args.vmin, args.vmax, args.cmap, args.log, metrics)
     except ValueError as e:
         raise cli.UsageError(str(e)) from None
+    sel = cli.parse_sel(args.sel)
+    if args.facet and args.facet in sel:
+        raise cli.UsageError(f"--facet {args.facet}: also given to --sel; one or the other")
     out = cli.check_output(args.out, cli.FIGURE_FORMATS)
-    sweep = cli.read(phasefile.load, args.sweep, "phasesweep sweep")
+    drawn = metrics or [name for name, _ in PANELS]
+    got = cli.read_sweep(args.sweep, sel=sel, facet=args.facet, require=drawn, prog=PROG,
+                         can_facet=True)
+    options = dict(std=args.std, markers=args.markers, style=style,
+                   teacher=not args.no_teacher)
     try:
-        fig = make_figure(sweep, metrics, std=args.std, markers=args.markers, style=style,
-                          teacher=not args.no_teacher)
+        if args.facet:
+            fig = make_facets(got, args.facet, metrics, **options)
+        else:
+            fig = make_figure(got, metrics, **options)
     except ValueError as e:  # a scale the data cannot fill (limits())
         raise cli.UsageError(f"{args.sweep}: {e}") from None
     cli.write_figure(fig, out, args.dpi)
-    print(f"{out}: {sweep.n_done}/{sweep.n_total} tasks done", file=sys.stderr)
+    sweeps = [s for _, s in got] if args.facet else [got]
+    n_done, n_total = sum(s.n_done for s in sweeps), sum(s.n_total for s in sweeps)
+    print(f"{out}: {n_done}/{n_total} tasks done", file=sys.stderr)
     return 0
 
 

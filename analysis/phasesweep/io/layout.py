@@ -1,109 +1,129 @@
-"""The layout of phasesweep's sweep and trace files (layout_version 2), mirrored from the C
-table in src/io/layout.c (`phasesweep info --layout json` prints that one; tests/python checks
-that the two agree).
+"""The layout of a phasesweep file, read from the file itself (no copy of the engine's table).
 
-Each variable: name, numpy type, fill (None: no _FillValue; "nan"; -1), dims, units
-(UDUNITS: "1" dimensionless, "s" seconds), long_name, description, flag_meanings (CF: the
-meanings of flag_values 0, 1, ...; None when the variable holds no flags).
+The engine's table (src/io/layout.c; `phasesweep info --layout json` prints it) is written into
+every file: each variable carries its type, dimension scales, units, long_name, description,
+_FillValue and, for flags, flag_values / flag_meanings; the variables are created in the
+table's order (tracked link creation order); the root carries layout_version and file_kind.
+describe(f) reads that description back in the JSON's shape, so the reader knows the metrics
+of a file from the file: adding a metric to the engine touches no Python file.
+
+What the reader itself fixes -- the structure it relies on, not a list of variables -- is
+below: the layout version it reads, the names of the task grid's dimensions and of the two
+flag variables it interprets.
 """
 
+import json
+import subprocess
+
+import h5py
+import numpy as np
+
+# The layout this reader understands (the engine's PS_LAYOUT_VERSION).
 LAYOUT_VERSION = 2
 
-SWEEP_COORDINATES = 'sigma2 width'
-TRACE_COORDINATES = ''
-
-SWEEP = (
-    dict(name='gamma_s', type='float64', fill=None, dims=('gamma_s',), units='1',
-         long_name='gamma_s', description='initialization variance exponent: sigma2 = d^gamma_s',
-         flag_meanings=None),
-    dict(name='gamma_w', type='float64', fill=None, dims=('gamma_w',), units='1',
-         long_name='gamma_w', description='width exponent: width = floor(d^gamma_w)',
-         flag_meanings=None),
-    dict(name='replica', type='int64', fill=None, dims=('replica',), units='1',
-         long_name='replica', description='replica index: its own teacher and initial weights',
-         flag_meanings=None),
-    dict(name='sigma2', type='float64', fill=None, dims=('gamma_s',), units='1',
-         long_name='initialization variance',
-         description='variance of the initial weights, d^gamma_s', flag_meanings=None),
-    dict(name='width', type='int64', fill=None, dims=('gamma_w',), units='1',
-         long_name='network width', description='hidden width w = floor(d^gamma_w)',
-         flag_meanings=None),
-    dict(name='min_test_error', type='float64', fill='nan',
-         dims=('gamma_s', 'gamma_w', 'replica'), units='1', long_name='minimum test error',
-         description='min over recorded iterations of ||A_i - A*||_F^2 / d^2', flag_meanings=None),
-    dict(name='stable_rank', type='float64', fill='nan', dims=('gamma_s', 'gamma_w', 'replica'),
-         units='1', long_name='stable rank at the minimum',
-         description='||A_j||_F^2 / ||A_j||_op^2 at the test-error argmin j', flag_meanings=None),
-    dict(name='iterations', type='int32', fill=-1, dims=('gamma_s', 'gamma_w', 'replica'),
-         units='1', long_name='iterations to the minimum',
-         description='the test-error argmin j (first on ties)', flag_meanings=None),
-    dict(name='log_distance', type='float64', fill='nan', dims=('gamma_s', 'gamma_w', 'replica'),
-         units='1', long_name='ln max GD-vs-theory distance',
-         description='ln max_i ||A_i - B_i||_F^2 / d^2; NaN without the theory dynamics',
-         flag_meanings=None),
-    dict(name='final_train_error', type='float64', fill='nan',
-         dims=('gamma_s', 'gamma_w', 'replica'), units='1', long_name='final train error',
-         description='train error of the last recorded iterate', flag_meanings=None),
-    dict(name='n_iter', type='int32', fill=-1, dims=('gamma_s', 'gamma_w', 'replica'), units='1',
-         long_name='GD steps taken', description='gradient descent steps until the run stopped',
-         flag_meanings=None),
-    dict(name='seconds', type='float64', fill='nan', dims=('gamma_s', 'gamma_w', 'replica'),
-         units='s', long_name='run time',
-         description='wall time of the task, drawing the network included', flag_meanings=None),
-    dict(name='stop_reason', type='int8', fill=-1, dims=('gamma_s', 'gamma_w', 'replica'),
-         units='1', long_name='stop reason',
-         description='why the run stopped; the fill -1 means not done',
-         flag_meanings='converged overfitting plateau max_iter diverged'),
-    dict(name='done', type='uint8', fill=None, dims=('gamma_s', 'gamma_w', 'replica'), units='1',
-         long_name='task done',
-         description='1 once every value of the task is written (written last)',
-         flag_meanings='not_done done'),
-)
-
-TRACE = (
-    dict(name='iteration', type='int64', fill=None, dims=('iteration',), units='1',
-         long_name='iteration',
-         description='gradient descent steps taken (0: the initial network)', flag_meanings=None),
-    dict(name='sv_index', type='int64', fill=None, dims=('sv_index',), units='1',
-         long_name='singular value index',
-         description='position of a singular value in descending order (0: the largest)',
-         flag_meanings=None),
-    dict(name='gd_train_error', type='float64', fill=None, dims=('iteration',), units='1',
-         long_name='GD train error',
-         description="||A - (A* + E)||_F^2 / d^2 of gradient descent's A = W2 W1",
-         flag_meanings=None),
-    dict(name='gd_test_error', type='float64', fill=None, dims=('iteration',), units='1',
-         long_name='GD test error',
-         description="||A - A*||_F^2 / d^2 of gradient descent's A = W2 W1", flag_meanings=None),
-    dict(name='theory_train_error', type='float64', fill=None, dims=('iteration',), units='1',
-         long_name='theory train error',
-         description="||B - (A* + E)||_F^2 / d^2 of the self-consistent dynamics' B",
-         flag_meanings=None),
-    dict(name='theory_test_error', type='float64', fill=None, dims=('iteration',), units='1',
-         long_name='theory test error',
-         description="||B - A*||_F^2 / d^2 of the self-consistent dynamics' B",
-         flag_meanings=None),
-    dict(name='distance', type='float64', fill=None, dims=('iteration',), units='1',
-         long_name='GD-vs-theory distance', description='||A - B||_F^2 / d^2', flag_meanings=None),
-    dict(name='gd_singular_values', type='float64', fill=None, dims=('iteration', 'sv_index'),
-         units='1', long_name='singular values of A',
-         description="all singular values of gradient descent's A, descending",
-         flag_meanings=None),
-    dict(name='theory_singular_values', type='float64', fill=None, dims=('iteration', 'sv_index'),
-         units='1', long_name='singular values of B',
-         description="all singular values of the theory's B, descending", flag_meanings=None),
-)
+# The last dimensions of every per-task variable (issue #19: extra axes come first), and the
+# dimensions of a trace. Their scales are checked by name before any dimension list is
+# followed: HDF5 crashes on a reference to a deleted scale.
+TASK_DIMS = ("gamma_s", "gamma_w", "replica")
+TRACE_DIMS = ("iteration", "sv_index")
+# The per-task flag variables the reader interprets: a task is read only when done != 0;
+# stop_reason's codes are labelled from its own flag_meanings.
+DONE = "done"
+STOP_REASON = "stop_reason"
 
 
-def variables(kind):
-    """The variables of a "sweep" or "trace" file, in the file's order."""
-    return {"sweep": SWEEP, "trace": TRACE}[kind]
+def _plain(value):
+    """HDF5 attribute -> Python str / int / float (h5py hands out bytes and numpy scalars)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
-def as_json():
-    """The same object `phasesweep info --layout json` prints."""
-    return {"layout_version": LAYOUT_VERSION,
-            "sweep_coordinates": SWEEP_COORDINATES,
-            "sweep": [dict(v, dims=list(v["dims"])) for v in SWEEP],
-            "trace_coordinates": TRACE_COORDINATES,
-            "trace": [dict(v, dims=list(v["dims"])) for v in TRACE]}
+def names_in_order(f):
+    """The root datasets of an open h5py file in their creation order (the engine's table
+    order), or by name where the file does not track creation order."""
+    names = []
+    try:
+        f.id.links.iterate(lambda n: names.append(n.decode()) and None,
+                           idx_type=h5py.h5.INDEX_CRT_ORDER)
+    except (ValueError, RuntimeError, KeyError):
+        names = list(f)
+    return [n for n in names if isinstance(f.get(n), h5py.Dataset)]
+
+
+def is_scale_dataset(ds):
+    """An HDF5 dimension scale (CLASS = DIMENSION_SCALE)."""
+    return bool(h5py.h5ds.is_scale(ds.id))
+
+
+def _dims(ds):
+    """The dimension names of a dataset: its attached scales' names, its own name for a
+    dimension scale, "" for a dimension without a scale."""
+    if is_scale_dataset(ds) and ds.ndim == 1:
+        return [ds.name.lstrip("/")]
+    out = []
+    for dim in ds.dims:
+        out.append(dim[0].name.lstrip("/") if len(dim) else "")
+    return out
+
+
+def _fill(ds):
+    if "_FillValue" not in ds.attrs:
+        return None
+    value = _plain(ds.attrs["_FillValue"])
+    if isinstance(value, float) and np.isnan(value):
+        return "nan"
+    return int(value) if float(value).is_integer() else value
+
+
+def describe_variable(ds):
+    """One entry of the layout, as `info --layout json` spells it, from the dataset's own
+    type, dimension scales and attributes."""
+    attrs = {key: _plain(value) for key, value in ds.attrs.items()}
+    return {"name": ds.name.lstrip("/"), "type": ds.dtype.name, "fill": _fill(ds),
+            "dims": _dims(ds), "units": attrs.get("units"),
+            "long_name": attrs.get("long_name"), "description": attrs.get("description"),
+            "flag_meanings": attrs.get("flag_meanings")}
+
+
+def describe(f):
+    """The file's variables in its order: a list of describe_variable entries."""
+    return [describe_variable(f[name]) for name in names_in_order(f)]
+
+
+def coordinates(f):
+    """The auxiliary coordinates the file's variables name (CF `coordinates`), in order."""
+    seen = []
+    for name in names_in_order(f):
+        for c in str(_plain(f[name].attrs.get("coordinates", ""))).split():
+            if c not in seen:
+                seen.append(c)
+    return " ".join(seen)
+
+
+def is_scale(var):
+    """A dimension scale (coordinate variable): 1-D, named as its dimension."""
+    return var["dims"] == [var["name"]]
+
+
+def is_per_task(var):
+    """A variable with one value per task: its dims end with TASK_DIMS."""
+    return tuple(var["dims"][-len(TASK_DIMS):]) == TASK_DIMS
+
+
+def metrics(table):
+    """The per-task numbers of a sweep's table in the file's order: every per-task variable
+    that holds no flags (done and stop_reason carry flag_meanings)."""
+    return tuple(v["name"] for v in table if is_per_task(v) and v["flag_meanings"] is None)
+
+
+def from_binary(binary):
+    """The engine's own layout object (`BINARY info --layout json`), for the tests and for
+    writing stand-in files; the reader never needs it."""
+    p = subprocess.run([str(binary), "info", "--layout", "json"], capture_output=True,
+                       text=True, check=True)
+    return json.loads(p.stdout)

@@ -14,7 +14,6 @@ import signal
 import sys
 
 from .. import cli
-from . import files as phasefile
 
 PROG = "phasesweep-summary"
 
@@ -23,7 +22,7 @@ def rows(sweep):
     """Header and rows of the summary; numbers stay Python floats / ints."""
     header = ["gamma_s", "gamma_w", "width", "sigma2", "n_done"]
     stats = []
-    for name in phasefile.METRICS:
+    for name in sweep.metrics:
         header += [f"{name}_mean", f"{name}_std"]
         stats += [sweep.mean(name).filled(float("nan")), sweep.std(name).filled(float("nan"))]
     counts = []
@@ -60,6 +59,7 @@ def parser():
     p = cli.ArgumentParser(PROG, __doc__)
     p.add_argument("sweep", help="sweep file written by `phasesweep sweep`")
     p.add_argument("--csv", metavar="OUT", help="write CSV to OUT ('-' for standard output)")
+    cli.add_sel(p)
     return p
 
 
@@ -67,7 +67,7 @@ def _main(argv):
     args = parser().parse_args(argv)
     if args.csv and args.csv != "-":
         cli.check_output(args.csv, option="--csv")
-    sweep = cli.read(phasefile.load, args.sweep, "phasesweep sweep")
+    sweep = cli.read_sweep(args.sweep, sel=cli.parse_sel(args.sel), prog=PROG)
     header, body = rows(sweep)
     if args.csv:
         cli.write_text(args.csv, lambda out: write_csv(out, header, body))

@@ -320,11 +320,36 @@ def load_sweep(path):
 
     The one place that knows the file: it reads through the package's open_sweep (layout 2,
     not-done tasks already NaN); a file of another kind raises FileKindError (a ValueError).
+    A file with extra axes: see load_sweeps.
     """
+    sweeps = load_sweeps(path)
+    if len(sweeps) != 1:
+        raise ValueError(f"{path}: a sweep over d ({len(sweeps)} values); read it with "
+                         f"load_sweeps")
+    return sweeps[0]
+
+
+def load_sweeps(path):
+    """The sweeps of one file, as load_sweep's dicts: one per value of its d axis (a sweep
+    with d as an extra axis), or the one sweep of a plain file. Any other extra axis
+    raises ValueError naming it."""
     from ..io import files as phasefile
 
     ds = phasefile.open_sweep(path)
+    axes = phasefile.axes_of(ds)
+    other = [a for a in axes if a != "d"]
+    if other:
+        raise ValueError(f"a sweep over {', '.join(other)}: the finite-size study reads "
+                         f"sweeps over d only")
+    parts = [ds.isel(d=i) for i in range(ds.sizes["d"])] if "d" in axes else [ds]
+    return [_arrays(part) for part in parts]
+
+
+def _arrays(ds):
+    """load_sweep's dict of a Dataset without extra axes left (d a root attribute or a
+    scalar coordinate)."""
     fields = {name: ds[name].values.astype(float) for name in FIELDS}
+    d = ds["d"].values.item() if "d" in ds.coords else ds.attrs["d"]
     return dict(gs=ds["gamma_s"].values, gw=ds["gamma_w"].values, fields=fields,
-                done=ds["done"].values != 0, d=int(ds.attrs["d"]), k=int(ds.attrs["rank"]),
+                done=ds["done"].values != 0, d=int(d), k=int(ds.attrs["rank"]),
                 replicas=int(ds.sizes["replica"]))

@@ -26,8 +26,12 @@ the cluster study (d = 100 .. 800) is the test.
 Table columns: d, boundary, offset, stderr, n_replicas, level, n_rows, line, panel. It is
 printed and written as CSV (--csv, default: the figure's name with .csv).
 
+The sweeps are files at one d each, or one file (or several) with d as an extra axis
+(issue #19), each of its d values a sweep.
+
 Errors (one line, exit 2): a file that is not a sweep file, sweeps on different grids or
-teacher ranks, two sweeps at the same d, fewer than two sweeps, fewer than 3 replicas.
+teacher ranks, two sweeps at the same d, fewer than two sweeps, fewer than 3 replicas, a
+file with an extra axis other than d.
 """
 
 import csv
@@ -56,18 +60,33 @@ HEADER = ["d", "boundary", "offset", "stderr", "n_replicas", "level", "n_rows", 
 UsageError = cli.UsageError
 
 
+def _read(path):
+    """The sweeps of one file (one per d of a d axis); other extra axes: UsageError."""
+    from ..io import files as phasefile
+
+    ds = cli.read(phasefile.open_sweep, path, "phasesweep sweep")
+    other = [a for a in phasefile.axes_of(ds) if a != "d"]
+    if other:
+        raise UsageError(f"{path}: a sweep over {', '.join(other)}; the finite-size study "
+                         f"reads sweeps whose only extra axis is d")
+    return cli.read(B.load_sweeps, path, "phasesweep sweep")
+
+
 def load_all(paths):
-    """The sweeps, checked to be comparable; sorted by d."""
-    if len(paths) < 2:
-        raise UsageError(f"needs sweeps at two or more d (got {len(paths)} file)")
+    """The sweeps, checked to be comparable; sorted by d. paths: one file per d, or files
+    with a d axis (each of its values a sweep)."""
     sweeps = []
     for path in paths:
-        s = cli.read(B.load_sweep, path, "phasesweep sweep")
-        s["path"] = str(path)
+        for s in _read(path):
+            s["path"] = str(path)
+            sweeps.append(s)
+    if len(sweeps) < 2:
+        raise UsageError(f"needs sweeps at two or more d (got {len(sweeps)}: give a file "
+                         f"per d or one file with a d axis)")
+    for s in sweeps:
         if s["replicas"] < MIN_REPLICAS:
-            raise UsageError(f"{path}: {s['replicas']} replica(s); the error bars need "
-                             f"--replicas >= {MIN_REPLICAS}")
-        sweeps.append(s)
+            raise UsageError(f"{s['path']}: {s['replicas']} replica(s); the error bars "
+                             f"need --replicas >= {MIN_REPLICAS}")
     first = sweeps[0]
     for s in sweeps[1:]:
         for axis in ("gs", "gw"):
@@ -81,7 +100,7 @@ def load_all(paths):
                              f"{first['path']}'s {first['k']}")
     ds = [s["d"] for s in sweeps]
     if len(set(ds)) != len(ds):
-        raise UsageError(f"two sweeps at the same d ({sorted(ds)}); give one file per d")
+        raise UsageError(f"two sweeps at the same d ({sorted(ds)}); give one sweep per d")
     return sorted(sweeps, key=lambda s: s["d"])
 
 
@@ -236,7 +255,8 @@ def _cell(v):
 
 def _main(argv):
     parser = cli.ArgumentParser(PROG, __doc__)
-    parser.add_argument("sweeps", nargs="+", help="sweep files at different d, same grid")
+    parser.add_argument("sweeps", nargs="+",
+                        help="sweep files at different d, same grid (or one with a d axis)")
     parser.add_argument("-o", "--out", required=True, help="figure (.png, .pdf, .svg)")
     parser.add_argument("--csv", help="table as CSV (default: OUT with the suffix .csv)")
     parser.add_argument("--x", choices=["auto", "lnd", "d"], default="auto",
