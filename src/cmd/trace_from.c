@@ -19,6 +19,7 @@
 
 #include "axes.h"
 #include "check.h"
+#include "cli_core.h"
 #include "opt_types.h"
 #include "group.h"
 #include "../io/h5_common.h"
@@ -420,7 +421,13 @@ void ps_from_resolve(ps_options *o, int rank)
     else at_indices(o, &s, idx, rank);
     const int done = task_done(f, &s, idx);
     const long long swept_group = int_attr(f, "provenance_group_size");
-    o->p = task_params(o, &fo, &s, idx);
+    ps_params p = task_params(o, &fo, &s, idx);
+    /* a string of the file's options (--eigensolver) is fo's, freed below: o's own copy */
+    if (p.eigensolver && p.eigensolver != o->p.eigensolver) {
+        free((void *)o->p.eigensolver);
+        p.eigensolver = ps_cli_strdup(p.eigensolver);
+    }
+    o->p = p;
     PS_H5(H5Fclose(f));
     ps_h5_input(NULL, NULL);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
