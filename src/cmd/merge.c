@@ -28,8 +28,8 @@
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
- * [axes..][gamma_s][gamma_w][replica] (whole, in the task numbering), in its order, so done comes last (written last); the done flags
- * tell which part holds a task. The grid variables are not copied: ps_sweep_create writes
+ * [axes..][gamma_s][gamma_w][replica] (whole, in the task numbering), in its order, so done
+ * comes last (written last); the done flags tell which part holds a task. The grid variables are not copied: ps_sweep_create writes
  * them from the options, as for any sweep. */
 #define MAX_MERGED 32
 static size_t merged_names(const char *names[MAX_MERGED])

@@ -28,7 +28,7 @@
 #include "part.h"
 #include "tasks.h"
 
-#define MAX_DIMS 16
+#define MAX_DIMS PS_LAYOUT_MAX_DIMS /* up to 16 extra axes, gamma_s, gamma_w, replica */
 #define MAX_POINTS 1000000   /* per dimension (--replicas at most): what may be read */
 #define TASK_VAR "done"      /* the per-task variable whose dimensions are read */
 
