@@ -22,6 +22,8 @@ enum ps_command { PS_CMD_RUN, PS_CMD_TRACE, PS_CMD_SWEEP, PS_CMD_INFO, PS_CMD_ME
 typedef struct ps_range { double a, b; int n; } ps_range; /* inclusive linear grid a:b:n */
 /* The i-th point: a + (b - a) * i / (n - 1), exactly this expression (a when n == 1). */
 double ps_range_at(const ps_range *r, int i);
+/* --replicas R (replicas 0 .. R-1) or A:B (replicas A .. B-1): how many, and the first. */
+typedef struct ps_replica_span { int n, first; } ps_replica_span;
 
 /* An extra axis of a sweep (issue #19): a number option given as a range A:B:N or a list
  * v1,v2,... to sweep or estimate (or in --config). Its values, distinct, in the order given. */
@@ -39,7 +41,10 @@ typedef struct ps_options {
     ps_params p;            /* run options; p.gs/p.gw also for run/trace */
     int gs_given, gw_given; /* --gs/--gw appeared (run/trace need them unless --load has W) */
     ps_range gs_range, gw_range; /* sweep */
-    int replicas;           /* sweep */
+    union { /* sweep: --replicas; the option's field is the span, named also as its two */
+        ps_replica_span replica_span;
+        struct { int replicas, replica_first; }; /* how many; the first replica number */
+    };
     const char *out;        /* trace/sweep output */
     const char *load;       /* run/trace: --load FILE.h5 */
     const char *from, *task, *at; /* run/trace: --from SWEEP.h5 --task I,J,.. | --at N=X,.. */
@@ -64,7 +69,8 @@ typedef struct ps_options {
 
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
-                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_N_TYPES };
+                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS,
+                   PS_OPT_N_TYPES };
 
 /* Properties of a row (ps_option.props), so that no code tests an option by its name. */
 enum {
@@ -77,10 +83,13 @@ enum {
     PS_OPT_PER_PART = 1u << 1,
     /* may come from the --load file (gw: the width of W1): required only without --load */
     PS_OPT_FROM_LOAD = 1u << 2,
+    /* the replica range (--replicas): compared on --resume, but outside the sweep_id, so that
+     * sweeps that differ in it only are one study, which merge joins */
+    PS_OPT_REPLICA_RANGE = 1u << 3,
     /* a number that may be an axis of a sweep (a range or a list: axes.h derives its row) */
-    PS_OPT_AXIS = 1u << 3,
+    PS_OPT_AXIS = 1u << 4,
     /* defines the teacher (A*, E): tasks share a teacher only with equal values of these */
-    PS_OPT_TEACHER = 1u << 4,
+    PS_OPT_TEACHER = 1u << 5,
 };
 
 typedef struct ps_option {
@@ -94,7 +103,7 @@ typedef struct ps_option {
     const char *group;     /* --help heading */
     int min_open;          /* the range excludes min: (min, max] */
     unsigned required;     /* commands that need it (PS_OPT_FROM_LOAD: unless --load) */
-    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD */
+    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, ... */
     const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their

@@ -1,7 +1,10 @@
-/* merge: `phasesweep merge`. ps_merge_main joins part files (part.h) into one file whose
- * result datasets equal, bit for bit, a single sweep's; it refuses (one line, exit 2) parts of
- * other sweeps or splits, duplicate or overlapping parts, and unfinished ones unless
- * --partial. Serial (rank 0 only). */
+/* merge: `phasesweep merge`. ps_merge_main joins part files (part.h), and sweeps (or their
+ * parts) that differ only in their replica range (--replicas 0:2, 2:3), into one file whose
+ * result datasets equal, bit for bit, a single sweep's of the whole range; it refuses (one
+ * line, exit 2) files of other sweeps (naming the first option that differs), parts of other
+ * splits within a range, duplicate or overlapping parts, overlapping replica ranges, a gap
+ * between them (naming the missing replicas), and unfinished ones unless --partial. Serial
+ * (rank 0 only). */
 #ifndef PS_MERGE_H
 #define PS_MERGE_H
 
@@ -11,7 +14,9 @@
 
 /* What a merge did, for the command's lines. */
 typedef struct ps_merge_report {
-    int parts, part_count;     /* parts given, of the split's count */
+    int parts, part_count;     /* files given; the (first range's) split's count */
+    int ranges;                /* replica ranges joined (1: the parts of one sweep) */
+    char replicas[32];         /* the output's replica range A:B */
     int64_t total, missing;    /* tasks, and those no part has done (--partial) */
     char sweep_id[17];
     char missing_parts[1024];  /* where the missing tasks belong, when missing */

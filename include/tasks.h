@@ -19,7 +19,9 @@ int ps_task_index(const ps_options *o, int64_t t, int64_t *idx);
 int64_t ps_task_number(const ps_options *o, const int64_t *idx);
 /* Its gamma_s, gamma_w and replica indices (the last three of ps_task_index). */
 void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r);
-/* o->p with every extra axis' value, gs = gs_range[is], gw = gw_range[iw], replica = r. */
+/* o->p with every extra axis' value, gs = gs_range[is], gw = gw_range[iw], replica =
+ * replica_first + r (the replica's number, so that replica 2 of --replicas 2:3 is replica 2
+ * of --replicas 3). */
 ps_params ps_task_params(const ps_options *o, int64_t t);
 /* The key of t's teacher: the first task with the same replica and the same value of every
  * axis that defines the teacher (axes.h: d, rank, noise, seed); tasks of equal keys draw

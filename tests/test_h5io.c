@@ -332,7 +332,7 @@ static void test_option_attributes_round_trip(void **state)
     ps_options o, back;
     options(&o, "sweep --gs -2.5:0.5:7 --gw 0:1.5:4 --d 12 --seed 18446744073709551615 "
                 "--mode explicit --no-theory --max-mem 1536M --group-size auto --threads 3 "
-                "--replicas 2 --lr-scale 0.1 --out x.h5 --part 1/3");
+                "--replicas 2:4 --lr-scale 0.1 --out x.h5 --part 1/3");
     const char *path = at("attrs.h5");
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(f >= 0);

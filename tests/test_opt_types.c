@@ -49,6 +49,7 @@ static const struct {
     {PS_OPT_FLAG, "no-theory", PS_CMD_RUN, "false", NULL, "true"},
     {PS_OPT_STRING, "out", PS_CMD_SWEEP, "a.h5", "dir/b c.h5", "dir/b c.h5"},
     {PS_OPT_GROUP, "group-size", PS_CMD_RUN, "4", "auto", "auto"},
+    {PS_OPT_REPLICAS, "replicas", PS_CMD_SWEEP, "3", "2:5", "2:5"},
 };
 
 static void test_parse_format_equal_round_trip(void **state)
@@ -115,6 +116,15 @@ static void test_parse_refusals(void **state)
         {"no-theory", PS_CMD_SWEEP, "maybe", "'maybe' is not one of true, false"},
         {"out", PS_CMD_SWEEP, "", "empty file name"},
         {"group-size", PS_CMD_RUN, "0", "'0' is out of range auto or [1, 2147483647]"},
+        {"replicas", PS_CMD_SWEEP, "0", "'0' is out of range [1, 1000000] or A:B"},
+        {"replicas", PS_CMD_SWEEP, "3:3", "'3:3' is an empty replica range: A:B needs A < B"},
+        {"replicas", PS_CMD_SWEEP, "4:2", "'4:2' is an empty replica range"},
+        {"replicas", PS_CMD_SWEEP, "-1:2", "A = -1 in '-1:2' is out of range [0, 2147483646]"},
+        {"replicas", PS_CMD_SWEEP, "-2", "'-2' is out of range [1, 1000000]"},
+        {"replicas", PS_CMD_SWEEP, "1:x", "(B = 'x' is not an integer)"},
+        {"replicas", PS_CMD_SWEEP, "1:2:3", "'1:2:3' is not R or a replica range A:B"},
+        {"replicas", PS_CMD_SWEEP, "0:1000001", "holds 1000001 replicas, more than 1000000"},
+        {"replicas", PS_CMD_SWEEP, "5:2147483648", "B = 2147483648 in '5:2147483648' is out of"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         const ps_option *opt = ps_option_find(bad[k].name, bad[k].cmd);
@@ -127,6 +137,31 @@ static void test_parse_refusals(void **state)
                                                 bad[k].text, err, bad[k].want);
         assert_true(ps_option_equal(opt, &o, &before));
     }
+}
+
+/* --replicas R is 0:R (today's text and records); A:B holds B - A replicas from A. */
+static void test_replica_range(void **state)
+{
+    (void)state;
+    const ps_option *opt = ps_option_find("replicas", PS_CMD_SWEEP);
+    ps_options a, b;
+    ps_options_default(&a);
+    ps_options_default(&b);
+    char err[256] = "", text[64];
+    assert_int_equal(a.replicas, 1);
+    assert_int_equal(a.replica_first, 0);
+    assert_int_equal(ps_option_parse(opt, "3", &a, err, sizeof err), 0);
+    assert_int_equal(ps_option_parse(opt, "0:3", &b, err, sizeof err), 0);
+    assert_true(ps_option_equal(opt, &a, &b));
+    ps_option_format(opt, &b, text, sizeof text);
+    assert_string_equal(text, "3");
+    assert_int_equal(ps_option_parse(opt, "2:5", &b, err, sizeof err), 0);
+    assert_int_equal(b.replicas, 3);
+    assert_int_equal(b.replica_first, 2);
+    assert_false(ps_option_equal(opt, &a, &b));
+    assert_int_equal(ps_option_parse(opt, "2147483646:2147483647", &b, err, sizeof err), 0);
+    assert_int_equal(b.replicas, 1);
+    assert_int_equal(b.replica_first, 2147483646);
 }
 
 static void test_elements(void **state)
@@ -171,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_parse_format_equal_round_trip),
         cmocka_unit_test(test_string_null_equals_empty),
         cmocka_unit_test(test_parse_refusals),
+        cmocka_unit_test(test_replica_range),
         cmocka_unit_test(test_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

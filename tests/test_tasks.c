@@ -207,6 +207,23 @@ static void test_teacher_key(void **state)
     free(done);
 }
 
+/* --replicas A:B: task t's replica is the number A + t % R (the seeds' replica), and every
+ * other parameter that of the same index in --replicas B (the same point). */
+static void test_replica_range_numbers_the_replicas(void **state)
+{
+    (void)state;
+    ps_options all = sweep_options(3, 2, 5), some = sweep_options(3, 2, 3);
+    some.replica_first = 2; /* replicas 2:5 */
+    assert_int_equal(ps_task_count(&some), 3 * 2 * 3);
+    for (int64_t t = 0; t < ps_task_count(&some); t++) {
+        const int64_t u = t / 3 * 5 + 2 + t % 3; /* the same task of --replicas 5 */
+        ps_params p = ps_task_params(&some, t), q = ps_task_params(&all, u);
+        assert_int_equal(p.replica, 2 + t % 3);
+        assert_int_equal(p.replica, q.replica);
+        assert_true(p.gs == q.gs && p.gw == q.gw);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_keep_part_marks_the_others),
         cmocka_unit_test(test_numbering),
         cmocka_unit_test(test_teacher_key),
+        cmocka_unit_test(test_replica_range_numbers_the_replicas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,7 +72,10 @@ static void test_lock_claim_returns_its_refusal(void **state)
     MPI_Barrier(MPI_COMM_WORLD);
     ps_lock_release(lock);
     MPI_Barrier(MPI_COMM_WORLD);
-    assert_int_not_equal(stat(path, &st), 0);
+    assert_int_not_equal(lstat(path, &st), 0);
+    /* every rank has looked before rank 0 plants the link below (a slower rank once saw
+     * /etc/passwd through it) */
+    MPI_Barrier(MPI_COMM_WORLD);
 
     /* a lock file planted as a symbolic link: refused on every rank, never followed */
     if (rank == 0) assert_int_equal(symlink("/etc/passwd", path), 0);

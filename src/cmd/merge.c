@@ -1,10 +1,12 @@
-/* merge: part files (sweep --part I/N) and `phasesweep merge`. The output is created by
- * ps_sweep_create from the parts' recorded options, exactly as a single sweep's file, then
+/* merge: part files (sweep --part I/N), sweeps of adjacent replica ranges (--replicas A:B;
+ * merge_ranges.c) and `phasesweep merge`. The output is created by ps_sweep_create from the
+ * files' recorded options (over the ranges' union), exactly as a single sweep's file, then
  * every done task's values are copied in, raw (each dataset read and written in its own file
  * type: no conversion, NaN payloads and signed zeros kept). Built under a temporary name and
  * renamed at the end, `done` written last, so that an interrupted merge leaves no file. */
 #define _POSIX_C_SOURCE 200809L
 #include "merge.h"
+#include "merge_core.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -43,13 +45,6 @@ static size_t merged_names(const char *names[MAX_MERGED])
 #define DONE_DATASET "done"
 /* ---- merge ---- */
 
-typedef struct part {
-    const char *path;
-    hid_t f;
-    ps_options o;
-    uint8_t *done;
-} part;
-
 /* Opens a dataset of a file that passed the layout check (check_layout); returns it and its
  * file type. */
 static hid_t open_dataset(const part *p, const char *name, hid_t *type)
@@ -66,48 +61,6 @@ static void layout_problem(const part *p, char *why, size_t len)
     ps_sweep_shape s;
     ps_sweep_shape_of(&p->o, &s);
     ps_h5_layout_problem(p->f, s.L, s.dims, s.sizes, s.ndims, why, len);
-}
-
-/* Where the missing tasks belong, by the dealing: "parts 2, 5 of 8 not given; b.h5 (part
- * 1/8) has 3 left (resume it)", the first few of each kind. */
-static void missing_parts(const ps_options *so, const part *p, int n, const int *from,
-                          char *what, size_t len)
-{
-    const int N = so->part_count;
-    const int64_t total = ps_task_count(so);
-    int *part_of = ps_malloc(sizeof *part_of * (size_t)(total ? total : 1), "task parts");
-    int64_t *left = ps_calloc((size_t)N, sizeof *left, "missing tasks");
-    ps_tasks_partition(so, N, part_of);
-    for (int64_t t = 0; t < total; t++)
-        if (from[t] < 0) left[part_of[t]]++;
-    char absent[256] = "", unfinished[600] = "";
-    int n_absent = 0, n_unfinished = 0;
-    for (int k = 0; k < N; k++) {
-        int given = -1;
-        for (int i = 0; i < n; i++)
-            if (p[i].o.part_index == k) given = i;
-        if (given < 0 && n_absent++ < 8) {
-            size_t used = strlen(absent);
-            snprintf(absent + used, sizeof absent - used, "%s%d", n_absent > 1 ? ", " : "", k);
-        } else if (given >= 0 && left[k] && n_unfinished++ < 4) {
-            size_t used = strlen(unfinished);
-            snprintf(unfinished + used, sizeof unfinished - used, "%s%s (part %s) has %lld left",
-                     n_unfinished > 1 ? ", " : "", p[given].path, p[given].o.part,
-                     (long long)left[k]);
-        }
-    }
-    what[0] = 0;
-    if (n_absent)
-        snprintf(what, len, "part%s %s%s of %d not given", n_absent > 1 ? "s" : "", absent,
-                 n_absent > 8 ? ", ..." : "", N);
-    if (n_unfinished) {
-        size_t used = strlen(what);
-        snprintf(what + used, len - used, "%s%s%s (resume %s)", used ? "; " : "", unfinished,
-                 n_unfinished > 4 ? ", ..." : "", n_unfinished > 1 ? "them" : "it");
-    }
-    if (!what[0]) snprintf(what, len, "the parts' done flags disagree with their dealing");
-    free(left);
-    free(part_of);
 }
 
 static void remove_path(void *path) { remove((const char *)path); }
@@ -171,46 +124,50 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
         if (!why[0]) ps_sweep_grid_problem(p[i].f, &p[i].o, why, sizeof why);
         if (!why[0]) ps_provenance_problem(p[i].f, why, sizeof why);
         if (why[0]) REFUSE("%s: %s", p[i].path, why);
-        if (p[i].o.part_count < 1)
-            REFUSE("%s is not a part (made without --part I/N); merge takes parts only",
-                   p[i].path);
-        char id[17], *stored = ps_h5_attr_read_string(p[i].f, PS_PART_ATTR_SWEEP_ID);
+        char *stored = ps_h5_attr_read_string(p[i].f, PS_PART_ATTR_SWEEP_ID);
         int64_t index, count;
         ps_part_read_attrs(p[i].f, &index, &count);
-        ps_sweep_id(&p[i].o, id);
-        int agree = stored && !strcmp(stored, id) && index == p[i].o.part_index &&
+        int agree = ps_sweep_id_matches(&p[i].o, stored) && index == p[i].o.part_index &&
                     count == p[i].o.part_count;
         free(stored);
         if (!agree)
             REFUSE("%s: its part attributes (sweep_id, part_index, part_count) disagree with "
                    "its parameters", p[i].path);
+        p[i].total = ps_task_count(&p[i].o);
         ps_h5_input(NULL, NULL);
     }
-    /* one sweep, one split, each part once */
+    /* one sweep (but for the replica range) */
     for (int i = 1; i < n; i++) {
         ps_part_first_difference(&p[0].o, &p[i].o, p[0].path, p[i].path, why, sizeof why);
         if (why[0])
-            REFUSE("%s and %s are parts of different sweeps: %s", p[0].path, p[i].path, why);
-        if (p[i].o.part_count != p[0].o.part_count)
-            REFUSE("%s (part %s) and %s (part %s) overlap: parts of different splits", p[0].path,
-                   p[0].o.part, p[i].path, p[i].o.part);
+            REFUSE("%s and %s are of different sweeps: %s", p[0].path, p[i].path, why);
     }
-    for (int i = 0; i < n; i++)
-        for (int j = i + 1; j < n; j++)
-            if (p[i].o.part_index == p[j].o.part_index)
-                REFUSE("%s and %s are both part %s (duplicate parts)", p[i].path, p[j].path,
-                       p[i].o.part);
+    if (n == 1 && p[0].o.part_count < 1)
+        REFUSE("%s is not a part (made without --part I/N); merge takes the parts of a sweep, "
+               "or sweeps (or their parts) of adjacent replica ranges", p[0].path);
+    /* replica ranges side by side, each one whole sweep or the parts of one split; together
+     * replicas A .. B-1 without overlap or gap */
+    const int ranges = ps_merge_ranges(p, n, why, sizeof why);
+    if (!ranges) REFUSE("%s", why);
 
-    /* which part holds each task */
-    const ps_options *so = &p[0].o;
+    /* the output's options: the first range's, over every replica */
+    ps_options out = p[0].o;
+    out.replicas = p[n - 1].o.replica_first + p[n - 1].o.replicas - out.replica_first;
+    /* which file holds each of the output's tasks */
+    const ps_options *so = &out;
     const int64_t total = ps_task_count(so);
+    if ((double)total * (16.0 + n) > o->p.max_mem)
+        REFUSE("the merged file holds %lld tasks, %.3g GiB to merge, more than %.3g GiB "
+               "(--max-mem's default)", (long long)total,
+               (double)total * (16.0 + n) / 1073741824.0, o->p.max_mem / 1073741824.0);
     from = ps_malloc(sizeof *from * (size_t)(total ? total : 1), "merge sources");
     for (int64_t t = 0; t < total; t++) from[t] = -1;
     for (int i = 0; i < n; i++) {
         hid_t type;
+        const size_t own = (size_t)(p[i].total ? p[i].total : 1);
         ps_h5_input("merge", p[i].path);
         hid_t d = open_dataset(&p[i], DONE_DATASET, &type);
-        p[i].done = ps_malloc((size_t)(total ? total : 1), "done flags");
+        p[i].done = ps_malloc(own, "done flags");
         PS_H5(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, p[i].done));
         PS_H5(H5Tclose(type));
         PS_H5(H5Dclose(d));
@@ -220,29 +177,37 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
         const size_t nm = merged_names(names);
         for (size_t k = 0; k < nm; k++) {
             hid_t pd = open_dataset(&p[i], names[k], &type);
-            unsigned char *buf = ps_malloc(H5Tget_size(type) * (size_t)(total ? total : 1),
-                                           "merge check");
+            unsigned char *buf = ps_malloc(H5Tget_size(type) * own, "merge check");
             PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
             free(buf);
             PS_H5(H5Tclose(type));
             PS_H5(H5Dclose(pd));
         }
         ps_h5_input(NULL, NULL);
-        for (int64_t t = 0; t < total; t++) {
+        for (int64_t t = 0; t < p[i].total; t++) {
             if (!p[i].done[t]) continue;
-            if (from[t] >= 0) {
+            const int64_t u = ps_merge_out_task(so, &p[i].o, t);
+            if (from[u] >= 0) {
                 int is, iw, r;
-                ps_task_decode(so, t, &is, &iw, &r);
+                ps_task_decode(so, u, &is, &iw, &r);
                 REFUSE("%s and %s overlap: task %lld [is=%d, iw=%d, r=%d] is done in both",
-                       p[from[t]].path, p[i].path, (long long)t, is, iw, r);
+                       p[from[u]].path, p[i].path, (long long)u, is, iw,
+                       so->replica_first + r);
             }
-            from[t] = i;
+            from[u] = i;
         }
     }
     int64_t missing = 0;
     for (int64_t t = 0; t < total; t++) missing += from[t] < 0;
     if (missing) {
-        missing_parts(so, p, n, from, rep->missing_parts, sizeof rep->missing_parts);
+        for (int g = 0, h; g < n; g = h) {
+            for (h = g + 1; h < n && ps_merge_same_range(&p[g], &p[h]); h++) continue;
+            ps_merge_range_missing(so, &p[g], h - g, from, ranges > 1, rep->missing_parts,
+                                   sizeof rep->missing_parts);
+        }
+        if (!rep->missing_parts[0])
+            snprintf(rep->missing_parts, sizeof rep->missing_parts,
+                     "the parts' done flags disagree with their dealing");
         if (!o->partial)
             REFUSE("%lld of %lld tasks are not done: %s; --partial merges what is done",
                    (long long)missing, (long long)total, rep->missing_parts);
@@ -256,7 +221,6 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
         rc = PS_EXIT_USAGE;
         goto out;
     }
-    ps_options out = *so;
     out.out = tmp;
     out.force = 0; /* the temporary name is new */
     out.resume = 0;
@@ -298,8 +262,10 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
                 bad = i;
             } else {
                 PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, in));
-                for (size_t t = 0; t < count; t++)
-                    if (from[t] == i) memcpy(buf + t * size, in + t * size, size);
+                for (int64_t t = 0; t < p[i].total; t++) {
+                    const int64_t u = ps_merge_out_task(so, &p[i].o, t);
+                    if (from[u] == i) memcpy(buf + u * size, in + t * size, size);
+                }
             }
             PS_H5(H5Tclose(ptype));
             PS_H5(H5Dclose(pd));
@@ -329,7 +295,9 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
     ps_set_cleanup(NULL, NULL);
     ps_sweep_id(so, rep->sweep_id);
     rep->parts = n;
-    rep->part_count = so->part_count;
+    rep->part_count = p[0].o.part_count;
+    rep->ranges = ranges;
+    ps_merge_range_text(so, rep->replicas, sizeof rep->replicas);
     rep->total = total;
     rep->missing = missing;
 
@@ -374,9 +342,14 @@ int ps_merge_main(const ps_options *o)
     if (rep.missing)
         fprintf(stderr, "phasesweep: merge --partial: %lld of %lld tasks missing: %s\n",
                 (long long)rep.missing, (long long)rep.total, rep.missing_parts);
-    printf("merged %d of %d parts of sweep %s into %s: %lld of %lld tasks done\n", rep.parts,
-           rep.part_count, rep.sweep_id, o->out, (long long)(rep.total - rep.missing),
-           (long long)rep.total);
+    if (rep.ranges > 1)
+        printf("merged %d files of %d replica ranges (replicas %s) of sweep %s into %s: %lld of "
+               "%lld tasks done\n", rep.parts, rep.ranges, rep.replicas, rep.sweep_id, o->out,
+               (long long)(rep.total - rep.missing), (long long)rep.total);
+    else
+        printf("merged %d of %d parts of sweep %s into %s: %lld of %lld tasks done\n",
+               rep.parts, rep.part_count, rep.sweep_id, o->out,
+               (long long)(rep.total - rep.missing), (long long)rep.total);
     fflush(stdout);
     return 0;
 }

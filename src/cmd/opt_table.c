@@ -43,8 +43,9 @@ static const ps_option table[] = {
      "random seed of the teacher and the initial weights", "Model", 0, 0, TEACHER, NULL},
     {"replica", PS_OPT_INT, OFF(p.replica), 0, 2147483647.0, RT, 0,
      "replica index: another teacher and other initial weights", "Model", 0, 0, 0, NULL},
-    {"replicas", PS_OPT_INT, OFF(replicas), 1, 1e6, SWEEP, 1,
-     "replicas per grid point (replica 0 .. R-1)", "Model", 0, 0, 0, NULL},
+    {"replicas", PS_OPT_REPLICAS, OFF(replica_span), 1, 1e6, SWEEP, 1,
+     "replicas per grid point: R (replicas 0 .. R-1) or A:B (replicas A .. B-1; merge joins "
+     "it to the sweep of the others)", "Model", 0, 0, PS_OPT_REPLICA_RANGE, NULL},
     /* Scalings */
     {"gs", PS_OPT_DOUBLE, OFF(p.gs), -20, 20, RT, 1,
      "gamma_s: initial weight variance sigma2 = d^gamma_s", "Scalings", 0, RT, 0, NULL},

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,6 +79,12 @@ static void range_bytes(const ps_option *opt, char *buf, size_t len)
 static void range_real(const ps_option *opt, char *buf, size_t len)
 {
     snprintf(buf, len, "%c%g, %g]", opt->min_open ? '(' : '[', opt->min, opt->max);
+}
+
+static void range_replicas(const ps_option *opt, char *buf, size_t len)
+{
+    snprintf(buf, len, "[%.0f, %.0f] or A:B (0 <= A < B <= %d, B - A <= %.0f)", opt->min,
+             opt->max, INT_MAX, opt->max);
 }
 
 static void range_mode(const ps_option *opt, char *buf, size_t len)
@@ -260,6 +267,44 @@ static int parse_range(const ps_option *opt, const char *text, void *field, char
     return 0;
 }
 
+/* R (replicas 0 .. R-1) or A:B (replicas A .. B-1): R and B - A in opt's range, the replica
+ * numbers within int. */
+static int parse_replicas(const ps_option *opt, const char *text, void *field, char *err,
+                          size_t len)
+{
+    const char *colon = strchr(text, ':');
+    long long a = 0, b;
+    char head[32];
+    if (!colon) {
+        int64_t n;
+        if (ps_opt_elem_int64(opt, text, &n, err, len)) return -1;
+        *(ps_replica_span *)field = (ps_replica_span){(int)n, 0};
+        return 0;
+    }
+    if ((size_t)(colon - text) >= sizeof head || strchr(colon + 1, ':'))
+        return ps_cli_seterr(err, len, "'%s' is not R or a replica range A:B", text);
+    snprintf(head, sizeof head, "%.*s", (int)(colon - text), text);
+    const char *piece[2] = {head, colon + 1};
+    long long *v[2] = {&a, &b};
+    for (int k = 0; k < 2; k++) {
+        int rc = ps_cli_parse_ll(piece[k], v[k]);
+        if (rc == 0)
+            return ps_cli_seterr(err, len, "'%s' is not a replica range A:B (%c = '%s' is not "
+                                 "an integer)", text, k ? 'B' : 'A', piece[k]);
+        if (rc < 0 || *v[k] < k || *v[k] > INT_MAX - 1 + k)
+            return ps_cli_seterr(err, len, "%c = %s in '%s' is out of range [%d, %d]",
+                                 k ? 'B' : 'A', piece[k], text, k, INT_MAX - 1 + k);
+    }
+    if (b <= a)
+        return ps_cli_seterr(err, len, "'%s' is an empty replica range: A:B needs A < B "
+                             "(replicas A .. B-1)", text);
+    if ((double)(b - a) > opt->max)
+        return ps_cli_seterr(err, len, "'%s' holds %lld replicas, more than %.0f", text, b - a,
+                             opt->max);
+    *(ps_replica_span *)field = (ps_replica_span){(int)(b - a), (int)a};
+    return 0;
+}
+
 static int parse_mode(const ps_option *opt, const char *text, void *field, char *err,
                       size_t len)
 {
@@ -333,6 +378,14 @@ static void format_range(const ps_option *opt, const void *f, char *buf, size_t 
     snprintf(buf, len, "%.17g:%.17g:%d", r->a, r->b, r->n);
 }
 
+/* "R" for replicas 0 .. R-1 (today's text, and so today's records), else "A:B" */
+static void format_replicas(const ps_option *opt, const void *f, char *buf, size_t len)
+{
+    const ps_replica_span *r = f;
+    if (r->first == 0) snprintf(buf, len, "%d", r->n);
+    else snprintf(buf, len, "%d:%lld", r->first, (long long)r->first + r->n);
+}
+
 static void format_mode(const ps_option *opt, const void *f, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", *(const enum ps_mode *)f == PS_MODE_EXPLICIT ? "explicit"
@@ -398,6 +451,12 @@ static int equal_range(const ps_option *opt, const void *a, const void *b)
     return r->a == s->a && r->b == s->b && r->n == s->n;
 }
 
+static int equal_replicas(const ps_option *opt, const void *a, const void *b)
+{
+    const ps_replica_span *r = a, *s = b;
+    return r->n == s->n && r->first == s->first;
+}
+
 static int equal_mode(const ps_option *opt, const void *a, const void *b)
 {
     return *(const enum ps_mode *)a == *(const enum ps_mode *)b;
@@ -431,6 +490,8 @@ static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
                        help_string, 0, "FILE", 1, sizeof(char *)},
     [PS_OPT_GROUP] = {"INT", parse_group, format_group, range_group, equal_int, NULL, 1,
                       NUMBER, 1, sizeof(int)},
+    [PS_OPT_REPLICAS] = {"R|A:B", parse_replicas, format_replicas, range_replicas,
+                         equal_replicas, NULL, 1, NUMBER, 1, sizeof(ps_replica_span)},
 };
 
 const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type)

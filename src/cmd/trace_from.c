@@ -313,9 +313,8 @@ static void at_indices(const ps_options *o, const sweep_dims *s, hsize_t *idx, i
         if (named[k]) continue;
         if (strcmp(s->d[k].name, "replica"))
             ps_usage_error("--at: %s is not given; name every dimension once: %s (replica may "
-                           "be left out: 0)", s->d[k].name, list);
-        int exact;
-        idx[k] = nearest(o, &s->d[k], (ps_axis_value){0, 0, 0}, &exact);
+                           "be left out: the first stored)", s->d[k].name, list);
+        idx[k] = 0; /* the first replica stored (0, or A of --replicas A:B) */
     }
     if (!inexact || rank != 0) return;
     char took[1024] = "", task[256] = "";

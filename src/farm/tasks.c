@@ -62,7 +62,7 @@ ps_params ps_task_params(const ps_options *o, int64_t t)
         ps_axis_set(o->axes[a].axis, &p, o->axes[a].v[idx[a]]);
     p.gs = ps_range_at(&o->gs_range, (int)idx[k - 3]);
     p.gw = ps_range_at(&o->gw_range, (int)idx[k - 2]);
-    p.replica = (int)idx[k - 1];
+    p.replica = o->replica_first + (int)idx[k - 1]; /* the replica's number seeds its streams */
     return p;
 }
 

@@ -4,7 +4,8 @@
  * below them: h5_attr.h. Options are stored as root attributes named
  * after the option with '-' -> '_', run-steering options (cli.h) prefixed run_:
  * INT/GROUP/FLAG int64 (flags 0/1, group 0 = auto), U64 uint64, DOUBLE/BYTES float64, RANGE
- * float64[3] {a, b, n}, MODE/STRING variable-length UTF-8 strings. */
+ * float64[3] {a, b, n}, MODE/STRING variable-length UTF-8 strings, REPLICAS the count as int64
+ * `replicas` and the first replica number as int64 `replica_first` (0 when missing). */
 #ifndef PS_H5_COMMON_H
 #define PS_H5_COMMON_H
 

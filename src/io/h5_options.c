@@ -51,6 +51,18 @@ static void write_range(hid_t loc, const char *name, const ps_option *opt, const
     ps_h5_attr_write(loc, name, H5T_NATIVE_DOUBLE, 3, r);
 }
 
+/* the count under the option's name (an int64, as before A:B existed) and the first replica
+ * number beside it */
+#define ATTR_REPLICA_FIRST "replica_first"
+static void write_replicas(hid_t loc, const char *name, const ps_option *opt,
+                           const ps_options *o)
+{
+    const ps_replica_span *r = CFIELD(ps_replica_span *, o, opt);
+    const int64_t n = r->n, first = r->first;
+    ps_h5_attr_write(loc, name, H5T_NATIVE_INT64, 0, &n);
+    ps_h5_attr_write(loc, ATTR_REPLICA_FIRST, H5T_NATIVE_INT64, 0, &first);
+}
+
 /* as the option's text (mode: "reduced") */
 static void write_text(hid_t loc, const char *name, const ps_option *opt, const ps_options *o)
 {
@@ -164,6 +176,19 @@ static int read_range(hid_t loc, const char *name, const ps_option *opt, ps_opti
     return 0;
 }
 
+/* files from before A:B have no replica_first: their replicas start at 0 */
+static int read_replicas(hid_t loc, const char *name, const ps_option *opt, ps_options *dst)
+{
+    int64_t n = 0, first = 0;
+    if (read_numbers(loc, name, H5T_INTEGER, 1, H5T_NATIVE_INT64, &n)) return 2;
+    if (PS_H5(H5Aexists(loc, ATTR_REPLICA_FIRST)) > 0 &&
+        read_numbers(loc, ATTR_REPLICA_FIRST, H5T_INTEGER, 1, H5T_NATIVE_INT64, &first))
+        return 2;
+    if (n < 1 || n > INT_MAX || first < 0 || first > (int64_t)INT_MAX - n) return 2;
+    *FIELD(ps_replica_span *, dst, opt) = (ps_replica_span){(int)n, (int)first};
+    return 0;
+}
+
 /* the option's text, parsed as the command line's (mode: "reduced" or "explicit") */
 static int read_text(hid_t loc, const char *name, const ps_option *opt, ps_options *dst)
 {
@@ -188,6 +213,7 @@ static const h5_opt_ops h5_ops[PS_OPT_N_TYPES] = {
     [PS_OPT_RANGE] = {write_range, read_range},    [PS_OPT_MODE] = {write_text, read_text},
     [PS_OPT_FLAG] = {write_flag, read_flag},       [PS_OPT_STRING] = {write_string, read_string},
     [PS_OPT_GROUP] = {write_int, read_int},
+    [PS_OPT_REPLICAS] = {write_replicas, read_replicas},
 };
 
 /* ---- the attributes of a record ---- */

@@ -174,7 +174,7 @@ static void *grid_values(const ps_options *o, const ps_layout_var *v, size_t *co
         if (axis) x = axis->v[i].x, j = axis->v[i].i, u = axis->v[i].u;
         else if (!strcmp(v->name, "gamma_s")) x = ps_range_at(&o->gs_range, (int)i);
         else if (!strcmp(v->name, "gamma_w")) x = ps_range_at(&o->gw_range, (int)i);
-        else if (!strcmp(v->name, "replica")) j = (int64_t)i;
+        else if (!strcmp(v->name, "replica")) j = (int64_t)o->replica_first + (int64_t)i;
         else {
             /* [d][gamma_s] or [d][gamma_w]; [gamma_s] or [gamma_w] at the one d */
             const size_t m = s2 ? (size_t)ns : (size_t)nw;
@@ -328,6 +328,7 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
 {
     size_t n;
     const ps_option *table = ps_option_table(&n);
+    int other_replicas = 0;
     for (size_t i = 0; i < n; i++) {
         const ps_option *opt = &table[i];
         if (!opt->identity || !(opt->commands & (1u << PS_CMD_SWEEP))) continue;
@@ -351,7 +352,11 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         ps_options_free_axes(&stored);
         ps_option_format(opt, o, now, sizeof now);
         append(msg, len, "%s%s=%s (file) vs %s (now)", msg[0] ? "; " : "", opt->name, then, now);
+        other_replicas |= rc == 0 && (opt->props & PS_OPT_REPLICA_RANGE);
     }
+    if (other_replicas)
+        append(msg, len, " (a file holds one replica range: sweep the others into a file of "
+               "their own with --replicas A:B, then phasesweep merge joins the two)");
 }
 
 /* Why file is not a sweep file of this layout and of the shape o implies, or "". */

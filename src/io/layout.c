@@ -30,7 +30,8 @@ static const ps_layout_var sweep_vars[] = {
     {"gamma_w", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_w"}, "1", "gamma_w",
      "width exponent: width = floor(d^gamma_w)", NULL},
     {"replica", PS_VAR_I64, PS_FILL_NONE, 1, {"replica"}, "1", "replica",
-     "replica index: its own teacher and initial weights", NULL},
+     "replica number (0 .. R-1, or A .. B-1 of --replicas A:B): its own teacher and "
+     "initial weights", NULL},
     {"sigma2", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_s"}, "1", "initialization variance",
      "variance of the initial weights, d^gamma_s", NULL},
     {"width", PS_VAR_I64, PS_FILL_NONE, 1, {"gamma_w"}, "1", "network width",

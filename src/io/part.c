@@ -1,4 +1,5 @@
-/* part: the identity of a sweep file and of its parts (sweep --part I/N): the sweep_id hash,
+/* part: the identity of a sweep file and of its parts (sweep --part I/N): the sweep_id hash
+ * (of the study: every identity option but part and the replica range),
  * the part_index/part_count root attributes, the recorded sweep options read back. Shared by
  * the sweep writer (h5_sweep.c), merge and info. */
 #include "part.h"
@@ -21,13 +22,21 @@ static int is_identity(const ps_option *opt)
            !(opt->props & PS_OPT_PER_PART);
 }
 
-void ps_sweep_id(const ps_options *o, char id[17])
+/* ... but the replica range, which sweeps of one study differ in (merge joins them) */
+static int is_study(const ps_option *opt)
+{
+    return is_identity(opt) && !(opt->props & PS_OPT_REPLICA_RANGE);
+}
+
+/* FNV-1a 64 of "name=value\n" over the study's options, and over the replica range too when
+ * legacy (the sweep_id of files made before --replicas A:B) */
+static void sweep_hash(const ps_options *o, int legacy, char id[17])
 {
     size_t n;
     const ps_option *table = ps_option_table(&n);
     uint64_t h = 14695981039346656037ull;
     for (size_t i = 0; i < n; i++) {
-        if (!is_identity(&table[i])) continue;
+        if (!(legacy ? is_identity(&table[i]) : is_study(&table[i]))) continue;
         char text[256];
         ps_option_format(&table[i], o, text, sizeof text);
         const char *pieces[4] = {table[i].name, "=", text, "\n"};
@@ -47,6 +56,16 @@ void ps_sweep_id(const ps_options *o, char id[17])
     snprintf(id, 17, "%016llx", (unsigned long long)h);
 }
 
+void ps_sweep_id(const ps_options *o, char id[17]) { sweep_hash(o, 0, id); }
+
+int ps_sweep_id_matches(const ps_options *o, const char *stored)
+{
+    char id[17], old[17];
+    sweep_hash(o, 0, id);
+    sweep_hash(o, 1, old);
+    return stored && (!strcmp(stored, id) || (o->replica_first == 0 && !strcmp(stored, old)));
+}
+
 void ps_part_first_difference(const ps_options *a, const ps_options *b, const char *an,
                              const char *bn, char *msg, size_t len)
 {
@@ -54,7 +73,7 @@ void ps_part_first_difference(const ps_options *a, const ps_options *b, const ch
     const ps_option *table = ps_option_table(&n);
     msg[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_identity(&table[i])) continue;
+        if (!is_study(&table[i])) continue;
         char x[256], y[256];
         ps_option_format(&table[i], a, x, sizeof x);
         ps_option_format(&table[i], b, y, sizeof y);

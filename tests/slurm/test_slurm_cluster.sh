@@ -188,7 +188,7 @@ for c in other duplicate unfinished; do
     cp sweep.ini "$W/$c/"
     cp results/sweep.part-*-of-3.h5 "$W/$c/results/"
 done
-sed 's/^replicas = .*/replicas = 1/' sweep.ini >"$W/other/other.ini"
+sed 's/^rank = .*/rank = 2/' sweep.ini >"$W/other/other.ini"
 (cd "$W/other" && "$MPIRUN" -n 2 "$PREFIX/bin/phasesweep" sweep --config other.ini --part 2/3 \
     --out results/sweep.part-2-of-3.h5 --force >other.log 2>&1) || fail "the other sweep's part"
 cp results/sweep.part-0-of-3.h5 "$W/duplicate/results/sweep.part-2-of-3.h5"
@@ -200,7 +200,7 @@ with h5py.File(sys.argv[1], "r+") as f:
     done = f["results/done"] if "results/done" in f else f["done"]
     done[tuple(np.argwhere(done[...])[0])] = 0
 EOF
-refusal other "parts of different sweeps: replicas="
+refusal other "of different sweeps: rank=3 "
 refusal duplicate "both part 0/3"
 refusal unfinished "1 of .* tasks are not done: .*part 2/3) has 1 left (resume it)"
 say "PASSED"
