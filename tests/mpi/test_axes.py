@@ -254,3 +254,18 @@ def test_bad_axes(tmp_path, line, words):
 def test_run_takes_one_value():
     refused(phasesweep("run", "--gs", 0, "--gw", 1, "--d", "8,12"), "--d",
             "axis of sweep and estimate")
+
+
+def test_replica_ranges_merge_over_axes(tmp_path):
+    """--replicas 0:2 and 2:3 of a sweep with a d axis merge into --replicas 3, bit for bit."""
+    args = ["sweep", "--d", "8,12", "--rank", "2", "--gs", "-2:0:3", "--gw", "0.5:1.5:2",
+            "--max-iter", "100"]
+    whole, a, b = tmp_path / "all.h5", tmp_path / "a.h5", tmp_path / "b.h5"
+    ok(phasesweep(*args, "--replicas", "3", "--out", whole))
+    ok(phasesweep(*args, "--replicas", "0:2", "--out", a))
+    ok(phasesweep(*args, "--replicas", "2:3", "--out", b, ranks=2))
+    out = tmp_path / "merged.h5"
+    ok(phasesweep("merge", "--out", out, a, b))
+    assert datasets(out) == datasets(whole)
+    with h5py.File(out, "r") as f:
+        assert f["done"].shape == (2, 3, 2, 3) and list(f["replica"][()]) == [0, 1, 2]
