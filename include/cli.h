@@ -45,6 +45,8 @@ typedef struct ps_options {
         ps_replica_span replica_span;
         struct { int replicas, replica_first; }; /* how many; the first replica number */
     };
+    int curves, curves_every; /* sweep --curves [--curves-every K]: every task's learning curves */
+    double max_file;        /* sweep: the largest file a sweep may make (bytes) */
     const char *out;        /* trace/sweep output */
     const char *load;       /* run/trace: --load FILE.h5 */
     const char *from, *task, *at; /* run/trace: --from SWEEP.h5 --task I,J,.. | --at N=X,.. */
@@ -69,7 +71,8 @@ typedef struct ps_options {
 
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
-                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS,
+                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS, PS_OPT_PROBLEM,
+                   PS_OPT_CHOICE, /* one of the row's names (ps_option.choices): an int index */
                    PS_OPT_N_TYPES };
 
 /* Properties of a row (ps_option.props), so that no code tests an option by its name. */
@@ -86,10 +89,14 @@ enum {
     /* the replica range (--replicas): compared on --resume, but outside the sweep_id, so that
      * sweeps that differ in it only are one study, which merge joins */
     PS_OPT_REPLICA_RANGE = 1u << 3,
+    /* a run parameter added after files were made (--curves, --problem, --gr, --update):
+     * a file without its attribute holds the default, for --resume, merge and the readers
+     * alike, and at its default it stays out of the sweep_id (older files keep theirs) */
+    PS_OPT_ADDED = 1u << 4,
     /* a number that may be an axis of a sweep (a range or a list: axes.h derives its row) */
-    PS_OPT_AXIS = 1u << 4,
-    /* defines the teacher (A*, E): tasks share a teacher only with equal values of these */
-    PS_OPT_TEACHER = 1u << 5,
+    PS_OPT_AXIS = 1u << 5,
+    /* defines the teacher (A*, E, the mask): tasks share a teacher only with equal values of these */
+    PS_OPT_TEACHER = 1u << 6,
 };
 
 typedef struct ps_option {
@@ -103,9 +110,11 @@ typedef struct ps_option {
     const char *group;     /* --help heading */
     int min_open;          /* the range excludes min: (min, max] */
     unsigned required;     /* commands that need it (PS_OPT_FROM_LOAD: unless --load) */
-    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, ... */
+    unsigned props;        /* PS_OPT_STEERS, PS_OPT_PER_PART, PS_OPT_FROM_LOAD, PS_OPT_ADDED, ... */
     const char *metavar;   /* the value's name in --help; NULL: the type's (INT, X, FILE, ...) */
 } ps_option;
+/* A PS_OPT_CHOICE row's names, NULL-terminated (the field holds the index). */
+const char *const *ps_option_choices(const ps_option *opt);
 /* Flags store max when given and min otherwise (--no-theory: p.theory 1 -> 0); their
  * formatted value is "true" when given. Strings are owned by ps_options (ps_options_free). */
 
@@ -144,6 +153,8 @@ void ps_options_default(ps_options *o);
 void ps_options_free(ps_options *o);
 /* The axis of option row opt in o, or NULL (a scalar). */
 const ps_axis_list *ps_options_axis(const ps_options *o, const ps_option *opt);
+/* The largest --max-iter of o's tasks: the scalar, or the largest value of its axis. */
+int ps_options_max_iter(const ps_options *o);
 /* The axes' values as a new copy into dst (dst's own freed first), for copies of options. */
 void ps_options_copy_axes(ps_options *dst, const ps_options *src);
 void ps_options_free_axes(ps_options *o);

@@ -14,7 +14,7 @@
  * block-cyclic pieces): drawing the teacher; creating the engine (a group's ranks hold the
  * full coordinates until they have copied their blocks); stepping (coordinates, the d x d
  * matrices, the eigensolver's workspace, the loss series, the trace's records and its SVD
- * workspace when tracing, PBLAS's panel buffers in a group); the final stable rank. The
+ * workspace when tracing, the five records alone for --curves, PBLAS's panel buffers in a group); the final stable rank. The
  * teacher (A*, Y, in full on every rank) is counted throughout. tests/test_cost.c compares
  * the figure with the bytes a run really allocates. */
 #ifndef PS_COST_H
@@ -22,6 +22,8 @@
 
 #include <stdint.h>
 #include "params.h"
+
+enum { PS_TRACE_NONE = 0, PS_TRACE_FULL = 1, PS_TRACE_CURVES = 2 };
 
 typedef struct ps_cost_in {
     int d, k;                /* dimension, teacher rank */
@@ -33,19 +35,23 @@ typedef struct ps_cost_in {
     const char *eigensolver; /* "dsyevd", "dsyevr" (local), "pdsyevd", "elpa" (group);
                               * NULL: what the engine picks (dsyevd; ELPA when built and the
                               * grid fits, else pdsyevd) */
-    int trace;               /* recording every iteration (`phasesweep trace`) */
+    int trace;               /* recording every iteration: PS_TRACE_FULL (1, `phasesweep
+                              * trace`: records and singular values) or PS_TRACE_CURVES
+                              * (`sweep --curves`: the five records only); 0: none */
     int max_iter;            /* the loss series' (and a trace's) length */
     /* expected iterations: lr_scale (1 + (1 - gs - gw)_+ ln d), in [1, max_iter]; max_iter
      * without stopping rules */
     double gs, gw, lr_scale;
     int stop_rules;
+    int completion;          /* --problem completion: the d x d mask next to A*, Y */
+    int simultaneous;        /* --update simultaneous: one more m x d matrix (the old U1) */
 } ps_cost_in;
 
 typedef struct ps_cost {
     int64_t m;               /* rows of the coordinates */
     double flops_gd;         /* one iteration's measure + GD step + stopping bookkeeping */
     double flops_theory;     /* one iteration's theory step (0 without the theory) */
-    double flops_trace;      /* one iteration's recording (singular values; 0 unless trace) */
+    double flops_trace;      /* one iteration's singular values (0 unless PS_TRACE_FULL) */
     double flops_iter;       /* the sum: one iteration of the whole run (all ranks) */
     double iterations;       /* expected */
     double flops;            /* flops_iter * iterations: the run's expected work */

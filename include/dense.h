@@ -53,6 +53,9 @@ typedef struct ps_dense_ops {
     void (*scale_cols)(ps_dense *b, ps_mat *out, const ps_mat *in, const double *s);
     /* out <- X - Y, element by element */
     void (*sub)(ps_dense *b, ps_mat *out, const ps_mat *X, const ps_mat *Y);
+    /* X <- (s M) o X, element by element, as `X[i] = (s * M[i]) * X[i]` (M the 0/1 mask of
+     * matrix completion, s = 1/P; M = 1 and s = 1 leave X's bits as they are) */
+    void (*mask)(ps_dense *b, ps_mat *X, const ps_mat *M, double s);
     /* X <- X - a (c Y + Z), element by element, as `X[i] -= a * (c * Y[i] + Z[i])` */
     void (*sub_comb)(ps_dense *b, ps_mat *X, double a, double c, const ps_mat *Y,
                      const ps_mat *Z);

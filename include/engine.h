@@ -20,15 +20,20 @@ typedef struct ps_engine_ops {
     const char *name;
     /* Forms A (and B's residual), fills rec; must precede the steps of the same iteration. */
     void (*measure)(ps_engine *e, ps_record *rec);
-    /* U1 <- U1 - eta U2 R, then U2 <- U2 - eta U1 R^T, R = A - Y from measure. */
+    /* U1 <- U1 - eta U2 R, then U2 <- U2 - eta U1 R^T (the updated U1; simultaneous: the
+     * old), R = A - Y from measure. */
     void (*gd_step)(ps_engine *e, double eta);
-    /* B <- B - eta ((B B^T + c^2 I)^{1/2} G + G (B^T B + c^2 I)^{1/2}), G = B - Y. */
-    void (*sc_step)(ps_engine *e, double eta, double c);
+    /* B <- B - eta ((B B^T + c2^2 I)^{1/2} G + G (B^T B + c1^2 I)^{1/2}), G = B - Y
+     * (c1 = c2 = c without layer imbalance). */
+    void (*sc_step)(ps_engine *e, double eta, double c1, double c2);
     void (*keep_best)(ps_engine *e);          /* remember the current A */
     double (*best_stable_rank)(ps_engine *e); /* ||A_best||_F^2 / ||A_best||_op^2 */
     /* All d singular values of A and of B (descending); for tracing only. */
     void (*singular_values)(ps_engine *e, double *sv_gd, double *sv_th);
     void (*destroy)(ps_engine *e);
+    /* The order of the two updates (default sequential); once per run, before the first
+     * step: simultaneous makes the one copy of U1 its steps need. NULL: sequential only. */
+    void (*set_update)(ps_engine *e, enum ps_update u);
 } ps_engine_ops;
 
 struct ps_engine {

@@ -15,17 +15,21 @@
 #include "layout.h"
 #include "run.h"
 
-/* --load: A_star and noise (d x d, required), W1 (w x d) and W2 (d x w) (optional, together). */
+/* --load: A_star and noise (d x d, required), W1 (w x d) and W2 (d x w) (optional, together),
+ * mask (d x d, optional: the observed entries of matrix completion, each 0 or 1). */
 typedef struct ps_loaded {
     int d;
     int64_t w;            /* 0 when no weights */
     double *Astar, *E;    /* d x d */
     double *W1, *W2T;     /* w x d each, or NULL */
+    double *mask;         /* d x d, or NULL */
+    size_t n_observed;    /* the mask's ones */
 } ps_loaded;
 /* 0, or PS_H5_BAD_INPUT with one line "--load: PATH: why" in why (L empty) for: a file that
  * is missing, unreadable or not HDF5; datasets missing, of another type or shape, or whose
  * declared sizes exceed max_mem bytes (checked before reading); non-finite entries, an
- * all-zero A_star, W1 and W2 both all zero. The caller prints the line and exits 2. A damaged
+ * all-zero A_star, W1 and W2 both all zero, a mask of another shape, with an entry other than 0
+ * or 1, or without an observed entry. The caller prints the line and exits 2. A damaged
  * file (a failing HDF5 read) still exits 2 at once (h5_errors.h). */
 #define PS_H5_BAD_INPUT 2
 int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t len);
@@ -46,11 +50,12 @@ int ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *re
  * task's result is independent I/O from any rank. */
 typedef struct ps_sweep_file ps_sweep_file;
 /* The layout of o's sweep file (layout.h's sweep table with o's extra axes) and its task
- * dimensions: names and sizes, the extra axes first, then gamma_s, gamma_w, replica. */
+ * dimensions: names and sizes, the extra axes first, then gamma_s, gamma_w, replica
+ * (ndims of them); then, with --curves, iteration (the file's dims: nfile of them). */
 typedef struct ps_sweep_shape {
     ps_layout_nd nd;
     const ps_layout *L;
-    int ndims;
+    int ndims, nfile;
     const char *dims[PS_LAYOUT_MAX_DIMS];
     hsize_t sizes[PS_LAYOUT_MAX_DIMS];
     ps_layout_axis axes[PS_MAX_AXES];
@@ -68,6 +73,15 @@ void ps_sweep_write_result(ps_sweep_file *f, int64_t t, const ps_result *res);
 /* One task's stored values into res (the per-task fields; width, sigma2, lr untouched);
  * returns its done flag. Independent I/O, like a write. */
 int ps_sweep_read_result(ps_sweep_file *f, int64_t t, ps_result *res);
+/* sweep --curves: one task's learning curves from its trace (before its result: `done` is
+ * written last); nothing without --curves. */
+void ps_sweep_write_curves(ps_sweep_file *f, int64_t t, const ps_trace *tr);
+/* The points of the `iteration` dimension: 0 without --curves, else iterations 0, K, 2K, ...
+ * below --max-iter (K = --curves-every). */
+int ps_curve_points(const ps_options *o);
+/* The data bytes of the sweep file o makes (every variable of its layout; HDF5's own
+ * metadata, some KiB, aside); *curve_bytes: the curve variables' share of it. */
+double ps_sweep_file_bytes(const ps_options *o, double *curve_bytes);
 /* Collective: records the end time and wall seconds (provenance.h), closes. */
 void ps_sweep_close(ps_sweep_file *f);
 /* The --resume checks of path against o, serial and never exiting (ps_sweep_resume runs them

@@ -4,9 +4,16 @@
 #ifndef PS_PARAMS_H
 #define PS_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum ps_mode { PS_MODE_REDUCED = 0, PS_MODE_EXPLICIT = 1 };
+/* What the network fits: all of Y (denoise, the paper's) or a Bernoulli(observed) share of
+ * its entries (completion; docs/science.md "Beyond the paper"). */
+enum ps_problem { PS_PROBLEM_DENOISE = 0, PS_PROBLEM_COMPLETION = 1 };
+/* The order of the two factor updates of one GD step: sequential (W2's step uses the new W1;
+ * the paper's code and the default) or simultaneous (both from the old weights). */
+enum ps_update { PS_UPDATE_SEQUENTIAL = 0, PS_UPDATE_SIMULTANEOUS = 1 };
 
 /* Why a run stopped; the numbering is the HDF5 enum's and must not change. */
 enum ps_stop {
@@ -25,6 +32,8 @@ typedef struct ps_params {
     int k;                   /* teacher rank */
     double noise;            /* std of the observation noise E */
     double gs, gw;           /* gamma_s, gamma_w */
+    double gr;               /* gamma_r, the layer imbalance: W1 variance d^(gs+gr), W2 d^(gs-gr) */
+    enum ps_update update;   /* the order of the two factor updates */
     uint64_t seed;
     int replica;
     int max_iter;
@@ -39,6 +48,8 @@ typedef struct ps_params {
     double max_mem;          /* bytes one run may allocate */
     int threads;             /* BLAS threads */
     const char *eigensolver; /* the theory's, by registry name (eigensolver.h); NULL: auto */
+    enum ps_problem problem; /* denoise (default) or completion */
+    double observed;         /* completion: P, the probability that an entry is observed */
 } ps_params;
 
 void ps_params_default(ps_params *p);
@@ -47,8 +58,13 @@ void ps_params_default(ps_params *p);
  * that e.g. 100^1.5 is 1000 and not 999. Returns -1 when d^gw exceeds 2^53. */
 int64_t ps_width(int d, double gw);
 double ps_sigma2(int d, double gs);
-/* The protocol's learning rate: 1/(c w sigma2) on the lazy side (gs + gw > 1), else
- * 1/(c ||A*||_op). */
+/* The entry variances of W1 (v1 = d^(gs+gr)) and W2 (v2 = d^(gs-gr)); sigma2 = d^gs as given
+ * by the caller: at gr = 0 both are sigma2 itself (the same bits as before gr existed). */
+void ps_layer_vars(const ps_params *p, double sigma2, double *v1, double *v2);
+/* Why gr cannot be used with d and gs (a variance overflows or underflows), "" if it can. */
+void ps_layer_vars_problem(int d, double gs, double gr, char *msg, size_t len);
+/* The protocol's learning rate: 1/(c w (v1 + v2)/2) on the lazy side (gs + gw > 1; v1, v2 of
+ * ps_layer_vars, so 1/(c w sigma2) at gr = 0), else 1/(c ||A*||_op). */
 double ps_learning_rate(const ps_params *p, int64_t width, double sigma2, double astar_op);
 /* m = min(w, 2d): the rank of the reduced coordinates. */
 int ps_reduced_rank(int d, int64_t width);

@@ -13,6 +13,7 @@ enum ps_purpose {
     PS_RNG_NOISE = 3,
     PS_RNG_INIT_DENSE = 4,    /* the entries of M = [W1 | W2^T], explicit mode or w < 2d */
     PS_RNG_INIT_BARTLETT = 5, /* the triangular factor of M, reduced mode with w >= 2d */
+    PS_RNG_MASK = 6,          /* the observed entries of matrix completion (a teacher stream) */
 };
 
 typedef struct ps_rng {

@@ -22,13 +22,15 @@ typedef struct ps_result {
 } ps_result;
 
 /* Per-iteration series, filled when passed to ps_run; arrays of capacity max_iter
- * (singular values: max_iter x d, row-major). */
+ * (singular values: max_iter x d, row-major; gd_sv == NULL: the series alone, for
+ * sweep --curves, and the engine computes no singular values). */
 typedef struct ps_trace {
     int n;
     double *gd_train, *gd_test, *th_train, *th_test, *distance;
     double *gd_sv, *th_sv;
 } ps_trace;
 void ps_trace_alloc(ps_trace *tr, int max_iter, int d);
+void ps_trace_alloc_curves(ps_trace *tr, int max_iter); /* the five series, no sv */
 void ps_trace_free(ps_trace *tr);
 
 /* Called once per iteration; a nonzero return aborts the run (stop = PS_STOP_ABORTED). */

@@ -12,6 +12,10 @@
 /* GD in coordinates (U1, U2 of m x d): U1 <- U1 - eta U2 R, then U2 <- U2 - eta U1 R^T with
  * the updated U1; R = A - Y (d x d). */
 void ps_gd_step(ps_dense *b, int m, int d, ps_mat *U1, ps_mat *U2, const ps_mat *R, double eta);
+/* The simultaneous update: U1 <- U1 - eta U2 R and U2 <- U2 - eta U1_old R^T, both from the
+ * old factors; U1_old (m x d, the caller's, made once per run) receives the old U1. */
+void ps_gd_step_simultaneous(ps_dense *b, int m, int d, ps_mat *U1, ps_mat *U2,
+                             const ps_mat *R, double eta, ps_mat *U1_old);
 
 /* The theory step's workspace on one backend for one d, made once per run (the solver's
  * workspace queried and allocated here): ps_theory_step allocates nothing. */
@@ -32,6 +36,11 @@ void ps_theory_work_free(ps_sc_work *w);
 void ps_theory_eigh(ps_sc_work *w, ps_mat *H);
 /* B <- B - eta ((B B^T + c^2 I)^{1/2} G + G (B^T B + c^2 I)^{1/2}), G = B - Y given. */
 void ps_theory_step(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, double c);
+/* The two-constant step (--gr): B <- B - eta ((B B^T + c2^2 I)^{1/2} G + G (B^T B + c1^2
+ * I)^{1/2}), c1 = w sigma1^2 (W1's side), c2 = w sigma2^2 (W2's); at c1 == c2 it is
+ * ps_theory_step bit for bit (ps_theory_step is this with c1 = c2 = c). */
+void ps_theory_step2(ps_sc_work *w, ps_mat *B, const ps_mat *G, double eta, double c1,
+                     double c2);
 
 /* The engine over backend b (taken over: destroyed with the engine). t: the full teacher
  * (a local backend keeps pointers: t must outlive the engine; others copy their blocks); x0's

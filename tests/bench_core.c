@@ -244,7 +244,7 @@ int main(void)
             e.ops->measure(&e, &r);
             e.ops->keep_best(&e);
             e.ops->gd_step(&e, eta);
-            e.ops->sc_step(&e, eta, s2 * (double)w);
+            e.ops->sc_step(&e, eta, s2 * (double)w, s2 * (double)w);
         }
         double sr = e.ops->best_stable_rank(&e);
         printf("  750 iterations: %.2f s (target < 10 s); final stable rank %.3f\n", now() - t0, sr);

@@ -66,10 +66,10 @@ static timing time_engine(ps_engine *e, MPI_Comm comm, int gd_reps, int reps, do
         double t = barrier_time(comm) - t0;
         if (t < best.gd_ms) best.gd_ms = t;
     }
-    e->ops->sc_step(e, eta, c);
+    e->ops->sc_step(e, eta, c, c);
     for (int i = 0; i < reps; i++) {
         double t0 = barrier_time(comm);
-        e->ops->sc_step(e, eta, c);
+        e->ops->sc_step(e, eta, c, c);
         double t = barrier_time(comm) - t0;
         if (t < best.th_ms) best.th_ms = t;
     }
@@ -120,13 +120,13 @@ static void compare_solvers(MPI_Comm group, int rank, const int *ds, int nd)
             e[i] = ps_engine_dist_solver(group, &t, &x, 1, 0, v[i].nb, v[i].prow, v[i].pcol,
                                          v[i].solver);
             e[i].ops->measure(&e[i], &r);
-            e[i].ops->sc_step(&e[i], 1e-12, c); /* warm-up */
+            e[i].ops->sc_step(&e[i], 1e-12, c, c); /* warm-up */
         }
         ps_teacher_free(&t);
         for (int j = 0; j < REPS; j++)
             for (int i = 0; i < nv; i++) {
                 double t0 = barrier_time(group);
-                e[i].ops->sc_step(&e[i], 1e-12, c);
+                e[i].ops->sc_step(&e[i], 1e-12, c, c);
                 ms[i][j] = 1e3 * (barrier_time(group) - t0);
             }
         double med[NV];

@@ -97,11 +97,12 @@ static void test_identity(void **state)
     static const char *const ident[] = {
         "d", "rank", "noise", "gs", "gw", "replicas", "seed", "max-iter", "lr-scale", "mode",
         "no-theory", "no-stop", "tol-converged", "tol-plateau", "plateau-min-drop", "diverge-factor",
-        "part", "eigensolver"};
+        "part", "eigensolver", "curves", "curves-every", "problem", "observed", "gr", "update"};
     static const char *const other[] = {"out", "load", "config", "resume", "force", "threads",
                                         "max-mem", "group-size", "block", "json", "text",
                                         "replica", "layout", "partial", "ranks", "wall",
-                                        "pilot", "pilot-d", "from", "task", "at"};
+                                        "pilot", "pilot-d", "from", "task", "at",
+                                        "max-file"};
     size_t n, seen = 0;
     const ps_option *t = ps_option_table(&n);
     for (size_t i = 0; i < n; i++) {
@@ -121,6 +122,11 @@ static void test_identity(void **state)
         assert_int_equal(!!(t[i].props & PS_OPT_PER_PART), !strcmp(t[i].name, "part"));
         assert_int_equal(!!(t[i].props & PS_OPT_FROM_LOAD),
                          !strcmp(t[i].name, "gw") && t[i].type == PS_OPT_DOUBLE);
+        /* added to the identity after files were made: absent = the default */
+        assert_int_equal(!!(t[i].props & PS_OPT_ADDED),
+                         !strcmp(t[i].name, "curves") || !strcmp(t[i].name, "curves-every") ||
+                             !strcmp(t[i].name, "problem") || !strcmp(t[i].name, "observed") ||
+                             !strcmp(t[i].name, "gr") || !strcmp(t[i].name, "update"));
         seen++;
     }
     assert_int_equal(seen, n);
@@ -146,6 +152,9 @@ static void test_defaults(void **state)
     assert_true(o.p.plateau_min_drop == 1e-2);
     assert_true(o.p.diverge_factor == 1e6);
     assert_true(o.p.max_mem == 4294967296.0);
+    assert_true(o.max_file == 8589934592.0);
+    assert_int_equal(o.curves, 0);
+    assert_int_equal(o.curves_every, 1);
     assert_int_equal(o.p.threads, 1);
     assert_int_equal(o.group_size, 1);
     assert_int_equal(o.block, 64);

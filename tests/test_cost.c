@@ -4,7 +4,8 @@
  * what OpenBLAS, LAPACK, ScaLAPACK/PBLAS, ELPA and MPI allocate during the run, not only the
  * engine's ps_malloc. A run's peak is its highest count above the count just before its
  * teacher is drawn; the model must be within 10% of it, on rank 0 (the largest share), for
- * the local engine (reduced and explicit, theory and trace on and off, a few d and w) and for
+ * the local engine (reduced and explicit, theory and trace on and off, the
+ * series alone of sweep --curves, a few d and w) and for
  * a group of every rank (mpirun -n 2 and -n 3; pdsyevd and, when built, ELPA).
  * mpirun-ranks: 2 3 */
 #include <malloc.h>
@@ -34,11 +35,12 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static long long live, peak;
+static long long live, peak, calls;
 
 static void *counted(void *p)
 {
     if (p) {
+        __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
         long long now = __atomic_add_fetch(&live, (long long)malloc_usable_size(p),
                                            __ATOMIC_RELAXED);
         long long was = __atomic_load_n(&peak, __ATOMIC_RELAXED);
@@ -85,6 +87,9 @@ typedef struct run_case {
     const char *solver; /* group: "pdsyevd" or "elpa"; NULL: the engine's pick */
 } run_case;
 
+/* The cases run as --problem completion --observed 0.5 (the mask next to A*, Y) when set. */
+static int completion_cases;
+
 typedef struct solver_ctx {
     MPI_Comm comm;
     const char *solver; /* NULL: auto */
@@ -112,6 +117,10 @@ static ps_params case_params(const run_case *c)
     p.theory = c->theory;
     p.max_iter = c->max_iter;
     p.max_mem = 1e300;
+    if (completion_cases) {
+        p.problem = PS_PROBLEM_COMPLETION;
+        p.observed = 0.5;
+    }
     return p;
 }
 
@@ -131,7 +140,8 @@ static double measured_peak(const run_case *c, MPI_Comm comm)
     ps_teacher_generate(&t, &p);
     ps_trace tr, *trp = NULL;
     if (c->trace) {
-        ps_trace_alloc(&tr, p.max_iter, p.d);
+        if (c->trace == PS_TRACE_CURVES) ps_trace_alloc_curves(&tr, p.max_iter);
+        else ps_trace_alloc(&tr, p.max_iter, p.d);
         trp = &tr;
     }
     ps_result res;
@@ -155,11 +165,11 @@ static void check_case(const run_case *c, MPI_Comm comm)
     MPI_Allreduce(&mine, &most, 1, MPI_DOUBLE, MPI_MAX, comm);
     if (rank == 0)
         printf("  d=%-4d w=%-6lld %-8s theory=%d trace=%d P=%d %-8s model %10.0f  measured "
-               "%10.0f (rank 0; max %10.0f)  model/measured %.3f\n",
+               "%10.0f (rank 0; max %10.0f)  model/measured %.3f%s\n",
                c->d, (long long)ps_width(c->d, c->gw),
                c->mode == PS_MODE_EXPLICIT ? "explicit" : "reduced", c->theory, c->trace, P,
                c->solver ? c->solver : P > 1 ? "auto" : "dsyevd", model, mine, most,
-               model / mine);
+               model / mine, completion_cases ? "  completion" : "");
     if (rank == 0) assert_true(fabs(model - mine) <= 0.10 * mine);
     assert_true(most <= 1.10 * model); /* rank 0 holds the largest share */
 }
@@ -178,9 +188,19 @@ static void test_local_bytes(void **state)
         {200, 2.0, PS_MODE_REDUCED, 0, 0, 5, NULL},
         {200, 1.2, PS_MODE_EXPLICIT, 1, 1, 5, NULL},
         {200, 1.2, PS_MODE_EXPLICIT, 0, 0, 5, NULL},
+        /* sweep --curves: the five series of max_iter, the bulk of a small run */
+        {16, 1.0, PS_MODE_REDUCED, 1, PS_TRACE_CURVES, 20000, NULL},
+        {16, 1.0, PS_MODE_REDUCED, 0, PS_TRACE_CURVES, 20000, NULL},
+        {64, 2.0, PS_MODE_REDUCED, 1, PS_TRACE_CURVES, 40, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_case(&cases[i], MPI_COMM_SELF);
+    /* completion: the mask next to A*, Y (Bartlett, no theory, explicit with trace) */
+    completion_cases = 1;
+    check_case(&cases[0], MPI_COMM_SELF);
+    check_case(&cases[8], MPI_COMM_SELF);
+    check_case(&cases[9], MPI_COMM_SELF);
+    completion_cases = 0;
 }
 
 static void test_group_bytes(void **state)
@@ -201,6 +221,10 @@ static void test_group_bytes(void **state)
             continue;
         check_case(&cases[i], MPI_COMM_WORLD);
     }
+    completion_cases = 1; /* the mask's blocks */
+    check_case(&cases[0], MPI_COMM_WORLD);
+    check_case(&cases[1], MPI_COMM_WORLD);
+    completion_cases = 0;
     (void)size;
 }
 
@@ -267,6 +291,69 @@ static void test_group_share(void **state)
     assert_true(ps_cost_of(&in).bytes < with);
 }
 
+/* The hot loop allocates nothing: on the local engine a run of 40 steps makes as many
+ * allocations as one of 4 (the series are sized by max_iter, allocated once), for denoise and
+ * for completion, with the theory. In a group PBLAS and MPI allocate inside their calls, so
+ * there completion's steps must allocate exactly what denoise's do (the mask op nothing). */
+static long long allocations(ps_params *p, int steps, MPI_Comm comm)
+{
+    int P;
+    MPI_Comm_size(comm, &P);
+    solver_ctx sc = {comm, NULL};
+    ps_engine_maker mk = {P > 1 ? make_group : NULL, &sc};
+    p->max_iter = steps;
+    p->stop_rules = 0;
+    ps_teacher t;
+    ps_teacher_generate(&t, p);
+    ps_result res;
+    char msg[256];
+    long long before = __atomic_load_n(&calls, __ATOMIC_RELAXED);
+    assert_int_equal(ps_run_task(p, &t, &res, NULL, NULL, &mk, msg, sizeof msg), 0);
+    long long n = __atomic_load_n(&calls, __ATOMIC_RELAXED) - before;
+    assert_int_equal(res.n_iter, steps);
+    ps_teacher_free(&t);
+    return n;
+}
+
+/* The allocations of 36 more steps, for denoise (0) and completion (1). */
+static void per_step_allocations(MPI_Comm comm, long long extra[2])
+{
+    for (int completion = 0; completion < 2; completion++) {
+        ps_params p;
+        ps_params_default(&p);
+        p.d = 48;
+        p.k = 3;
+        p.gs = -1.5;
+        p.gw = 1.8;
+        p.max_mem = 1e300;
+        if (completion) {
+            p.problem = PS_PROBLEM_COMPLETION;
+            p.observed = 0.5;
+        }
+        allocations(&p, 2, comm); /* first calls: libraries' one-time set-up */
+        long long few = allocations(&p, 4, comm), many = allocations(&p, 40, comm);
+        extra[completion] = many - few;
+    }
+}
+
+static void test_hot_loop_allocates_nothing_local(void **state)
+{
+    long long extra[2];
+    per_step_allocations(MPI_COMM_SELF, extra);
+    if (extra[0] || extra[1])
+        fail_msg("36 more steps allocate %lld times (denoise), %lld times (completion)",
+                 extra[0], extra[1]);
+}
+
+static void test_hot_loop_allocates_nothing_group(void **state)
+{
+    long long extra[2];
+    per_step_allocations(MPI_COMM_WORLD, extra);
+    if (extra[1] != extra[0])
+        fail_msg("36 more steps allocate %lld times with the mask, %lld without", extra[1],
+                 extra[0]);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -277,10 +364,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_flops_and_iterations),
         cmocka_unit_test(test_group_share),
         cmocka_unit_test(test_group_bytes),
+        cmocka_unit_test(test_hot_loop_allocates_nothing_group),
     };
     int failed = 0;
     if (rank == 0) {
-        const struct CMUnitTest local[] = {cmocka_unit_test(test_local_bytes)};
+        const struct CMUnitTest local[] = {cmocka_unit_test(test_local_bytes),
+                                           cmocka_unit_test(test_hot_loop_allocates_nothing_local)};
         failed += cmocka_run_group_tests(local, NULL, NULL);
     }
     MPI_Barrier(MPI_COMM_WORLD);

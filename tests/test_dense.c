@@ -132,6 +132,26 @@ static void test_backends_agree(void **state)
     o->sub(&D, &Zd, &Xd, &Yd);
     assert_true(block_diff(&D, &Zd, Z) == 0.0);
     assert_true(Z[5] == X[5] - Y[5]);
+    /* the completion mask: (s M) o Z, M a 0/1 pattern of this test's own */
+    double *Mk = malloc(sizeof(double) * dd), *Z0 = malloc(sizeof(double) * dd);
+    for (size_t i = 0; i < dd; i++) Mk[i] = (i * 7 + i / 3) % 5 < 2 ? 1.0 : 0.0;
+    memcpy(Z0, Z, sizeof(double) * dd);
+    ps_mat mk = ps_mat_view(Mk, d, d), Mkd;
+    o->mat_borrow(&D, &Mkd, Mk, d, d, "mask");
+    const double inv_p = 1.0 / 0.4;
+    l->mask(&L, &z, &mk, inv_p);
+    o->mask(&D, &Zd, &Mkd, inv_p);
+    assert_true(block_diff(&D, &Zd, Z) == 0.0);
+    for (size_t i = 0; i < dd; i++)
+        assert_true(Mk[i] == 0.0 ? Z[i] == 0.0 : Z[i] == inv_p * Z0[i]);
+    for (size_t i = 0; i < dd; i++) Mk[i] = 1.0; /* a mask of ones with s = 1: the same bits */
+    memcpy(Z, Z0, sizeof(double) * dd);
+    l->mask(&L, &z, &mk, 1.0);
+    assert_memory_equal(Z, Z0, sizeof(double) * dd);
+    o->mat_free(&D, &Mkd);
+    o->sub(&D, &Zd, &Xd, &Yd);
+    free(Mk);
+    free(Z0);
     l->sub_comb(&L, &x, 0.25, 3.0, &y, &z);
     o->sub_comb(&D, &Xd, 0.25, 3.0, &Yd, &Zd);
     assert_true(block_diff(&D, &Xd, X) == 0.0);

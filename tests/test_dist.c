@@ -45,10 +45,10 @@ static void rec_gd(ps_engine *e, double eta)
     recorder *w = e->state;
     w->inner.ops->gd_step(&w->inner, eta);
 }
-static void rec_sc(ps_engine *e, double eta, double c)
+static void rec_sc(ps_engine *e, double eta, double c1, double c2)
 {
     recorder *w = e->state;
-    w->inner.ops->sc_step(&w->inner, eta, c);
+    w->inner.ops->sc_step(&w->inner, eta, c1, c2);
 }
 static void rec_keep(ps_engine *e)
 {
@@ -70,8 +70,13 @@ static void rec_destroy(ps_engine *e)
     recorder *w = e->state;
     w->inner.ops->destroy(&w->inner);
 }
+static void rec_update(ps_engine *e, enum ps_update u)
+{
+    recorder *w = e->state;
+    w->inner.ops->set_update(&w->inner, u);
+}
 static const ps_engine_ops rec_ops = {"recorder", rec_measure, rec_gd, rec_sc, rec_keep,
-                                      rec_rank, rec_sv, rec_destroy};
+                                      rec_rank, rec_sv, rec_destroy, rec_update};
 
 typedef struct run_case {
     int d, nb;
@@ -325,8 +330,8 @@ static void test_many_small_engines(void **state)
             ed.ops->keep_best(&ed);
             el.ops->gd_step(&el, 0.01);
             ed.ops->gd_step(&ed, 0.01);
-            el.ops->sc_step(&el, 0.01, s2 * (double)w);
-            ed.ops->sc_step(&ed, 0.01, s2 * (double)w);
+            el.ops->sc_step(&el, 0.01, s2 * (double)w, s2 * (double)w);
+            ed.ops->sc_step(&ed, 0.01, s2 * (double)w, s2 * (double)w);
         }
         double ra = el.ops->best_stable_rank(&el), rb = ed.ops->best_stable_rank(&ed);
         assert_true(fabs(ra - rb) <= 1e-12 * ra);

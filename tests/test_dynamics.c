@@ -74,6 +74,73 @@ static void test_sc_step_matches_dense_formula(void **state)
     }
 }
 
+/* The two-constant step (--gr): the left root takes c2 (W2's side), the right root c1 (W1's),
+ * against explicit square roots; at c1 == c2 it is the one-constant step bit for bit. */
+static void check_sc_step2(int d, double *B, double c1, double c2, double eta)
+{
+    double *Y = randn(d * d, 3, 1.0), *G = malloc(sizeof(double) * d * d);
+    double *L = malloc(sizeof(double) * d * d), *R = malloc(sizeof(double) * d * d);
+    double *expect = malloc(sizeof(double) * d * d);
+    for (int i = 0; i < d * d; i++) G[i] = B[i] - Y[i];
+    sqrt_shifted_gram(d, B, c2, 0, L);
+    sqrt_shifted_gram(d, B, c1, 1, R);
+    memcpy(expect, B, sizeof(double) * d * d);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, d, d, -eta, L, d, G, d, 1.0, expect, d);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, d, d, -eta, G, d, R, d, 1.0, expect, d);
+    ps_sc_work w;
+    ps_sc_work_alloc(&w, d);
+    ps_mat b = ps_mat_view(B, d, d), g = ps_mat_view(G, d, d);
+    ps_theory_step2(&w, &b, &g, eta, c1, c2);
+    double err = sqrt(ps_frob2_diff(expect, B, d * d)), scale = sqrt(ps_frob2(expect, d * d));
+    assert_true(err <= 1e-12 * scale);
+    ps_sc_work_free(&w);
+    free(Y); free(G); free(L); free(R); free(expect);
+}
+
+static void test_sc_step_two_constants(void **state)
+{
+    const int d = 7;
+    const double cs[][2] = {{0.05, 2.0}, {3.0, 0.4}, {1e4, 10.0}, {0.7, 0.7}};
+    for (size_t j = 0; j < sizeof cs / sizeof cs[0]; j++) {
+        double *B = randn(d * d, 11 + j, 1.0);
+        check_sc_step2(d, B, cs[j][0], cs[j][1], 0.01 / (1.0 + cs[j][0] + cs[j][1]));
+        free(B);
+    }
+    /* c1 == c2: the one-constant step's bits */
+    double *B1 = randn(d * d, 21, 1.0), *B2 = malloc(sizeof(double) * d * d);
+    double *G = randn(d * d, 22, 1.0);
+    memcpy(B2, B1, sizeof(double) * d * d);
+    ps_sc_work w;
+    ps_sc_work_alloc(&w, d);
+    ps_sc_step(d, B1, G, 0.01, 1.3, &w);
+    ps_mat b = ps_mat_view(B2, d, d), g = ps_mat_view(G, d, d);
+    ps_theory_step2(&w, &b, &g, 0.01, 1.3, 1.3);
+    assert_memory_equal(B1, B2, sizeof(double) * d * d);
+    ps_sc_work_free(&w);
+    free(B1); free(B2); free(G);
+}
+
+/* The simultaneous update: both factors stepped from the old ones, as written out with BLAS. */
+static void test_gd_step_simultaneous(void **state)
+{
+    const int m = 9, d = 4;
+    const double eta = 0.07;
+    double *U1 = randn(m * d, 31, 1.0), *U2 = randn(m * d, 32, 1.0), *R = randn(d * d, 33, 1.0);
+    double *e1 = malloc(sizeof(double) * m * d), *e2 = malloc(sizeof(double) * m * d);
+    memcpy(e1, U1, sizeof(double) * m * d);
+    memcpy(e2, U2, sizeof(double) * m * d);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, d, d, -eta, U2, m, R, d, 1.0, e1, m);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, m, d, d, -eta, U1, m, R, d, 1.0, e2, m);
+    ps_dense b = ps_dense_local();
+    ps_mat u1 = ps_mat_view(U1, m, d), u2 = ps_mat_view(U2, m, d), r = ps_mat_view(R, d, d);
+    double *old = malloc(sizeof(double) * m * d);
+    ps_mat o = ps_mat_view(old, m, d);
+    ps_gd_step_simultaneous(&b, m, d, &u1, &u2, &r, eta, &o);
+    assert_memory_equal(U1, e1, sizeof(double) * m * d);
+    assert_memory_equal(U2, e2, sizeof(double) * m * d);
+    free(U1); free(U2); free(R); free(e1); free(e2); free(old);
+}
+
 static void test_sc_step_rank_deficient(void **state)
 {
     /* B = u v^T: five zero singular values, where P S^{-1} approaches would break */
@@ -211,7 +278,7 @@ static void test_local_engine_records(void **state)
             assert_true(r.distance > 0.0);
         }
         e.ops->gd_step(&e, eta);
-        e.ops->sc_step(&e, eta, 0.3);
+        e.ops->sc_step(&e, eta, 0.3, 0.3);
     }
     e.ops->destroy(&e);
     ps_teacher_free(&t);
@@ -275,6 +342,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sc_step_matches_dense_formula),
         cmocka_unit_test(test_sc_step_rank_deficient),
+        cmocka_unit_test(test_sc_step_two_constants),
+        cmocka_unit_test(test_gd_step_simultaneous),
         cmocka_unit_test(test_gd_step_matches_plain_loops),
         cmocka_unit_test(test_reduced_follows_explicit),
         cmocka_unit_test(test_local_engine_records),

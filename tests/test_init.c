@@ -83,6 +83,45 @@ static void test_reduced_and_dense_same_law(void **state)
     assert_true(fabs(r_big - 1.0) < tol);
 }
 
+/* --gr: W1 entries of variance v1 = d^(gs+gr), W2 of v2 = d^(gs-gr), in either mode (reduced:
+ * the Bartlett factor with its halves scaled): ||U1||_F^2 = ||W1||_F^2 has mean w d v1,
+ * ||U2||_F^2 mean w d v2, and ||U2^T U1||_F^2 mean v1 v2 w d^2. */
+static void check_imbalanced_law(enum ps_mode mode, int64_t w)
+{
+    const int d = 4, draws = 3000;
+    ps_params p;
+    ps_params_default(&p);
+    p.d = d;
+    p.mode = mode;
+    p.gs = -0.5;
+    p.gr = 0.4;
+    const double v1 = pow(d, p.gs + p.gr), v2 = pow(d, p.gs - p.gr);
+    double *A = malloc(sizeof(double) * d * d), n1 = 0, n2 = 0, na = 0;
+    for (int t = 0; t < draws; t++) {
+        ps_coords x;
+        p.seed = (uint64_t)t;
+        ps_coords_draw(&x, &p, w, ps_sigma2(d, p.gs));
+        n1 += ps_frob2(x.U1, (int64_t)x.m * d);
+        n2 += ps_frob2(x.U2, (int64_t)x.m * d);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, d, x.m, 1.0, x.U2, x.m, x.U1,
+                    x.m, 0.0, A, d);
+        na += ps_frob2(A, (int64_t)d * d);
+        ps_coords_free(&x);
+    }
+    const double wd = (double)w * d, se = sqrt(2.0 / wd / draws);
+    assert_true(fabs(n1 / draws / (wd * v1) - 1.0) < 5 * se);
+    assert_true(fabs(n2 / draws / (wd * v2) - 1.0) < 5 * se);
+    assert_true(fabs(na / draws / (v1 * v2 * wd * d) - 1.0) < 5 * 1.5 / sqrt((double)draws));
+    free(A);
+}
+
+static void test_imbalanced_layers(void **state)
+{
+    check_imbalanced_law(PS_MODE_REDUCED, 40);   /* Bartlett, m = 2d */
+    check_imbalanced_law(PS_MODE_REDUCED, 6);    /* w < 2d: the dense draw */
+    check_imbalanced_law(PS_MODE_EXPLICIT, 40);
+}
+
 static void test_coords_shapes(void **state)
 {
     ps_params p;
@@ -156,6 +195,58 @@ static void test_teacher_is_rank_k(void **state)
         assert_true(fabs(t.astar_op - s[0]) <= 1e-12 * s[0]);
         ps_teacher_free(&t);
     }
+}
+
+/* The completion mask: 0/1 entries, each observed with probability P (the share within 4
+ * binomial standard deviations), a pure function of (seed, replica, P) that leaves the teacher
+ * as denoise draws it; P = 1 observes everything; denoise has none. */
+static void test_completion_mask(void **state)
+{
+    ps_params p;
+    ps_params_default(&p);
+    p.d = 100;
+    p.k = 3;
+    p.seed = 11;
+    ps_teacher den, a, b, c;
+    ps_teacher_generate(&den, &p);
+    assert_null(den.mask);
+    assert_true(den.observed == 1.0);
+    p.problem = PS_PROBLEM_COMPLETION;
+    const double shares[] = {0.1, 0.5, 0.9};
+    const size_t n = (size_t)p.d * p.d;
+    for (size_t s = 0; s < sizeof shares / sizeof shares[0]; s++) {
+        p.observed = shares[s];
+        p.replica = 0;
+        ps_teacher_generate(&a, &p);
+        ps_teacher_generate(&b, &p);
+        p.replica = 1;
+        ps_teacher_generate(&c, &p);
+        assert_non_null(a.mask);
+        assert_true(a.observed == shares[s]);
+        assert_memory_equal(a.mask, b.mask, sizeof(double) * n);
+        assert_memory_equal(a.Y, den.Y, sizeof(double) * n);
+        assert_memory_equal(a.Astar, den.Astar, sizeof(double) * n);
+        double ones = 0, same = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(a.mask[i] == 0.0 || a.mask[i] == 1.0);
+            ones += a.mask[i];
+            same += a.mask[i] == c.mask[i];
+        }
+        double sd = sqrt(n * shares[s] * (1 - shares[s]));
+        assert_true(fabs(ones - n * shares[s]) < 4 * sd);
+        /* another replica, another (independent) mask: agreement P^2 + (1 - P)^2 */
+        double agree = shares[s] * shares[s] + (1 - shares[s]) * (1 - shares[s]);
+        assert_true(fabs(same - n * agree) < 4 * sqrt(n * agree * (1 - agree)));
+        ps_teacher_free(&a);
+        ps_teacher_free(&b);
+        ps_teacher_free(&c);
+    }
+    p.observed = 1.0;
+    p.replica = 0;
+    ps_teacher_generate(&a, &p);
+    for (size_t i = 0; i < n; i++) assert_true(a.mask[i] == 1.0);
+    ps_teacher_free(&a);
+    ps_teacher_free(&den);
 }
 
 /* Householder reflector I - 2 v v^T / (v^T v), written out. */
@@ -309,11 +400,13 @@ int main(void)
         cmocka_unit_test(test_bartlett_moments),
         cmocka_unit_test(test_reduced_and_dense_same_law),
         cmocka_unit_test(test_coords_shapes),
+        cmocka_unit_test(test_imbalanced_layers),
         cmocka_unit_test(test_teacher_depends_on_seed_and_replica_only),
         cmocka_unit_test(test_qr_reduction_reproduces_network),
         cmocka_unit_test(test_teacher_is_rank_k),
         cmocka_unit_test(test_op_norm_of_a_hand_made_matrix),
         cmocka_unit_test(test_teacher_laws),
+        cmocka_unit_test(test_completion_mask),
     };
     return cmocka_run_group_tests_name("init", tests, NULL, NULL);
 }

@@ -50,6 +50,8 @@ static const struct {
     {PS_OPT_STRING, "out", PS_CMD_SWEEP, "a.h5", "dir/b c.h5", "dir/b c.h5"},
     {PS_OPT_GROUP, "group-size", PS_CMD_RUN, "4", "auto", "auto"},
     {PS_OPT_REPLICAS, "replicas", PS_CMD_SWEEP, "3", "2:5", "2:5"},
+    {PS_OPT_PROBLEM, "problem", PS_CMD_SWEEP, "denoise", "completion", "completion"},
+    {PS_OPT_CHOICE, "update", PS_CMD_RUN, "sequential", "simultaneous", "simultaneous"},
 };
 
 static void test_parse_format_equal_round_trip(void **state)
@@ -113,6 +115,7 @@ static void test_parse_refusals(void **state)
         {"gs", PS_CMD_SWEEP, "-30:0:3", "A = -30 in '-30:0:3' is out of range [-20, 20]"},
         {"gs", PS_CMD_SWEEP, "0:1:0", "N = 0 in '0:1:0' is out of range [1, 100000]"},
         {"mode", PS_CMD_RUN, "full", "'full' is not one of reduced, explicit"},
+        {"update", PS_CMD_RUN, "foo", "'foo' is not one of sequential, simultaneous"},
         {"no-theory", PS_CMD_SWEEP, "maybe", "'maybe' is not one of true, false"},
         {"out", PS_CMD_SWEEP, "", "empty file name"},
         {"group-size", PS_CMD_RUN, "0", "'0' is out of range auto or [1, 2147483647]"},

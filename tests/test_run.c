@@ -225,17 +225,18 @@ static void fake_gd(ps_engine *e, double eta)
     f->steps_gd++;
     f->eta_gd = eta;
 }
-static void fake_sc(ps_engine *e, double eta, double c)
+static void fake_sc(ps_engine *e, double eta, double c, double c2)
 {
     fake *f = e->state;
     f->steps_sc++;
     f->eta_sc = eta;
     f->c_sc = c;
+    assert_true(c2 == c); /* gr = 0: one constant */
 }
 static void fake_keep(ps_engine *e) { fake *f = e->state; f->best = f->i - 1; }
 static double fake_rank(ps_engine *e) { return 100.0 + ((fake *)e->state)->best; }
 static const ps_engine_ops fake_ops = {"fake", fake_measure, fake_gd, fake_sc, fake_keep,
-                                       fake_rank, NULL, NULL};
+                                       fake_rank, NULL, NULL, NULL};
 
 static void test_protocol_bookkeeping(void **state)
 {

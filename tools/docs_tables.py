@@ -91,6 +91,8 @@ def layout_table(kind):
         desc = f"{v['long_name']}: {v['description']}"
         if v.get("flag_meanings"):
             desc += f" (flags 0.. : {v['flag_meanings']})"
+        if v.get("only"):
+            desc = f"*only with --{v['only']}*: " + desc
         out.append(f"| `{v['name']}` | [{', '.join(v['dims'])}] | {v['type']} | {fill} | "
                    f"`{v['units']}` | {cell(desc)} |")
     return "\n".join(out) + "\n"

@@ -27,6 +27,8 @@ void ps_options_default(ps_options *o)
     ps_params_default(&o->p);
     o->cmd = PS_CMD_RUN;
     o->replicas = 1;
+    o->curves_every = 1;
+    o->max_file = 8.0 * 1024 * 1024 * 1024;
     o->json = 1;
     o->group_size = 1;
     o->block = 64;
@@ -194,6 +196,19 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         return ps_cli_seterr(err, errlen, "%s needs --%s %s%s%s", cmd, opt->name, t->needs, r,
                              t->help_range ? ")" : "");
     }
+    /* a stride of curves not stored would be recorded, and compared on --resume, for nothing
+     * (the default, 1, is what every file without curves records) */
+    if (o->curves_every != 1 && !o->curves)
+        return ps_cli_seterr(err, errlen, "--curves-every: %d records nothing without --curves",
+                             o->curves_every);
+    /* (--observed 1 is denoise's own value: a full option line, as records format it, parses) */
+    const ps_option *obs_opt = ps_option_find("observed", o->cmd);
+    if (o->p.problem != PS_PROBLEM_COMPLETION && obs_opt && ps_options_axis(o, obs_opt))
+        return ps_cli_seterr(err, errlen, "--observed: an axis needs --problem completion "
+                             "(denoise observes every entry)");
+    if (o->p.problem != PS_PROBLEM_COMPLETION && o->p.observed != 1.0)
+        return ps_cli_seterr(err, errlen, "--observed: %.17g needs --problem completion (denoise "
+                             "observes every entry)", o->p.observed);
     if (o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) {
         /* the product of the axes before anything is allocated for it */
         double tasks = (double)o->gs_range.n * o->gw_range.n * o->replicas;
@@ -235,6 +250,15 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         ps_width(o->p.d, o->p.gw) < 0)
         return ps_cli_seterr(err, errlen, "--gw: %.17g gives d^gw = %d^%.17g beyond 2^53", o->p.gw,
                              o->p.d, o->p.gw);
+    if (!o->load && o->p.gr != 0.0) { /* with --load, main.c checks once d is known */
+        int grid = o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE;
+        double ends[2] = {grid ? o->gs_range.a : o->p.gs, grid ? o->gs_range.b : o->p.gs};
+        for (int i = 0; i < 2; i++) { /* d^x is monotone in x: the grid's ends suffice */
+            char why[256];
+            ps_layer_vars_problem(o->p.d, ends[i], o->p.gr, why, sizeof why);
+            if (why[0]) return ps_cli_seterr(err, errlen, "%s", why);
+        }
+    }
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)
         return ps_cli_seterr(err, errlen,
                       "--no-theory is not valid for trace (a trace records the theory dynamics)");

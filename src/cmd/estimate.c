@@ -13,6 +13,7 @@
 #include "cost.h"
 #include "eigensolver.h"
 #include "engine.h"
+#include "h5io.h"
 #include "run.h"
 #include "tasks.h"
 
@@ -112,7 +113,7 @@ static calib calibrate(int d, int k, double budget, const char *eigensolver)
         for (int rep = 0; rep < 50; rep++) {
             double s = cpu_now();
             if (kind) {
-                e.ops->sc_step(&e, eta, s2 * (double)w);
+                e.ops->sc_step(&e, eta, s2 * (double)w, s2 * (double)w);
             } else {
                 e.ops->measure(&e, &r);
                 e.ops->gd_step(&e, eta);
@@ -199,6 +200,20 @@ int ps_estimate_main(const ps_options *o)
            (long long)tasks, axes, o->gs_range.n, o->gw_range.n, R, d,
            d != o->p.d ? " (the largest)" : "", o->p.max_iter,
            o->p.stop_rules ? "" : ", --no-stop");
+    /* the file: its data bytes, the curves' share; what sweep's --max-file refusal reads */
+    double curve_bytes, file_bytes = ps_sweep_file_bytes(o, &curve_bytes);
+    const double MiB = 1048576.0;
+    if (o->curves)
+        printf("file: %.4g MiB of data, of which curves %.4g MiB (5 variables x %d iterations "
+               "x %lld tasks x 8 bytes; --curves-every %d)", file_bytes / MiB, curve_bytes / MiB,
+               ps_curve_points(o), (long long)tasks, o->curves_every);
+    else
+        printf("file: %.4g MiB of data (no curves; --curves would add %.4g MiB at "
+               "--curves-every %d)", file_bytes / MiB,
+               5.0 * 8.0 * (double)tasks * ((o->p.max_iter - 1) / o->curves_every + 1) / MiB,
+               o->curves_every);
+    printf("; %s --max-file %.4g GiB\n", file_bytes > o->max_file ? "ABOVE" : "within",
+           o->max_file / 1073741824.0);
     const double gflops = ps_blas_dgemm_gflops(256, 3);
     printf("blas: OpenBLAS kernel %s on a CPU with %s; dgemm %.1f GFLOP/s at n = 256, %d "
            "thread%s\n", ps_blas_core(), ps_cpu_best_isa(), gflops, o->p.threads,

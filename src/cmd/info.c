@@ -174,10 +174,36 @@ static void put_stop_reasons(hid_t f, const ps_layout_var *v, size_t total,
     free(code);
 }
 
+/* The file's --curves, --curves-every and --max-iter (the defaults when it has none: --curves
+ * and --curves-every are absent from files made before them). */
+static void file_curves(hid_t f, ps_options *o)
+{
+    ps_options_default(o);
+    o->cmd = PS_CMD_SWEEP;
+    ps_h5_attr_read_option(f, ps_option_find("curves", PS_CMD_SWEEP), o);
+    ps_h5_attr_read_option(f, ps_option_find("curves-every", PS_CMD_SWEEP), o);
+    ps_h5_attr_read_option(f, ps_option_find("max-iter", PS_CMD_SWEEP), o);
+}
+
+/* With --curves: the curve variables, of the task dims and the iterations o records. */
+static void curves_problem(hid_t f, const ps_sweep_shape *s, int points, char *why,
+                           size_t len)
+{
+    ps_layout_nd nd;
+    const ps_layout *L = ps_layout_sweep_nd(&nd, 1, s->ndims - 3, s->axes);
+    const char *dims[PS_LAYOUT_MAX_DIMS];
+    hsize_t sizes[PS_LAYOUT_MAX_DIMS];
+    for (int k = 0; k < s->ndims; k++) dims[k] = s->dims[k], sizes[k] = s->sizes[k];
+    dims[s->ndims] = "iteration";
+    sizes[s->ndims] = (hsize_t)points;
+    ps_h5_layout_problem(f, L, dims, sizes, s->ndims + 1, why, len);
+}
+
 /* Why f (at path) cannot be shown, into msg, or "": a file of another layout or kind, an
  * incomplete sweep file, one declaring more than 4 GiB to read. s: its layout and task
  * dimensions (with the extra axes its root attribute axes names, read with its options). */
-static int info_problem(hid_t f, const char *path, ps_sweep_shape *s, char *msg, size_t len)
+static int info_problem(hid_t f, const char *path, ps_sweep_shape *s, int *points, int *every,
+                        char *msg, size_t len)
 {
     char why[PS_H5_MSG] = "";
     const ps_layout *L = ps_layout_sweep();
@@ -197,6 +223,12 @@ static int info_problem(hid_t f, const char *path, ps_sweep_shape *s, char *msg,
     }
     free(axes);
     ps_sweep_shape_of(&o, s);
+    /* the curves' points: with extra axes from the file's options (max-iter may be one) */
+    ps_options fo;
+    file_curves(f, &fo);
+    const ps_options *co = o.n_axes ? &o : &fo;
+    *points = co->curves ? ps_curve_points(co) : 0;
+    *every = co->curves_every;
     ps_options_free(&o);
     if (!why[0]) ps_h5_layout_problem(f, s->L, NULL, NULL, 0, why, sizeof why);
     if (!why[0]) {
@@ -208,6 +240,7 @@ static int info_problem(hid_t f, const char *path, ps_sweep_shape *s, char *msg,
         /* every per-task variable of the same shape as done */
         ps_h5_layout_problem(f, s->L, s->dims, s->sizes, s->ndims, why, sizeof why);
     }
+    if (!why[0] && *points) curves_problem(f, s, *points, why, sizeof why);
     if (why[0]) {
         snprintf(msg, len, "info: %s is not a complete sweep file: %s", path, why);
         return PS_EXIT_USAGE;
@@ -229,7 +262,8 @@ int ps_info(const char *path, char *msg, size_t len)
     if (f < 0) return PS_EXIT_USAGE;
     ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
     ps_sweep_shape s;
-    if (info_problem(f, path, &s, msg, len)) {
+    int points, every;
+    if (info_problem(f, path, &s, &points, &every, msg, len)) {
         PS_H5(H5Fclose(f));
         ps_h5_input(NULL, NULL);
         return PS_EXIT_USAGE;
@@ -251,6 +285,12 @@ int ps_info(const char *path, char *msg, size_t len)
     const hsize_t *g = s.sizes + s.ndims - 3;
     printf("%llu gamma_s x %llu gamma_w x %llu replicas\n", (unsigned long long)g[0],
            (unsigned long long)g[1], (unsigned long long)g[2]);
+    if (points)
+        printf("curves: stored (gd_train_error, gd_test_error, theory_train_error, "
+               "theory_test_error, distance per task at %d iterations 0, %d, %d, ...; "
+               "NaN after a task's stop)\n", points, every, 2 * every);
+    else
+        printf("curves: not stored (sweep --curves stores them)\n");
     /* a part (sweep --part) is complete when its own tasks are done */
     size_t tasks = total;
     ps_part_summary(f, done, total, &tasks, &n_done);

@@ -95,6 +95,12 @@ static void adopt_loaded(ps_options *o, const ps_loaded *L)
         /* the learning rate's side of gs + gw = 1 needs a gamma_w: the one of the loaded w */
         p->gw = log((double)L->w) / log((double)p->d);
     }
+    if (L->mask && p->problem != PS_PROBLEM_COMPLETION)
+        ps_usage_error("--load: %s has a mask dataset, which needs --problem completion",
+                       o->load);
+    /* the loaded mask's observed share is P unless --observed says otherwise */
+    if (L->mask && !ps_option_given(o, "observed"))
+        p->observed = (double)L->n_observed / ((double)p->d * (double)p->d);
 }
 
 static int cmd_run(ps_options *o)
@@ -129,16 +135,20 @@ static int cmd_run(ps_options *o)
     if (!o->load) {
         int64_t w = ps_width(p->d, p->gw);
         check_memory(p, w, tracing, P);
-        ps_teacher_generate(&t, p);
+        ps_teacher_generate(&t, p); /* with the mask of completion */
         ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
     } else {
         ps_loaded L;
         char why[8192]; /* the path may be long */
         if (ps_h5_load(o->load, p->max_mem, &L, why, sizeof why)) ps_usage_error("%s", why);
         adopt_loaded(o, &L);
+        ps_layer_vars_problem(p->d, p->gs, p->gr, why, sizeof why);
+        if (why[0]) ps_usage_error("%s", why);
         const int64_t w = L.w ? L.w : ps_width(p->d, p->gw);
         check_memory(p, w, tracing, P);
         ps_teacher_from(&t, L.d, p->k, L.Astar, L.E);
+        if (L.mask) ps_teacher_set_mask(&t, L.mask, p->observed);
+        else if (p->problem == PS_PROBLEM_COMPLETION) ps_teacher_draw_mask(&t, p);
         if (L.w) ps_coords_from_weights(&x, p->d, w, L.W1, L.W2T, p->mode);
         else ps_coords_draw(&x, p, w, ps_sigma2(p->d, p->gs));
         ps_loaded_free(&L);

@@ -30,16 +30,21 @@
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
- * [axes..][gamma_s][gamma_w][replica] (whole, in the task numbering), in its order, so done
- * comes last (written last); the done flags tell which part holds a task. The grid variables are not copied: ps_sweep_create writes
- * them from the options, as for any sweep. */
+ * [axes..][gamma_s][gamma_w][replica] (whole, in the task numbering; and with --curves the curves, [...][iteration]: `points`
+ * values per task), in its order, so done comes last (written last); the done flags tell
+ * which part holds a task. The grid variables are not copied: ps_sweep_create writes them
+ * from the options, as for any sweep. */
 #define MAX_MERGED 32
-static size_t merged_names(const char *names[MAX_MERGED])
+static size_t merged_names(const ps_options *o, const char *names[MAX_MERGED],
+                           size_t per_task[MAX_MERGED])
 {
-    const ps_layout *L = ps_layout_sweep();
+    const ps_layout *L = ps_layout_sweep_for(o->curves);
     size_t n = 0;
     for (int k = 0; k < L->n_vars && n < MAX_MERGED; k++)
-        if (ps_layout_is_task_var(&L->vars[k])) names[n++] = L->vars[k].name;
+        if (L->vars[k].ndims >= 3) {
+            per_task[n] = L->vars[k].ndims > 3 ? (size_t)ps_curve_points(o) : 1;
+            names[n++] = L->vars[k].name;
+        }
     return n;
 }
 #define DONE_DATASET "done"
@@ -60,7 +65,7 @@ static void layout_problem(const part *p, char *why, size_t len)
 {
     ps_sweep_shape s;
     ps_sweep_shape_of(&p->o, &s);
-    ps_h5_layout_problem(p->f, s.L, s.dims, s.sizes, s.ndims, why, len);
+    ps_h5_layout_problem(p->f, s.L, s.dims, s.sizes, s.nfile, why, len);
 }
 
 static void remove_path(void *path) { remove((const char *)path); }
@@ -115,7 +120,8 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
             REFUSE("%s: %s", p[i].path, why);
         /* its declared size before anything of that size is read or allocated: the done
          * flags of every part and two buffers of 8 bytes per task */
-        const double need = (double)ps_task_count(&p[i].o) * (16.0 + n);
+        const double need = (double)ps_task_count(&p[i].o) *
+                            (16.0 * (1 + ps_curve_points(&p[i].o)) + n);
         if (need > o->p.max_mem)
             REFUSE("%s declares %lld tasks, %.3g GiB to merge, more than %.3g GiB (--max-mem's "
                    "default)", p[i].path, (long long)ps_task_count(&p[i].o),
@@ -174,10 +180,11 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
         /* every other per-task variable read once here, so that a damaged one refuses the
          * part before the output is made */
         const char *names[MAX_MERGED];
-        const size_t nm = merged_names(names);
+        size_t per[MAX_MERGED];
+        const size_t nm = merged_names(&p[i].o, names, per);
         for (size_t k = 0; k < nm; k++) {
             hid_t pd = open_dataset(&p[i], names[k], &type);
-            unsigned char *buf = ps_malloc(H5Tget_size(type) * own, "merge check");
+            unsigned char *buf = ps_malloc(H5Tget_size(type) * per[k] * own, "merge check");
             PS_H5(H5Dread(pd, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
             free(buf);
             PS_H5(H5Tclose(type));
@@ -244,12 +251,13 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
     ps_h5_attr_write_string(fo, out_attr, o->out);
     const size_t count = (size_t)total;
     const char *merged_dataset[MAX_MERGED];
-    const size_t n_merged = merged_names(merged_dataset);
+    size_t per_task[MAX_MERGED];
+    const size_t n_merged = merged_names(so, merged_dataset, per_task);
     for (size_t k = 0; k < n_merged; k++) {
         part target = {.path = tmp, .f = fo};
         hid_t type;
         hid_t d = open_dataset(&target, merged_dataset[k], &type);
-        const size_t size = H5Tget_size(type);
+        const size_t size = H5Tget_size(type) * per_task[k]; /* one task's values */
         unsigned char *buf = ps_malloc(size * (count ? count : 1), "merge buffer");
         unsigned char *in = ps_malloc(size * (count ? count : 1), "merge buffer");
         PS_H5(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)); /* the fill values */

@@ -25,6 +25,15 @@ const ps_axis_list *ps_options_axis(const ps_options *o, const ps_option *opt)
     return NULL;
 }
 
+int ps_options_max_iter(const ps_options *o)
+{
+    const ps_option *opt = ps_option_find("max-iter", PS_CMD_SWEEP);
+    const ps_axis_list *a = opt ? ps_options_axis(o, opt) : NULL;
+    int64_t m = o->p.max_iter;
+    for (int i = 0; a && i < a->n; i++) m = a->v[i].i > m ? a->v[i].i : m;
+    return (int)m;
+}
+
 void ps_axis_drop(ps_options *o, const ps_option *opt)
 {
     const ps_axis_list *a = ps_options_axis(o, opt);

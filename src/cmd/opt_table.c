@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "check.h"
 #include "cli_core.h"
 
 #define RUN (1u << PS_CMD_RUN)
@@ -30,7 +31,7 @@
 /* name, type, field, min, max, commands, identity, help, --help heading, min_open, required,
  * props (PS_OPT_STEERS: stored as run_NAME, never compared; AXIS: a number a sweep may take
  * as a range or a list, an axis of its file; TEACHER: an axis that defines the teacher),
- * metavar */
+ * metavar; the names of a PS_OPT_CHOICE row are in `choices` below */
 static const ps_option table[] = {
     /* Model */
     {"d", PS_OPT_INT, OFF(p.d), 2, 65536, RTS, 1,
@@ -39,6 +40,13 @@ static const ps_option table[] = {
      "teacher rank k, at most --d", "Model", 0, 0, TEACHER, NULL},
     {"noise", PS_OPT_DOUBLE, OFF(p.noise), 0, 1e6, RTS, 1,
      "standard deviation of the observation noise E", "Model", 0, 0, TEACHER, NULL},
+    {"problem", PS_OPT_PROBLEM, OFF(p.problem), 0, 1, RTS, 1,
+     "denoise (fit every entry of Y, the paper's task) or completion (fit only a "
+     "Bernoulli(--observed) share of its entries, one mask per replica)", "Model", 0, 0,
+     PS_OPT_ADDED, NULL},
+    {"observed", PS_OPT_DOUBLE, OFF(p.observed), 0, 1, RTS, 1,
+     "completion: probability P that an entry of Y is observed (needs --problem completion)",
+     "Model", 1, 0, TEACHER | PS_OPT_ADDED, "P"},
     {"seed", PS_OPT_U64, OFF(p.seed), 0, 18446744073709551615.0, RTS, 1,
      "random seed of the teacher and the initial weights", "Model", 0, 0, TEACHER, NULL},
     {"replica", PS_OPT_INT, OFF(p.replica), 0, 2147483647.0, RT, 0,
@@ -58,6 +66,9 @@ static const ps_option table[] = {
     {"gw", PS_OPT_RANGE, OFF(gw_range), 0, 15, SWEEP, 1,
      "gamma_w grid A:B:N, N in [1, 100000]; floor(d^gamma_w) <= 2^53", "Scalings", 0, SWEEP,
      0, NULL},
+    {"gr", PS_OPT_DOUBLE, OFF(p.gr), -1e6, 1e6, RTS, 1,
+     "gamma_r, the layer imbalance: W1 variance d^(gs+gr), W2 variance d^(gs-gr) (each must "
+     "stay in [1e-290, 1e290])", "Scalings", 0, 0, AXIS | PS_OPT_ADDED, NULL},
     /* Training */
     {"max-iter", PS_OPT_INT, OFF(p.max_iter), 1, 1e8, RTS, 1,
      "maximal number of gradient steps", "Training", 0, 0, AXIS, NULL},
@@ -69,6 +80,10 @@ static const ps_option table[] = {
     {"no-theory", PS_OPT_FLAG, OFF(p.theory), 1, 0, RTS, 1,
      "skip the self-consistent dynamics (log_distance becomes null)", "Training", 0, 0,
      0, NULL},
+    {"update", PS_OPT_CHOICE, OFF(p.update), 0, 1, RTS, 1,
+     "the order of the two factor updates: sequential (W2's step uses the new W1; the "
+     "paper's code) or simultaneous (both from the old weights)", "Training", 0, 0,
+     PS_OPT_ADDED, "ORDER"},
     /* Stopping */
     {"no-stop", PS_OPT_FLAG, OFF(p.stop_rules), 1, 0, RTS, 1,
      "ignore the three stopping rules: run --max-iter steps (Figure 1); divergence still stops",
@@ -97,9 +112,13 @@ static const ps_option table[] = {
      "elpa when built with it, else pdsyevd, in groups); one rank: dsyevd, dsyevr; groups: "
      "pdsyevd, elpa. Changes the last bits, so it is recorded as a run parameter",
      "Resources", 0, 0, 0, "NAME"},
+    {"max-file", PS_OPT_BYTES, OFF(max_file), MIB, PIB, SWEEP, 0,
+     "largest sweep file to make (curves included); a larger sweep is refused up front",
+     "Resources", 0, 0, PS_OPT_STEERS, NULL},
     /* Input and output */
     {"load", PS_OPT_STRING, OFF(load), 0, 0, RT, 0,
-     "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w)",
+     "HDF5 file: A_star, noise (d x d), optionally W1 (w x d), W2 (d x w) and, for completion, "
+     "mask (d x d, 0/1)",
      "Input and output", 0, 0, 0, NULL},
     {"from", PS_OPT_STRING, OFF(from), 0, 0, RT, 0,
      "sweep file: compute one of its tasks (--task or --at), options from the file",
@@ -119,6 +138,13 @@ static const ps_option table[] = {
     {"part", PS_OPT_STRING, OFF(part), 0, 0, SWEEP, 1,
      "compute only part I (0 .. N-1) of N cost-balanced shares (phasesweep merge joins them)",
      "Input and output", 0, 0, PS_OPT_PER_PART, "I/N"},
+    {"curves", PS_OPT_FLAG, OFF(curves), 0, 1, SWEEP, 1,
+     "also store every task's learning curves: train and test error of GD and the theory "
+     "and their distance per recorded iteration", "Input and output", 0, 0, PS_OPT_ADDED,
+     NULL},
+    {"curves-every", PS_OPT_INT, OFF(curves_every), 1, 1e8, SWEEP, 1,
+     "with --curves: record iterations 0, K, 2K, ... below --max-iter", "Input and output", 0,
+     0, PS_OPT_ADDED, "K"},
     {"resume", PS_OPT_FLAG, OFF(resume), 0, 1, SWEEP_ONLY, 0,
      "continue the unfinished tasks of an existing --out", "Input and output", 0, 0,
      PS_OPT_STEERS, NULL},
@@ -152,7 +178,24 @@ static const ps_option table[] = {
 };
 
 #define N_OPTIONS (sizeof table / sizeof table[0])
+_Static_assert(sizeof(enum ps_update) == sizeof(int), "--update is a PS_OPT_CHOICE (an int)");
 _Static_assert(N_OPTIONS <= 64, "ps_options.given has 64 bits");
+
+/* The names of each PS_OPT_CHOICE row, by its field; index = the enum's value. */
+static const char *const update_names[] = {"sequential", "simultaneous", NULL};
+static const struct {
+    size_t offset;
+    const char *const *names;
+} choices[] = {
+    {OFF(p.update), update_names},
+};
+
+const char *const *ps_option_choices(const ps_option *opt)
+{
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
+        if (choices[i].offset == opt->offset) return choices[i].names;
+    ps_fail(PS_EXIT_FAIL, "ps_option_choices", "--%s has no names", opt->name);
+}
 
 const ps_option *ps_option_table(size_t *n)
 {

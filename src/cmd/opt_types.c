@@ -92,6 +92,19 @@ static void range_mode(const ps_option *opt, char *buf, size_t len)
     snprintf(buf, len, "reduced | explicit");
 }
 
+static void range_problem(const ps_option *opt, char *buf, size_t len)
+{
+    snprintf(buf, len, "denoise | completion");
+}
+
+static void range_choice(const ps_option *opt, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; ps_option_choices(opt)[i] && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " | " : "", ps_option_choices(opt)[i]);
+}
+
 static void range_flag(const ps_option *opt, char *buf, size_t len)
 {
     snprintf(buf, len, "flag");
@@ -314,6 +327,32 @@ static int parse_mode(const ps_option *opt, const char *text, void *field, char 
     return 0;
 }
 
+static int parse_problem(const ps_option *opt, const char *text, void *field, char *err,
+                         size_t len)
+{
+    if (!strcmp(text, "denoise")) *(enum ps_problem *)field = PS_PROBLEM_DENOISE;
+    else if (!strcmp(text, "completion")) *(enum ps_problem *)field = PS_PROBLEM_COMPLETION;
+    else return ps_cli_seterr(err, len, "'%s' is not one of denoise, completion", text);
+    return 0;
+}
+
+static int parse_choice(const ps_option *opt, const char *text, void *field, char *err,
+                        size_t len)
+{
+    for (int i = 0; ps_option_choices(opt)[i]; i++)
+        if (!strcmp(text, ps_option_choices(opt)[i])) {
+            *(int *)field = i;
+            return 0;
+        }
+    char names[128];
+    size_t used = 0;
+    names[0] = 0;
+    for (int i = 0; ps_option_choices(opt)[i] && used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 ps_option_choices(opt)[i]);
+    return ps_cli_seterr(err, len, "'%s' is not one of %s", text, names);
+}
+
 /* Flags store max when given and min otherwise; text NULL: given on the command line. */
 static int parse_flag(const ps_option *opt, const char *text, void *field, char *err,
                       size_t len)
@@ -392,6 +431,17 @@ static void format_mode(const ps_option *opt, const void *f, char *buf, size_t l
                                                                           : "reduced");
 }
 
+static void format_problem(const ps_option *opt, const void *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", *(const enum ps_problem *)f == PS_PROBLEM_COMPLETION ? "completion"
+                                                                                : "denoise");
+}
+
+static void format_choice(const ps_option *opt, const void *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", ps_option_choices(opt)[*(const int *)f]);
+}
+
 static void format_flag(const ps_option *opt, const void *f, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", *(const int *)f == (int)opt->max ? "true" : "false");
@@ -462,6 +512,11 @@ static int equal_mode(const ps_option *opt, const void *a, const void *b)
     return *(const enum ps_mode *)a == *(const enum ps_mode *)b;
 }
 
+static int equal_problem(const ps_option *opt, const void *a, const void *b)
+{
+    return *(const enum ps_problem *)a == *(const enum ps_problem *)b;
+}
+
 static int equal_string(const ps_option *opt, const void *a, const void *b)
 {
     const char *s = *(const char *const *)a, *t = *(const char *const *)b;
@@ -492,6 +547,10 @@ static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
                       NUMBER, 1, sizeof(int)},
     [PS_OPT_REPLICAS] = {"R|A:B", parse_replicas, format_replicas, range_replicas,
                          equal_replicas, NULL, 1, NUMBER, 1, sizeof(ps_replica_span)},
+    [PS_OPT_PROBLEM] = {"PROBLEM", parse_problem, format_problem, range_problem, equal_problem,
+                        NULL, 1, "(one of ", 1, sizeof(enum ps_problem)},
+    [PS_OPT_CHOICE] = {"NAME", parse_choice, format_choice, range_choice, equal_int, NULL, 1,
+                       "(one of ", 1, sizeof(int)},
 };
 
 const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type)

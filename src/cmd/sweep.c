@@ -60,9 +60,29 @@ static int check_grid(const ps_options *o, int P, char *msg, size_t len)
             snprintf(msg, len, "--gw: d^gw = %d^%.17g is outside [1, 2^53]", p.d, p.gw);
             return 1;
         }
-        if (ps_group_memory_check(&p, w, P, 0, msg, len)) return 1;
+        if (ps_group_memory_check(&p, w, P, o->curves ? PS_TRACE_CURVES : 0, msg, len))
+            return 1;
     }
     return 0;
+}
+
+/* A new sweep's file must fit in --max-file (its data bytes, curves included). */
+static int check_file_size(const ps_options *o, char *msg, size_t len)
+{
+    double curves, bytes = ps_sweep_file_bytes(o, &curves);
+    if (o->resume || bytes <= o->max_file) return 0;
+    const double G = 1073741824.0;
+    if (o->curves)
+        snprintf(msg, len, "--max-file: the sweep file would hold %.3g GiB, %.3g GiB of them "
+                 "curves (5 variables x %d iterations x %lld tasks), above the limit of %.3g GiB "
+                 "(raise --max-file, or record fewer iterations with --curves-every)",
+                 bytes / G, curves / G, ps_curve_points(o), (long long)ps_task_count(o),
+                 o->max_file / G);
+    else
+        snprintf(msg, len, "--max-file: the sweep file would hold %.3g GiB (%lld tasks), above "
+                 "the limit of %.3g GiB (raise --max-file)", bytes / G,
+                 (long long)ps_task_count(o), o->max_file / G);
+    return 1;
 }
 
 /* ---- the farm's callbacks ---- */
@@ -71,8 +91,9 @@ typedef struct sweep {
     const ps_options *o;
     ps_sweep_file *f;
     const ps_group *g;
-    ps_teacher teacher; /* the last task's; it depends on (replica, d, rank, noise, seed) only */
+    ps_teacher teacher; /* the last task's; it depends on (replica, d, rank, noise, seed, observed) only */
     int64_t teacher_key; /* its ps_task_teacher key, -1 before the first */
+    ps_trace curves;    /* --curves: the running task's series, allocated once */
     ps_progress pr;     /* rank 0's */
 } sweep;
 
@@ -88,7 +109,8 @@ static int run_task(void *ctx, int64_t t, const ps_hooks *hooks, ps_result *res)
     }
     char msg[512];
     /* check_grid refused every run that ps_run_task would refuse: this is a defect */
-    if (ps_run_task(&p, &s->teacher, res, NULL, hooks, &s->g->maker, msg, sizeof msg))
+    if (ps_run_task(&p, &s->teacher, res, s->o->curves ? &s->curves : NULL, hooks,
+                    &s->g->maker, msg, sizeof msg))
         ps_fail(PS_EXIT_FAIL, "ps_run_task", "%s", msg);
     return res->stop != PS_STOP_ABORTED;
 }
@@ -96,6 +118,8 @@ static int run_task(void *ctx, int64_t t, const ps_hooks *hooks, ps_result *res)
 static void store_result(void *ctx, int64_t t, const ps_result *res)
 {
     sweep *s = ctx;
+    /* the curves first: done, written last by the result, then covers them too */
+    if (s->o->curves) ps_sweep_write_curves(s->f, t, &s->curves);
     ps_sweep_write_result(s->f, t, res);
 }
 
@@ -119,7 +143,8 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     int P = ps_group_resolve(o, ranks, msg, sizeof msg);
     /* the smallest group (the last one, when P does not divide the ranks) needs the most;
      * every rank reached the same verdict */
-    if (!P || check_grid(o, ranks % P ? ranks % P : P, msg, sizeof msg))
+    if (!P || check_grid(o, ranks % P ? ranks % P : P, msg, sizeof msg) ||
+        check_file_size(o, msg, sizeof msg))
         ps_refuse_collective(comm, PS_EXIT_USAGE, msg);
 
     /* one writer per --out, from before the existence checks to after the close; the path
@@ -144,6 +169,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     int64_t others = ps_tasks_keep_part(o, done);
     ps_group g;
     ps_group_split(comm, P, o->block, &g);
+    if (o->curves) ps_trace_alloc_curves(&s.curves, ps_options_max_iter(o));
     s.g = &g;
     int64_t *order = NULL, n = 0;
     double *cost = NULL;
@@ -167,6 +193,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     int stop = ps_farm_run(comm, &g, order, cost, n, &cb);
 
     if (s.teacher_key >= 0) ps_teacher_free(&s.teacher);
+    if (o->curves) ps_trace_free(&s.curves);
     ps_group_free(&g);
     ps_sweep_close(s.f);
     ps_lock_release(lock);

@@ -420,13 +420,9 @@ void ps_from_resolve(ps_options *o, int rank)
     else at_indices(o, &s, idx, rank);
     const int done = task_done(f, &s, idx);
     const long long swept_group = int_attr(f, "provenance_group_size");
-    ps_params p = task_params(o, &fo, &s, idx);
-    /* a string of the file's options (--eigensolver) is fo's, freed below: o's own copy */
-    if (p.eigensolver && p.eigensolver != o->p.eigensolver) {
-        free((void *)o->p.eigensolver);
-        p.eigensolver = ps_cli_strdup(p.eigensolver);
-    }
-    o->p = p;
+    o->p = task_params(o, &fo, &s, idx);
+    /* the file's strings go with fo below: the task keeps a copy of its solver's name */
+    if (o->p.eigensolver) o->p.eigensolver = ps_cli_strdup(o->p.eigensolver);
     PS_H5(H5Fclose(f));
     ps_h5_input(NULL, NULL);
     if (o->cmd == PS_CMD_TRACE && !o->p.theory)

@@ -23,6 +23,14 @@ static double numroc(int n, int nb, int iproc, int nprocs)
     return mine;
 }
 
+/* The registry's figure for the solver a run of this kind uses; a name that cannot serve it
+ * (a group's solver on one rank: refused before any run) counts as the kind's auto. */
+static double eigensolver_bytes(const char *name, int d, int P, int nb)
+{
+    double b = ps_eigensolver_bytes(name, d, P, nb);
+    return b >= 0 ? b : ps_eigensolver_bytes(NULL, d, P, nb);
+}
+
 static const char *default_solver(int d, int P, int nb)
 {
     if (P <= 1) return "dsyevd";
@@ -64,17 +72,18 @@ static void flops(const ps_cost_in *in, ps_cost *c)
     double d = in->d, m = (double)c->m, d2 = d * d, d3 = d2 * d;
     /* measure: A = U2^T U1 (2 m d^2), R = A - Y, ||R||^2, ||A - A*||^2 (6 d^2); GD: two
      * m x d x d products (4 m d^2); stopping rules and best-so-far bookkeeping: O(1) */
-    c->flops_gd = 6.0 * m * d2 + 6.0 * d2;
+    c->flops_gd = 6.0 * m * d2 + 6.0 * d2 + (in->completion ? 2.0 * d2 : 0.0); /* the mask */
     if (in->theory) {
         /* measure: G = B - Y, ||G||^2, ||B - A*||^2, ||A - B||^2 (9 d^2); step: B^T B (syrk,
          * d^3), the eigendecomposition, the scaled columns (2 d^2), two syrks (2 d^3), two
          * products (4 d^3), two symms (4 d^3), the update (4 d^2) */
         const char *s = in->eigensolver;
         double eig = s && (!strcmp(s, "dsyevr")) ? 10.0 / 3.0 * d3 : 14.0 / 3.0 * d3;
-        c->flops_theory = 9.0 * d2 + d3 + eig + 2.0 * d2 + 10.0 * d3 + 4.0 * d2;
+        c->flops_theory = 9.0 * d2 + d3 + eig + 2.0 * d2 + 10.0 * d3 + 4.0 * d2 +
+                          (in->completion ? 2.0 * d2 : 0.0);
     }
     /* trace: the singular values of A (and B): 8/3 d^3 each for the bidiagonalisation */
-    if (in->trace) c->flops_trace = (in->theory ? 2.0 : 1.0) * (8.0 / 3.0 * d3 + d2);
+    if (in->trace == PS_TRACE_FULL) c->flops_trace = (in->theory ? 2.0 : 1.0) * (8.0 / 3.0 * d3 + d2);
     c->flops_iter = c->flops_gd + c->flops_theory + c->flops_trace;
 }
 
@@ -86,11 +95,14 @@ static double local_bytes(const ps_cost_in *in, const ps_cost *c, double teacher
     double op_norm = 8.0 * (d2 + 2 * d) + li * 2 * d;
     /* drawing the teacher: U, V, A, E next to A*, Y, then ||A*||_op */
     double gen = 8.0 * (2 * d * k + 2 * d2) + teacher + op_norm;
-    double run = teacher + 8.0 * (2 * m * d + 3 * d2 + 2.0 * in->max_iter);
+    double n_u = in->simultaneous ? 3 : 2; /* U1, U2 (and the old U1) */
+    double run = teacher + 8.0 * (n_u * m * d + 3 * d2 + 2.0 * in->max_iter);
     if (in->theory) /* B, G; Q, H, K, T1, T2, the eigenvalues */
-        run += 8.0 * (7 * d2 + d) + ps_eigensolver_bytes(in->eigensolver, in->d, 1, 0);
-    if (in->trace) /* the SVD's copy and workspace; the records */
+        run += 8.0 * (7 * d2 + d) + eigensolver_bytes(in->eigensolver, in->d, 1, 0);
+    if (in->trace == PS_TRACE_FULL) /* the SVD's copy and workspace; the records */
         run += 8.0 * d2 + svd_bytes(in->d, 1, 0) + 8.0 * in->max_iter * (5.0 + 2 * d);
+    else if (in->trace == PS_TRACE_CURVES) /* the five records */
+        run += 8.0 * in->max_iter * 5.0;
     return fmax(gen, run + op_norm); /* the stable rank of A_best ends the run */
 }
 
@@ -106,7 +118,8 @@ static double group_bytes(const ps_cost_in *in, ps_cost *c, double teacher)
     double gen = 8.0 * (2 * d * k + 2 * d * d) + teacher + op_norm;
     double full = 8.0 * 2 * m * d; /* every rank's drawn coordinates */
     c->bytes_full = teacher + full;
-    double blocks = 8.0 * (2 * u_loc + 5 * dd_loc + d + 5.0 * in->P + 2.0 * in->max_iter);
+    double blocks = 8.0 * ((in->simultaneous ? 3 : 2) * u_loc + (in->completion ? 6 : 5) * dd_loc +
+                           d + 5.0 * in->P + 2.0 * in->max_iter);
     double create = teacher + full + 8.0 * 2 * u_loc;
     double run = teacher + blocks;
     /* transients on top of the steady state, one at a time: PBLAS's PANEL-wide strips of a
@@ -115,13 +128,15 @@ static double group_bytes(const ps_cost_in *in, ps_cost *c, double teacher)
     double transient = 8.0 * 2 * PANEL * fmax(np + nq, d);
     if (in->theory) {
         const char *s = in->eigensolver ? in->eigensolver : default_solver(in->d, in->P, nb);
-        double eig = ps_eigensolver_bytes(s, in->d, in->P, nb);
+        double eig = eigensolver_bytes(s, in->d, in->P, nb);
         run += 8.0 * 7 * dd_loc;
         if (!strcmp(s, "elpa")) transient = fmax(transient, eig); /* per call */
         else run += eig;                                             /* the engine's */
     }
-    if (in->trace)
+    if (in->trace == PS_TRACE_FULL)
         run += 8.0 * dd_loc + svd_bytes(in->d, in->P, nb) + 8.0 * in->max_iter * (5.0 + 2 * d);
+    else if (in->trace == PS_TRACE_CURVES)
+        run += 8.0 * in->max_iter * 5.0;
     /* the final stable rank: A^T A's blocks, then pdsyrk's strips or pdsyevr's workspace,
      * which gathers the matrix on a floor(sqrt P)^2 subgrid (measured: 2 d^2 / q^2) */
     double q = floor(sqrt((double)in->P));
@@ -139,7 +154,8 @@ ps_cost ps_cost_of(const ps_cost_in *in_)
     flops(&in, &c);
     c.iterations = expected_iterations(&in);
     c.flops = c.flops_iter * c.iterations;
-    double teacher = 8.0 * 2 * (double)in.d * in.d; /* A*, Y */
+    /* A*, Y (and the completion mask), in full on every rank */
+    double teacher = 8.0 * (in.completion ? 3 : 2) * (double)in.d * in.d;
     c.bytes = in.P == 1 ? local_bytes(&in, &c, teacher) : group_bytes(&in, &c, teacher);
     return c;
 }
@@ -149,7 +165,9 @@ ps_cost_in ps_cost_in_params(const ps_params *p, int P, int trace)
     return (ps_cost_in){.d = p->d, .k = p->k, .width = ps_width(p->d, p->gw), .mode = p->mode,
                         .theory = p->theory, .P = P, .trace = trace, .max_iter = p->max_iter,
                         .gs = p->gs, .gw = p->gw, .lr_scale = p->lr_scale,
-                        .stop_rules = p->stop_rules};
+                        .stop_rules = p->stop_rules,
+                        .completion = p->problem == PS_PROBLEM_COMPLETION,
+                        .simultaneous = p->update == PS_UPDATE_SIMULTANEOUS};
 }
 
 ps_cost ps_cost_params(const ps_params *p, int P, int trace)

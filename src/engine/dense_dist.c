@@ -139,6 +139,12 @@ static void d_sub(ps_dense *b, ps_mat *out, const ps_mat *X, const ps_mat *Y)
     for (size_t i = 0; i < n; i++) out->a[i] = X->a[i] - Y->a[i];
 }
 
+static void d_mask(ps_dense *b, ps_mat *X, const ps_mat *M, double s)
+{
+    size_t n = len(X);
+    for (size_t i = 0; i < n; i++) X->a[i] = (s * M->a[i]) * X->a[i];
+}
+
 static void d_sub_comb(ps_dense *b, ps_mat *X, double a, double c, const ps_mat *Y,
                        const ps_mat *Z)
 {
@@ -254,6 +260,7 @@ static const ps_dense_ops dist_ops = {
     .symm = d_symm,
     .scale_cols = d_scale_cols,
     .sub = d_sub,
+    .mask = d_mask,
     .sub_comb = d_sub_comb,
     .dist2_part = d_dist2_part,
     .sums = d_sums,

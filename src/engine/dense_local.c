@@ -91,6 +91,12 @@ static void l_sub(ps_dense *b, ps_mat *out, const ps_mat *X, const ps_mat *Y)
     for (size_t i = 0; i < n; i++) out->a[i] = X->a[i] - Y->a[i];
 }
 
+static void l_mask(ps_dense *b, ps_mat *X, const ps_mat *M, double s)
+{
+    size_t n = len(X);
+    for (size_t i = 0; i < n; i++) X->a[i] = (s * M->a[i]) * X->a[i];
+}
+
 static void l_sub_comb(ps_dense *b, ps_mat *X, double a, double c, const ps_mat *Y,
                        const ps_mat *Z)
 {
@@ -158,6 +164,7 @@ static const ps_dense_ops local_ops = {
     .symm = l_symm,
     .scale_cols = l_scale_cols,
     .sub = l_sub,
+    .mask = l_mask,
     .sub_comb = l_sub_comb,
     .dist2_part = l_dist2_part,
     .sums = l_sums,

@@ -26,6 +26,28 @@ void ps_teacher_from(ps_teacher *t, int d, int k, const double *Astar, const dou
     memcpy(t->Astar, Astar, sizeof(double) * n);
     for (size_t i = 0; i < n; i++) t->Y[i] = Astar[i] + E[i];
     t->astar_op = ps_op_norm(t->Astar, d);
+    t->mask = NULL;
+    t->observed = 1.0;
+}
+
+void ps_teacher_set_mask(ps_teacher *t, const double *mask, double observed)
+{
+    size_t n = (size_t)t->d * t->d;
+    free(t->mask);
+    t->mask = alloc_matrix(t->d, t->d, "completion mask");
+    memcpy(t->mask, mask, sizeof(double) * n);
+    t->observed = observed;
+}
+
+void ps_teacher_draw_mask(ps_teacher *t, const ps_params *p)
+{
+    size_t n = (size_t)t->d * t->d;
+    ps_rng r;
+    free(t->mask);
+    t->mask = alloc_matrix(t->d, t->d, "completion mask");
+    ps_rng_init(&r, p->seed, p->replica, 0.0, 0.0, PS_RNG_MASK);
+    for (size_t i = 0; i < n; i++) t->mask[i] = ps_rng_uniform(&r) < p->observed ? 1.0 : 0.0;
+    t->observed = p->observed;
 }
 
 void ps_teacher_generate(ps_teacher *t, const ps_params *p)
@@ -43,6 +65,7 @@ void ps_teacher_generate(ps_teacher *t, const ps_params *p)
     ps_rng_fill_normal(&r, E, (int64_t)d * d, p->noise);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, d, k, 1.0, U, d, V, d, 0.0, A, d);
     ps_teacher_from(t, d, k, A, E);
+    if (p->problem == PS_PROBLEM_COMPLETION) ps_teacher_draw_mask(t, p);
     free(U);
     free(V);
     free(A);
@@ -53,7 +76,8 @@ void ps_teacher_free(ps_teacher *t)
 {
     free(t->Astar);
     free(t->Y);
-    t->Astar = t->Y = NULL;
+    free(t->mask);
+    t->Astar = t->Y = t->mask = NULL;
 }
 
 /* One buffer holds U1 then U2, so the pair is [U1 | U2] = the m x 2d factor itself. */
@@ -69,11 +93,21 @@ static void coords_alloc(ps_coords *x, int d, int m, int64_t width)
 void ps_bartlett(double *Rm, int n, int64_t w, double sigma2, uint64_t seed, int replica,
                  double gs, double gw)
 {
+    ps_bartlett_scaled(Rm, n, w, sigma2, sigma2, seed, replica, gs, gw);
+}
+
+/* R_Z D for the factor R_Z of a standard Gaussian Z and D = diag(sigma1 I, sigma2 I): Z D is
+ * the Gaussian with column-scaled variances, and its thin-QR factor is R_Z D. Column j of R_Z
+ * times its sigma: the same draws in the same order as the balanced factor. */
+void ps_bartlett_scaled(double *Rm, int n, int64_t w, double var1, double var2, uint64_t seed,
+                        int replica, double gs, double gw)
+{
     ps_rng r;
-    double sigma = sqrt(sigma2);
+    const double sd1 = sqrt(var1), sd2 = sqrt(var2);
     ps_rng_init(&r, seed, replica, gs, gw, PS_RNG_INIT_BARTLETT);
     memset(Rm, 0, sizeof(double) * (size_t)n * n);
     for (int j = 0; j < n; j++) {
+        const double sigma = j < n / 2 ? sd1 : sd2;
         for (int i = 0; i < j; i++) Rm[i + (size_t)j * n] = sigma * ps_rng_normal(&r);
         /* row j (0-based) of the factor of a w-row Gaussian: chi with w - j dof */
         Rm[j + (size_t)j * n] = sigma * sqrt(ps_rng_chi2(&r, (double)(w - j)));
@@ -83,16 +117,20 @@ void ps_bartlett(double *Rm, int n, int64_t w, double sigma2, uint64_t seed, int
 void ps_coords_draw(ps_coords *x, const ps_params *p, int64_t width, double sigma2)
 {
     int d = p->d;
+    double v1, v2;
+    ps_layer_vars(p, sigma2, &v1, &v2);
     if (p->mode == PS_MODE_EXPLICIT || width < 2 * (int64_t)d) {
-        /* M = [W1 | W2^T] entry by entry, column-major: W1 (w x d) first, then W2^T */
+        /* M = [W1 | W2^T] entry by entry, column-major: W1 (w x d) first, then W2^T, one
+         * stream (at gr = 0 one standard deviation for both) */
         coords_alloc(x, d, (int)width, width);
         ps_rng r;
         ps_rng_init(&r, p->seed, p->replica, p->gs, p->gw, PS_RNG_INIT_DENSE);
-        ps_rng_fill_normal(&r, x->U1, 2 * width * d, sqrt(sigma2));
+        ps_rng_fill_normal(&r, x->U1, width * d, sqrt(v1));
+        ps_rng_fill_normal(&r, x->U2, width * d, sqrt(v2));
         return;
     }
     coords_alloc(x, d, 2 * d, width);
-    ps_bartlett(x->U1, 2 * d, width, sigma2, p->seed, p->replica, p->gs, p->gw);
+    ps_bartlett_scaled(x->U1, 2 * d, width, v1, v2, p->seed, p->replica, p->gs, p->gw);
 }
 
 void ps_coords_from_weights(ps_coords *x, int d, int64_t w, const double *W1, const double *W2T,

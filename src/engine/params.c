@@ -2,6 +2,7 @@
 #include "params.h"
 
 #include <math.h>
+#include <stdio.h>
 
 const char *ps_stop_name(enum ps_stop s)
 {
@@ -23,6 +24,7 @@ void ps_params_default(ps_params *p)
         .max_iter = 750, .lr_scale = 50.0, .mode = PS_MODE_REDUCED, .theory = 1, .stop_rules = 1,
         .tol_converged = 1e-3, .tol_plateau = 2e-4, .plateau_min_drop = 1e-2,
         .diverge_factor = 1e6, .max_mem = 4.0 * 1024 * 1024 * 1024, .threads = 1,
+        .problem = PS_PROBLEM_DENOISE, .observed = 1.0,
     };
 }
 
@@ -37,9 +39,34 @@ int64_t ps_width(int d, double gw)
 
 double ps_sigma2(int d, double gs) { return pow((double)d, gs); }
 
+void ps_layer_vars(const ps_params *p, double sigma2, double *v1, double *v2)
+{
+    if (p->gr == 0.0) {
+        *v1 = *v2 = sigma2;
+        return;
+    }
+    *v1 = pow((double)p->d, p->gs + p->gr);
+    *v2 = pow((double)p->d, p->gs - p->gr);
+}
+
+void ps_layer_vars_problem(int d, double gs, double gr, char *msg, size_t len)
+{
+    double v1 = pow((double)d, gs + gr), v2 = pow((double)d, gs - gr);
+    msg[0] = 0;
+    /* a normal double both ways, and room for the sums and products the run forms with them */
+    const double lo = 1e-290, hi = 1e290;
+    if (!(v1 >= lo && v1 <= hi) || !(v2 >= lo && v2 <= hi))
+        snprintf(msg, len, "--gr: %.17g with --gs %.17g at d = %d gives the variances "
+                 "d^(gs+gr) = %g and d^(gs-gr) = %g; each must lie in [1e-290, 1e290]", gr, gs,
+                 d, v1, v2);
+}
+
 double ps_learning_rate(const ps_params *p, int64_t width, double sigma2, double astar_op)
 {
-    if (p->gs + p->gw > 1.0) return 1.0 / (p->lr_scale * (double)width * sigma2);
+    double v1, v2;
+    ps_layer_vars(p, sigma2, &v1, &v2);
+    /* at gr = 0, (v + v) / 2 is v exactly: today's rate, bit for bit */
+    if (p->gs + p->gw > 1.0) return 1.0 / (p->lr_scale * (double)width * ((v1 + v2) / 2.0));
     return 1.0 / (p->lr_scale * astar_op);
 }
 

@@ -31,6 +31,23 @@ void ps_trace_alloc(ps_trace *tr, int max_iter, int d)
     tr->th_sv = ps_malloc(sizeof(double) * n * (size_t)d, "trace singular values");
 }
 
+void ps_trace_alloc_curves(ps_trace *tr, int max_iter)
+{
+    size_t n = (size_t)max_iter;
+    *tr = (ps_trace){0};
+    tr->gd_train = ps_malloc(sizeof(double) * n, "curves");
+    tr->gd_test = ps_malloc(sizeof(double) * n, "curves");
+    tr->th_train = ps_malloc(sizeof(double) * n, "curves");
+    tr->th_test = ps_malloc(sizeof(double) * n, "curves");
+    tr->distance = ps_malloc(sizeof(double) * n, "curves");
+}
+
+/* What tr records, for the engine and the cost model. */
+static int trace_kind(const ps_trace *tr)
+{
+    return !tr ? PS_TRACE_NONE : tr->gd_sv ? PS_TRACE_FULL : PS_TRACE_CURVES;
+}
+
 void ps_trace_free(ps_trace *tr)
 {
     free(tr->gd_train); free(tr->gd_test); free(tr->th_train); free(tr->th_test);
@@ -67,7 +84,9 @@ static int diverged(const ps_record *r, int theory, double limit)
 void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t width, double lr,
                    ps_result *res, ps_trace *tr, const ps_hooks *hooks)
 {
-    double t0 = now_seconds(), c = sigma2 * (double)width, limit = INFINITY;
+    double t0 = now_seconds(), limit = INFINITY, v1, v2;
+    ps_layer_vars(p, sigma2, &v1, &v2); /* at gr = 0 both sigma2: c1 = c2 = sigma2 w */
+    const double c1 = v1 * (double)width, c2 = v2 * (double)width;
     double *train = ps_malloc(sizeof(double) * (size_t)p->max_iter, "train series");
     double *test = ps_malloc(sizeof(double) * (size_t)p->max_iter, "test series");
     double best = INFINITY, max_distance = -INFINITY, last_train = NAN;
@@ -101,11 +120,12 @@ void ps_run_engine(const ps_params *p, ps_engine *e, double sigma2, int64_t widt
             tr->th_train[i] = rec.th_train;
             tr->th_test[i] = rec.th_test;
             tr->distance[i] = rec.distance;
-            e->ops->singular_values(e, tr->gd_sv + (size_t)i * d, tr->th_sv + (size_t)i * d);
+            if (tr->gd_sv)
+                e->ops->singular_values(e, tr->gd_sv + (size_t)i * d, tr->th_sv + (size_t)i * d);
             tr->n = i + 1;
         }
         e->ops->gd_step(e, lr);
-        if (p->theory) e->ops->sc_step(e, lr, c);
+        if (p->theory) e->ops->sc_step(e, lr, c1, c2);
         steps = i + 1;
         if (p->stop_rules && ps_should_stop(p, i, train, test, &why)) break;
     }
@@ -130,10 +150,16 @@ void ps_run_coords(const ps_params *p, const ps_teacher *t, ps_coords *x0, ps_re
 {
     int64_t width = x0->width;
     double sigma2 = ps_sigma2(p->d, p->gs);
-    ps_engine e = mk && mk->make
-                      ? mk->make(mk->ctx, t, x0, p, tr != NULL)
-                      : ps_engine_local_solver(t, x0, p->theory, tr != NULL, p->eigensolver);
+    int sv = trace_kind(tr) == PS_TRACE_FULL;
+    ps_engine e = mk && mk->make ? mk->make(mk->ctx, t, x0, p, sv)
+                                 : ps_engine_local_solver(t, x0, p->theory, sv, p->eigensolver);
     double lr = ps_learning_rate(p, width, sigma2, t->astar_op);
+    if (p->update != PS_UPDATE_SEQUENTIAL) {
+        if (!e.ops->set_update)
+            ps_fail(PS_EXIT_FAIL, "ps_run_coords", "the %s engine has only the sequential update",
+                    e.ops->name);
+        e.ops->set_update(&e, p->update); /* before the loop: its copy of U1 is made here */
+    }
     ps_run_engine(p, &e, sigma2, width, lr, res, tr, hooks);
     e.ops->destroy(&e);
 }
@@ -145,7 +171,7 @@ int ps_run_task(const ps_params *p, const ps_teacher *t, ps_result *res, ps_trac
     int64_t width = ps_width(p->d, p->gw);
     double sigma2 = ps_sigma2(p->d, p->gs);
     int64_t m = p->mode == PS_MODE_EXPLICIT ? width : ps_reduced_rank(p->d, width);
-    double need = ps_cost_params(p, 1, tr != NULL).bytes;
+    double need = ps_cost_params(p, 1, trace_kind(tr)).bytes;
     msg[0] = 0;
     if (width < 1)
         snprintf(msg, len, "--gw: d^gw = %g^%g exceeds 2^53", (double)p->d, p->gw);

@@ -43,13 +43,14 @@ int ps_group_auto_size(const ps_cost_in *widest, int nranks, int64_t ntasks, dou
 }
 
 /* The widest run of the command: a sweep's largest gw (ps_width grows with gw), else --gw;
- * `trace` records its run. */
+ * `trace` records its run, sweep --curves its series. */
 static ps_cost_in widest_run(const ps_options *o)
 {
     ps_params p = o->p;
     if (o->cmd == PS_CMD_SWEEP)
         p.gw = fmax(ps_range_at(&o->gw_range, 0), ps_range_at(&o->gw_range, o->gw_range.n - 1));
-    return ps_cost_in_params(&p, 1, o->cmd == PS_CMD_TRACE);
+    return ps_cost_in_params(&p, 1, o->cmd == PS_CMD_TRACE ? PS_TRACE_FULL
+                                    : o->curves ? PS_TRACE_CURVES : PS_TRACE_NONE);
 }
 
 int ps_group_resolve(const ps_options *o, int nranks, char *msg, size_t len)

@@ -16,6 +16,7 @@
 #include "h5_file.h"
 #include "layout.h"
 #include "provenance.h"
+#include "run.h"
 
 /* Turns HDF5's own error-stack printing off around calls whose failure we report ourselves. */
 typedef struct ps_h5_errors { H5E_auto2_t fn; void *data; } ps_h5_errors;
@@ -40,5 +41,23 @@ void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_n
                          const hsize_t *dim_sizes, int n_dims, hid_t *dsets);
 /* The root attributes layout_version (0 when missing) and file_kind ("" when missing). */
 int ps_h5_file_layout(hid_t f, char *kind, size_t len);
+
+/* ---- learning curves of sweep --curves (h5_curves.c) ---- */
+#define PS_CURVES_MAX_VARS 8
+typedef struct ps_curves ps_curves;
+/* The curve variables of L (open in file, dims: task_dims, then ps_curve_points(o)). */
+ps_curves *ps_curves_open(hid_t file, const ps_layout *L, const hsize_t *task_dims,
+                          int n_task_dims, const ps_options *o);
+/* One task's curves (task: its index per task dim) from its trace: iterations 0, K, 2K, ...,
+ * NaN after the last recorded one. Independent I/O through dxpl; allocates nothing. */
+void ps_curves_write(ps_curves *c, const hsize_t *task, const ps_trace *tr, hid_t dxpl);
+void ps_curves_close(ps_curves *c); /* NULL: nothing */
+/* 1 for a curve variable (a PS_ONLY_CURVES row of rank > 1). */
+int ps_curves_is_var(const ps_layout_var *v);
+/* The `iteration` scale's values, ps_curve_points(o) of them. */
+void ps_curve_iterations(const ps_options *o, int64_t *it);
+/* "" or why file's `iteration` variable (of the right shape: checked before) differs from
+ * the values a sweep of o writes. */
+void ps_curves_iteration_problem(hid_t file, const ps_options *o, char *why, size_t len);
 
 #endif

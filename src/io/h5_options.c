@@ -214,6 +214,8 @@ static const h5_opt_ops h5_ops[PS_OPT_N_TYPES] = {
     [PS_OPT_FLAG] = {write_flag, read_flag},       [PS_OPT_STRING] = {write_string, read_string},
     [PS_OPT_GROUP] = {write_int, read_int},
     [PS_OPT_REPLICAS] = {write_replicas, read_replicas},
+    [PS_OPT_PROBLEM] = {write_text, read_text},
+    [PS_OPT_CHOICE] = {write_text, read_text},
 };
 
 /* ---- the attributes of a record ---- */

@@ -2,7 +2,8 @@
  * root group with its dimension scales: what netCDF-4 readers and xarray open). Everything
  * that changes the file's structure (datasets, fill values, dimension scales, attributes)
  * happens collectively in ps_sweep_create and is flushed there; afterwards ranks only
- * overwrite single elements of preallocated contiguous datasets, so the metadata on disk is
+ * overwrite single elements (and, with --curves, one task's row of each curve variable,
+ * h5_curves.c) of preallocated contiguous datasets, so the metadata on disk is
  * final and a SIGKILL at any moment leaves a readable file. The one exception is at the
  * collective close: the provenance attributes end_utc, wall_seconds and sessions are
  * overwritten in place (same sizes). */
@@ -28,7 +29,8 @@
 
 /* The file's variables are the layout table's (include/layout.h) with the sweep's extra axes
  * (ps_layout_sweep_nd), in its order: the axes' scales, the five grid variables, then the
- * per-task ones [axes..][gamma_s][gamma_w][replica], done last. */
+ * per-task ones [axes..][gamma_s][gamma_w][replica] (and with --curves the iteration scale and
+ * the curves [...][iteration]), done last. */
 #define MAX_VARS PS_LAYOUT_MAX_VARS
 
 struct ps_sweep_file {
@@ -37,6 +39,7 @@ struct ps_sweep_file {
     hid_t mspace, fspace; /* one element in memory; the task dimensions' file space */
     hid_t dset[MAX_VARS]; /* per layout variable; only the per-task ones are open */
     ps_sweep_shape shape;
+    ps_curves *curves;    /* with --curves: the curve variables */
     ps_provenance pv;
 };
 
@@ -60,7 +63,11 @@ void ps_sweep_shape_of(const ps_options *o, ps_sweep_shape *s)
     s->dims[o->n_axes + 1] = "gamma_w";
     s->dims[o->n_axes + 2] = "replica";
     for (int k = 0; k < s->ndims; k++) s->sizes[k] = (hsize_t)n[k];
-    s->L = ps_layout_sweep_nd(&s->nd, o->n_axes, s->axes);
+    /* with --curves, the curves' own dimension after the task dims */
+    s->dims[s->ndims] = "iteration";
+    s->sizes[s->ndims] = (hsize_t)ps_curve_points(o);
+    s->nfile = s->ndims + (o->curves ? 1 : 0);
+    s->L = ps_layout_sweep_nd(&s->nd, o->curves, o->n_axes, s->axes);
     if (!s->L) ps_fail(PS_EXIT_FAIL, "sweep file", "more axes than the layout holds");
 }
 
@@ -129,6 +136,8 @@ static ps_sweep_file *file_new(MPI_Comm comm, hid_t file, const ps_options *o)
     ps_sweep_shape_of(o, &f->shape);
     f->fspace = (hid_t)PS_H5(H5Screate_simple(f->shape.ndims, f->shape.sizes, NULL));
     f->mspace = (hid_t)PS_H5(H5Screate(H5S_SCALAR));
+    if (o->curves)
+        f->curves = ps_curves_open(file, f->shape.L, f->shape.sizes, f->shape.ndims, o);
     f->dxpl = (hid_t)PS_H5(H5Pcreate(H5P_DATASET_XFER));
     PS_H5(H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_INDEPENDENT));
     return f;
@@ -197,7 +206,7 @@ void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t le
     why[0] = 0;
     for (int g = 0; g < s.L->n_vars && !why[0]; g++) {
         const ps_layout_var *v = &s.L->vars[g];
-        if (is_task_var(v)) continue;
+        if (is_task_var(v) || ps_curves_is_var(v) || !strcmp(v->name, "iteration")) continue;
         size_t n;
         unsigned char *want = grid_values(o, v, &n);
         hid_t d = (hid_t)PS_H5(H5Dopen2(file, v->name, H5P_DEFAULT));
@@ -221,6 +230,7 @@ void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t le
         free(got);
         free(want);
     }
+    if (!why[0] && o->curves) ps_curves_iteration_problem(file, o, why, len);
 }
 
 /* Rank 0 alone builds the whole file serially (no MPI-IO, no collective inside HDF5) under
@@ -238,10 +248,15 @@ static void build_file(const char *tmp, const ps_options *o, const ps_provenance
     ps_sweep_shape_of(o, &s);
     const ps_layout *L = s.L;
     hid_t dsets[MAX_VARS];
-    ps_h5_create_layout(file, L, s.dims, s.sizes, s.ndims, dsets);
+    ps_h5_create_layout(file, L, s.dims, s.sizes, s.nfile, dsets);
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
-        if (!is_task_var(v)) {
+        if (!strcmp(v->name, "iteration")) { /* the curves' scale; the curves keep their fill */
+            int64_t *it = ps_malloc(sizeof *it * (size_t)s.sizes[s.ndims], "iterations");
+            ps_curve_iterations(o, it);
+            PS_H5(H5Dwrite(dsets[k], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it));
+            free(it);
+        } else if (!is_task_var(v) && !ps_curves_is_var(v)) {
             size_t n;
             void *values = grid_values(o, v, &n);
             PS_H5(H5Dwrite(dsets[k], ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT,
@@ -340,6 +355,16 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         const char *now_s =
             opt->type == PS_OPT_STRING ? *(char *const *)((const char *)o + opt->offset) : NULL;
         if (rc == 1 && opt->type == PS_OPT_STRING && (!now_s || !now_s[0])) continue;
+        if (rc == 1 && (opt->props & PS_OPT_ADDED)) { /* a file from before: the default */
+            ps_options def;
+            ps_options_default(&def);
+            if (ps_option_equal(opt, &def, o)) continue;
+            ps_option_format(opt, &def, then, sizeof then);
+            ps_option_format(opt, o, now, sizeof now);
+            append(msg, len, "%s%s=%s (file) vs %s (now)", msg[0] ? "; " : "", opt->name, then,
+                   now);
+            continue;
+        }
         if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
             ps_options_free_axes(&stored);
@@ -364,7 +389,7 @@ static void layout_problem(hid_t file, const ps_options *o, char *why, size_t le
 {
     ps_sweep_shape s;
     ps_sweep_shape_of(o, &s);
-    ps_h5_layout_problem(file, s.L, s.dims, s.sizes, s.ndims, why, len);
+    ps_h5_layout_problem(file, s.L, s.dims, s.sizes, s.nfile, why, len);
 }
 
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
@@ -468,6 +493,18 @@ void ps_sweep_write_result(ps_sweep_file *f, int64_t t, const ps_result *res)
     }
 }
 
+void ps_sweep_write_curves(ps_sweep_file *f, int64_t t, const ps_trace *tr)
+{
+    if (!f->curves) return;
+    hsize_t task[PS_LAYOUT_MAX_DIMS], total = 1;
+    for (int k = 0; k < f->shape.ndims; k++) total *= f->shape.sizes[k];
+    if (t < 0 || (hsize_t)t >= total)
+        ps_fail(PS_EXIT_FAIL, "ps_sweep_write_curves", "task %lld outside the sweep's %llu tasks",
+                (long long)t, (unsigned long long)total);
+    task_start(&f->shape, t, task);
+    ps_curves_write(f->curves, task, tr, f->dxpl);
+}
+
 int ps_sweep_read_result(ps_sweep_file *f, int64_t t, ps_result *res)
 {
     select_task(f, "ps_sweep_read_result", t);
@@ -490,6 +527,7 @@ void ps_sweep_close(ps_sweep_file *f)
     ps_provenance_finish(f->file, f->comm, &f->pv);
     for (int k = 0; k < MAX_VARS; k++)
         if (f->dset[k] >= 0) PS_H5(H5Dclose(f->dset[k]));
+    ps_curves_close(f->curves);
     PS_H5(H5Pclose(f->dxpl));
     PS_H5(H5Sclose(f->mspace));
     PS_H5(H5Sclose(f->fspace));

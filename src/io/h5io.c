@@ -217,6 +217,25 @@ static int check_shapes(const char *path, double max_mem, const hsize_t da[2],
     return 0;
 }
 
+/* A completion mask holds 0 (unobserved) and 1 (observed) only, and observes something. */
+static int check_mask(const char *path, ps_loaded *L, char *why, size_t len)
+{
+    const size_t d = (size_t)L->d;
+    L->n_observed = 0;
+    for (size_t j = 0; j < d; j++)
+        for (size_t i = 0; i < d; i++) {
+            double v = L->mask[i + j * d];
+            if (v != 0.0 && v != 1.0)
+                return refuse(why, len, path, "dataset mask has the entry %g at [%zu, %zu]; "
+                              "expected 0 (unobserved) or 1 (observed)", v, i, j);
+            L->n_observed += v == 1.0;
+        }
+    if (!L->n_observed)
+        return refuse(why, len, path, "dataset mask observes no entry (all zero): the train "
+                      "loss would be empty; give at least one 1");
+    return 0;
+}
+
 int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t len)
 {
     memset(L, 0, sizeof *L);
@@ -225,16 +244,23 @@ int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t
     if (f < 0) return PS_H5_BAD_INPUT;
     ps_h5_input("--load", path); /* a failing read is the file's fault: exit 2 */
     hsize_t da[2], de[2], d1[2] = {0, 0}, d2[2] = {0, 0};
-    hid_t m[4] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID};
-    enum { A, E, W1, W2 };
+    hsize_t dm[2] = {0, 0};
+    hid_t m[5] = {H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID, H5I_INVALID_HID,
+                  H5I_INVALID_HID};
+    enum { A, E, W1, W2, MASK };
     int rc = open_matrix(f, path, "A_star", &m[A], da, why, len);
     if (!rc) rc = open_matrix(f, path, "noise", &m[E], de, why, len);
     if (!rc) rc = open_matrix(f, path, "W1", &m[W1], d1, why, len);
     if (!rc) rc = open_matrix(f, path, "W2", &m[W2], d2, why, len);
+    if (!rc) rc = open_matrix(f, path, "mask", &m[MASK], dm, why, len);
     if (!rc && (m[A] < 0 || m[E] < 0))
         rc = refuse(why, len, path, "dataset %s is missing (needed: A_star and noise, d x d)",
                     m[A] >= 0 ? "noise" : "A_star");
     if (!rc) rc = check_shapes(path, max_mem, da, de, d1, d2, m[W1] >= 0, m[W2] >= 0, why, len);
+    if (!rc && m[MASK] >= 0 && (dm[0] != da[0] || dm[1] != da[1]))
+        rc = refuse(why, len, path, "dataset mask is %llu x %llu, expected %llu x %llu like "
+                    "A_star", (unsigned long long)dm[0], (unsigned long long)dm[1],
+                    (unsigned long long)da[0], (unsigned long long)da[1]);
     const hsize_t d = da[0], w = m[W1] >= 0 ? d1[0] : 0;
     if (!rc) {
         L->d = (int)d;
@@ -251,7 +277,11 @@ int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t
         /* W2 (d x w) row-major is W2^T (w x d) column-major: same bytes, no transposition */
         if (!rc) rc = read_matrix(m[W2], path, "W2", d, w, L->W2T, 0, why, len);
     }
-    for (int i = 0; i < 4; i++)
+    if (!rc && m[MASK] >= 0) {
+        L->mask = ps_malloc(sizeof(double) * d * d, "mask");
+        rc = read_matrix(m[MASK], path, "mask", d, d, L->mask, 1, why, len);
+    }
+    for (int i = 0; i < 5; i++)
         if (m[i] >= 0) PS_H5(H5Dclose(m[i]));
     PS_H5(H5Fclose(f));
     ps_h5_input(NULL, NULL);
@@ -266,6 +296,7 @@ int ps_h5_load(const char *path, double max_mem, ps_loaded *L, char *why, size_t
         rc = refuse(why, len, path, "datasets W1 and W2 are all zero: gradient descent never "
                     "leaves W1 = W2 = 0 (a saddle point); give nonzero weights or leave them "
                     "out");
+    if (!rc && L->mask) rc = check_mask(path, L, why, len);
     if (rc) ps_loaded_free(L);
     return rc;
 }
@@ -276,5 +307,6 @@ void ps_loaded_free(ps_loaded *L)
     free(L->E);
     free(L->W1);
     free(L->W2T);
+    free(L->mask);
     memset(L, 0, sizeof *L);
 }

@@ -24,6 +24,9 @@ static const ps_result_field result_fields[] = {
 
 #define STOP_MEANINGS "converged overfitting plateau max_iter diverged"
 
+/* A row without its last field, `only`, is PS_ONLY_ALWAYS (0): in every file. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const ps_layout_var sweep_vars[] = {
     {"gamma_s", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_s"}, "1", "gamma_s",
      "initialization variance exponent: sigma2 = d^gamma_s", NULL},
@@ -32,6 +35,9 @@ static const ps_layout_var sweep_vars[] = {
     {"replica", PS_VAR_I64, PS_FILL_NONE, 1, {"replica"}, "1", "replica",
      "replica number (0 .. R-1, or A .. B-1 of --replicas A:B): its own teacher and "
      "initial weights", NULL},
+    {"iteration", PS_VAR_I64, PS_FILL_NONE, 1, {"iteration"}, "1", "iteration",
+     "gradient descent steps taken at a recorded point of the curves: 0, K, 2K, ... "
+     "(K = --curves-every)", NULL, PS_ONLY_CURVES},
     {"sigma2", PS_VAR_F64, PS_FILL_NONE, 1, {"gamma_s"}, "1", "initialization variance",
      "variance of the initial weights, d^gamma_s", NULL},
     {"width", PS_VAR_I64, PS_FILL_NONE, 1, {"gamma_w"}, "1", "network width",
@@ -54,6 +60,21 @@ static const ps_layout_var sweep_vars[] = {
      "run time", "wall time of the task, drawing the network included", NULL},
     {"stop_reason", PS_VAR_I8, PS_FILL_MINUS1, 3, {"gamma_s", "gamma_w", "replica"}, "1",
      "stop reason", "why the run stopped; the fill -1 means not done", STOP_MEANINGS},
+    {"gd_train_error", PS_VAR_F64, PS_FILL_NAN, 4, {"gamma_s", "gamma_w", "replica", "iteration"}, "1",
+     "GD train error", "||A - (A* + E)||_F^2 / d^2 of gradient descent's A = W2 W1 at each "
+     "recorded iteration; NaN after the task stopped", NULL, PS_ONLY_CURVES},
+    {"gd_test_error", PS_VAR_F64, PS_FILL_NAN, 4, {"gamma_s", "gamma_w", "replica", "iteration"}, "1",
+     "GD test error", "||A - A*||_F^2 / d^2 of gradient descent's A = W2 W1 at each recorded "
+     "iteration; NaN after the task stopped", NULL, PS_ONLY_CURVES},
+    {"theory_train_error", PS_VAR_F64, PS_FILL_NAN, 4, {"gamma_s", "gamma_w", "replica", "iteration"}, "1",
+     "theory train error", "||B - (A* + E)||_F^2 / d^2 of the self-consistent dynamics' B at "
+     "each recorded iteration; NaN after the task stopped", NULL, PS_ONLY_CURVES},
+    {"theory_test_error", PS_VAR_F64, PS_FILL_NAN, 4, {"gamma_s", "gamma_w", "replica", "iteration"}, "1",
+     "theory test error", "||B - A*||_F^2 / d^2 of the self-consistent dynamics' B at each "
+     "recorded iteration; NaN after the task stopped", NULL, PS_ONLY_CURVES},
+    {"distance", PS_VAR_F64, PS_FILL_NAN, 4, {"gamma_s", "gamma_w", "replica", "iteration"}, "1",
+     "GD-vs-theory distance", "||A - B||_F^2 / d^2 at each recorded iteration; NaN after the "
+     "task stopped", NULL, PS_ONLY_CURVES},
     {"done", PS_VAR_U8, PS_FILL_NONE, 3, {"gamma_s", "gamma_w", "replica"}, "1", "task done",
      "1 once every value of the task is written (written last)", "not_done done"},
 };
@@ -80,8 +101,13 @@ static const ps_layout_var trace_vars[] = {
      "singular values of B", "all singular values of the theory's B, descending", NULL},
 };
 
+#pragma GCC diagnostic pop
+
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 static const ps_layout sweep = {"sweep", COUNT(sweep_vars), sweep_vars, "sigma2 width"};
+/* the views of ps_layout_sweep_for, filled once from the table */
+static ps_layout_var view_vars[2][COUNT(sweep_vars)];
+static ps_layout views[2];
 static const ps_layout trace = {"trace", COUNT(trace_vars), trace_vars, NULL};
 
 const ps_result_field *ps_result_fields(int *n)
@@ -133,7 +159,20 @@ void ps_result_store(const ps_result_field *f, ps_result *r, double x, int64_t i
     }
 }
 
-const ps_layout *ps_layout_sweep(void) { return &sweep; }
+const ps_layout *ps_layout_sweep_for(int curves)
+{
+    curves = curves != 0;
+    if (!views[curves].vars) {
+        int n = 0;
+        for (int i = 0; i < sweep.n_vars; i++)
+            if (sweep_vars[i].only == PS_ONLY_ALWAYS || curves)
+                view_vars[curves][n++] = sweep_vars[i];
+        views[curves] = (ps_layout){sweep.kind, n, view_vars[curves], sweep.coordinates};
+    }
+    return &views[curves];
+}
+
+const ps_layout *ps_layout_sweep(void) { return ps_layout_sweep_for(0); }
 
 int ps_layout_is_task_var(const ps_layout_var *v)
 {
@@ -141,23 +180,33 @@ int ps_layout_is_task_var(const ps_layout_var *v)
            !strcmp(v->dims[v->ndims - 2], "gamma_w") && !strcmp(v->dims[v->ndims - 3], "gamma_s");
 }
 
-const ps_layout *ps_layout_sweep_nd(ps_layout_nd *buf, int k, const ps_layout_axis *axes)
+/* dims starting with gamma_s, gamma_w, replica: a per-task variable or a curve variable */
+static int starts_with_task_dims(const ps_layout_var *v)
 {
+    return v->ndims >= 3 && !strcmp(v->dims[0], "gamma_s") && !strcmp(v->dims[1], "gamma_w") &&
+           !strcmp(v->dims[2], "replica");
+}
+
+const ps_layout *ps_layout_sweep_nd(ps_layout_nd *buf, int curves, int k,
+                                    const ps_layout_axis *axes)
+{
+    const ps_layout *base = ps_layout_sweep_for(curves);
     int n = 0, has_d = 0;
-    if (k < 0 || k > PS_LAYOUT_MAX_DIMS - 3 || k + sweep.n_vars > PS_LAYOUT_MAX_VARS) return NULL;
+    if (k < 0 || k > PS_LAYOUT_MAX_DIMS - 4 || k + base->n_vars > PS_LAYOUT_MAX_VARS) return NULL;
     for (int a = 0; a < k; a++) {
         has_d |= !strcmp(axes[a].dim, "d");
         buf->vars[n++] = (ps_layout_var){axes[a].dim, axes[a].type, PS_FILL_NONE, 1,
                                          {axes[a].dim}, "1", axes[a].long_name,
-                                         "an axis of the sweep: one value per point", NULL};
+                                         "an axis of the sweep: one value per point", NULL,
+                                         PS_ONLY_ALWAYS};
     }
-    for (int i = 0; i < sweep.n_vars; i++) {
-        ps_layout_var v = sweep.vars[i];
+    for (int i = 0; i < base->n_vars; i++) {
+        ps_layout_var v = base->vars[i];
         const int depends_on_d = !strcmp(v.name, "sigma2") || !strcmp(v.name, "width");
-        if (ps_layout_is_task_var(&v)) {
-            for (int j = 0; j < 3; j++) v.dims[k + j] = sweep.vars[i].dims[j];
+        if (starts_with_task_dims(&v)) {
+            for (int j = 0; j < v.ndims; j++) v.dims[k + j] = base->vars[i].dims[j];
             for (int a = 0; a < k; a++) v.dims[a] = axes[a].dim;
-            v.ndims = k + 3;
+            v.ndims += k;
         } else if (depends_on_d && has_d) {
             v.dims[1] = v.dims[0];
             v.dims[0] = "d";
@@ -165,7 +214,7 @@ const ps_layout *ps_layout_sweep_nd(ps_layout_nd *buf, int k, const ps_layout_ax
         }
         buf->vars[n++] = v;
     }
-    buf->L = (ps_layout){sweep.kind, n, buf->vars, sweep.coordinates};
+    buf->L = (ps_layout){base->kind, n, buf->vars, base->coordinates};
     return &buf->L;
 }
 const ps_layout *ps_layout_trace(void) { return &trace; }
@@ -197,8 +246,9 @@ static void put_var(FILE *out, const ps_layout_var *v)
     for (int d = 0; d < v->ndims; d++) fprintf(out, "%s\"%s\"", d ? ", " : "", v->dims[d]);
     fprintf(out, "], \"units\": \"%s\", \"long_name\": \"%s\", \"description\": \"%s\", "
             "\"flag_meanings\": ", v->units, v->long_name, v->description);
-    if (v->flag_meanings) fprintf(out, "\"%s\"}", v->flag_meanings);
-    else fputs("null}", out);
+    if (v->flag_meanings) fprintf(out, "\"%s\"", v->flag_meanings);
+    else fputs("null", out);
+    fputs(v->only == PS_ONLY_CURVES ? ", \"only\": \"curves\"}" : ", \"only\": null}", out);
 }
 
 void ps_layout_json(FILE *out)

@@ -35,8 +35,12 @@ static void sweep_hash(const ps_options *o, int legacy, char id[17])
     size_t n;
     const ps_option *table = ps_option_table(&n);
     uint64_t h = 14695981039346656037ull;
+    ps_options def;
+    ps_options_default(&def);
     for (size_t i = 0; i < n; i++) {
         if (!(legacy ? is_identity(&table[i]) : is_study(&table[i]))) continue;
+        /* an option added later, at its default: the id of the files made before it */
+        if ((table[i].props & PS_OPT_ADDED) && ps_option_equal(&table[i], o, &def)) continue;
         char text[256];
         ps_option_format(&table[i], o, text, sizeof text);
         const char *pieces[4] = {table[i].name, "=", text, "\n"};
@@ -112,9 +116,9 @@ int ps_sweep_options_read(hid_t f, ps_options *o, char *why, size_t len)
             snprintf(why, len, "attribute %s is not a valid --%s", name, opt->name);
             return 1;
         }
-        /* files from before --part or --eigensolver lack that attribute: unset (a whole
-         * sweep, the auto solver) */
-        if (rc == 1 && opt->identity && !(opt->props & PS_OPT_PER_PART) &&
+        /* files from before --part, --eigensolver, --curves, --problem, --gr or --update lack
+         * that attribute: unset (a whole sweep, the auto solver) or the default (PS_OPT_ADDED) */
+        if (rc == 1 && opt->identity && !(opt->props & (PS_OPT_PER_PART | PS_OPT_ADDED)) &&
             opt->type != PS_OPT_STRING) {
             snprintf(why, len, "it has no attribute %s (not a phasesweep sweep file)", name);
             return 1;

@@ -30,18 +30,20 @@ SMALL = ["--d", "8", "--rank", "2", "--gs", "-1", "--gw", "1", "--max-iter", "20
 
 # Every option with the default --help prints, per command ("required" where there is none).
 RUN_OPTIONS = {
-    "d": "200", "rank": "5", "noise": "1", "seed": "0", "replica": "0", "gs": "required",
-    "gw": "required", "max-iter": "750", "lr-scale": "50", "mode": "reduced",
-    "no-theory": "off", "no-stop": "off", "tol-converged": "0.001", "tol-plateau": "0.0002",
+    "d": "200", "rank": "5", "noise": "1", "problem": "denoise", "observed": "1", "seed": "0",
+    "replica": "0", "gs": "required", "gw": "required", "max-iter": "750", "lr-scale": "50",
+    "mode": "reduced", "no-theory": "off", "no-stop": "off", "tol-converged": "0.001",
+    "tol-plateau": "0.0002",
     "plateau-min-drop": "0.01", "diverge-factor": "1000000", "max-mem": "4GiB", "threads": "1",
     "group-size": "1", "block": "64", "eigensolver": "none", "load": "none", "from": "none",
-    "task": "none", "at": "none", "json": "on", "text": "off",
+    "task": "none", "at": "none", "json": "on", "text": "off", "gr": "0", "update": "sequential",
 }
 TRACE_OPTIONS = dict(RUN_OPTIONS, out="required")
 SWEEP_OPTIONS = {k: v for k, v in RUN_OPTIONS.items()
                  if k not in ("replica", "load", "from", "task", "at", "json", "text")}
 SWEEP_OPTIONS.update({"replicas": "1", "out": "required", "config": "none", "resume": "off",
-                      "force": "off", "part": "none"})
+                      "force": "off", "part": "none", "curves": "off", "curves-every": "1",
+                      "max-file": "8GiB"})
 OPTIONS = {"run": RUN_OPTIONS, "trace": TRACE_OPTIONS, "sweep": SWEEP_OPTIONS}
 
 
@@ -98,6 +100,7 @@ BAD = [
     (["run", *SMALL, "--diverge-factor", "0.5"], ["--diverge-factor", "(1, 1e+300]"]),
     (["run", *SMALL, "--max-mem", "12"], ["--max-mem", "[1MiB, 1024TiB]"]),
     (["run", *SMALL, "--max-mem", "4GB"], ["--max-mem", "4GB"]),
+    (["run", *SMALL, "--curves"], ["--curves"]),
     (["run", *SMALL, "--threads", "0"], ["--threads", "[1, 1024]"]),
     (["run", *SMALL, "--group-size", "-2"], ["--group-size"]),
     (["run", *SMALL, "--block", "0"], ["--block", "[1, 4096]"]),
@@ -114,6 +117,12 @@ BAD = [
     (["sweep", "--gw", "1:2:2", "--out", "s.h5"], ["--gs"]),
     (["sweep", "--gs", "-1:0", "--gw", "1:2:2", "--out", "s.h5"], ["--gs", "A:B:N"]),
     (["sweep", "--gs", "-1:0:0", "--gw", "1:2:2", "--out", "s.h5"], ["--gs", "[1, 100000]"]),
+    (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--curves", "--curves-every", "0", "--out",
+      "s.h5"], ["--curves-every", "[1, 100000000]"]),
+    (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--curves-every", "5", "--out", "s.h5"],
+     ["--curves-every", "without --curves"]),
+    (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--max-file", "12", "--out", "s.h5"],
+     ["--max-file", "[1MiB, 1024TiB]"]),
     (["sweep", "--gs", "-1:0:2", "--gw", "1:16:2", "--out", "s.h5"], ["--gw", "[0, 15]"]),
     (["sweep", "--gs", "-1:0:2", "--gw", "1:2:2", "--out", "s.h5", "--replicas", "0"],
      ["--replicas"]),

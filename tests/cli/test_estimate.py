@@ -17,7 +17,7 @@ if not os.access(BIN, os.X_OK):
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
 GRID = ["--d", "12", "--rank", "2", "--gs", "-2:-0.5:3", "--gw", "0.5:2:3", "--max-iter", "60"]
-KEYS = ["estimate", "tasks", "blas", "calibration", "upper_bound", "pilot", "expected"]
+KEYS = ["estimate", "tasks", "file", "blas", "calibration", "upper_bound", "pilot", "expected"]
 
 
 def phasesweep(*args, mpi=0):
@@ -66,6 +66,7 @@ def test_keys_tasks_and_bounds():
     assert list(k)[:len(KEYS)] == KEYS, res.stdout
     assert "an estimate, not a measurement" in k["estimate"]
     assert k["tasks"].startswith("18 (3 gamma_s x 3 gamma_w x 2 replicas) at d = 12")
+    assert k["file"].endswith("within --max-file 8 GiB") and "no curves" in k["file"]
     assert "OpenBLAS kernel" in k["blas"] and "GFLOP/s" in k["blas"]
     assert "GD only" in k["calibration"] and "with the theory" in k["calibration"]
     assert "basis:" in k["expected"]

@@ -39,7 +39,8 @@ def _write_layout(f, kind, values, attrs):
     f.attrs["layout_version"] = table["layout_version"]
     f.attrs["file_kind"] = kind
     coordinates = table[f"{kind}_coordinates"]
-    table = [dict(v, dims=tuple(v["dims"])) for v in table[kind]]
+    # a file made without `sweep --curves`: no variable flagged only="curves"
+    table = [dict(v, dims=tuple(v["dims"])) for v in table[kind] if v.get("only") is None]
     for v in table:
         dtype = np.dtype(v["type"])
         fill = None if v["fill"] is None else dtype.type(np.nan if v["fill"] == "nan" else -1)

@@ -192,7 +192,8 @@ def open_sweep(path, engine="h5netcdf"):
     ds = _open(path, "sweep", engine)
     done = ds[layout.DONE] != 0
     for name, var in ds.data_vars.items():
-        if name != layout.DONE and var.dims == done.dims:
+        # the per-task variables and (sweep --curves) the curves, (..., replica, iteration)
+        if name != layout.DONE and var.dims[:len(done.dims)] == done.dims:
             ds[name] = var.where(done).assign_attrs(var.attrs)
             ds[name].encoding = var.encoding
     return ds
