@@ -238,7 +238,7 @@ static int info_problem(hid_t f, const char *path, ps_sweep_shape *s, int *point
         PS_H5(H5Sclose(ds));
         PS_H5(H5Dclose(dd));
         /* every per-task variable of the same shape as done */
-        ps_h5_layout_problem(f, s->L, s->dims, s->sizes, s->ndims, why, sizeof why);
+        ps_h5_layout_problem(f, s->L, s->dims, s->sizes, s->nfile, why, sizeof why);
     }
     if (!why[0] && *points) curves_problem(f, s, *points, why, sizeof why);
     if (why[0]) {

@@ -96,7 +96,7 @@ static hid_t open_sweep(const char *path, ps_options *fo)
         ps_usage_error("--from: %s: %s", path, why);
     ps_sweep_shape s; /* with the file's extra axes, as the options read record them */
     ps_sweep_shape_of(fo, &s);
-    ps_h5_layout_problem(f, s.L, s.dims, s.sizes, s.ndims, why, sizeof why);
+    ps_h5_layout_problem(f, s.L, s.dims, s.sizes, s.nfile, why, sizeof why);
     if (!why[0]) ps_sweep_grid_problem(f, fo, why, sizeof why);
     if (!why[0]) ps_provenance_problem(f, why, sizeof why);
     if (why[0]) ps_usage_error("--from: %s is not a complete sweep file: %s", path, why);
