@@ -21,7 +21,7 @@ typedef struct ps_axis {
     enum ps_axis_kind kind;
     size_t offset;      /* offsetof(ps_params, field) */
     int grid;           /* 1: a dimension of every sweep, which ps_task_params already sets */
-    int teacher;        /* 1: defines the teacher (d, rank, noise, seed; replica as well) */
+    int teacher;        /* 1: defines the teacher (d, rank, noise, observed: the mask, seed; replica as well) */
 } ps_axis;
 
 /* A coordinate value of any kind: x for REAL, i for INT, u for U64. */

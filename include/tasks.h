@@ -24,8 +24,8 @@ void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r);
  * of --replicas 3). */
 ps_params ps_task_params(const ps_options *o, int64_t t);
 /* The key of t's teacher: the first task with the same replica and the same value of every
- * axis that defines the teacher (axes.h: d, rank, noise, seed); tasks of equal keys draw
- * the same A* and E, so a rank may keep one teacher from task to task of a key. */
+ * axis that defines the teacher (axes.h: d, rank, noise, observed, seed); tasks of equal
+ * keys draw the same A*, E and completion mask, so a rank may keep one teacher from task to task of a key. */
 int64_t ps_task_teacher(const ps_options *o, int64_t t);
 
 /* Writes the tasks not done (done: [n_s][n_w][R] flags) into order, the order to hand them
