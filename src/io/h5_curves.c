@@ -1,6 +1,7 @@
 /* h5_curves: the learning curves of a sweep --curves file (h5_common.h): the `iteration`
  * scale's values and one task's curves written as a hyperslab of each curve variable; and
- * the data bytes of a sweep file, curves or not (h5io.h). The
+ * the shape (ps_sweep_shape_of: the extra axes, the grid, replica, iteration) and the data
+ * bytes of a sweep file, curves or not (h5io.h). The
  * variables are the layout table's PS_ONLY_CURVES rows of rank > 1, dims (task dims...,
  * iteration); h5_sweep.c creates them with the rest of the file. */
 #include <math.h>
@@ -131,6 +132,30 @@ void ps_curves_close(ps_curves *c)
     PS_H5(H5Sclose(c->mspace));
     free(c->buf);
     free(c);
+}
+
+void ps_sweep_shape_of(const ps_options *o, ps_sweep_shape *s)
+{
+    int64_t n[PS_MAX_AXES + 3];
+    s->ndims = ps_task_shape(o, n);
+    for (int k = 0; k < o->n_axes; k++) {
+        const ps_axis *a = o->axes[k].axis;
+        s->axes[k] = (ps_layout_axis){a->dim, a->kind == PS_AXIS_REAL  ? PS_VAR_F64
+                                              : a->kind == PS_AXIS_INT ? PS_VAR_I64
+                                                                       : PS_VAR_U64,
+                                      a->dim};
+        s->dims[k] = a->dim;
+    }
+    s->dims[o->n_axes] = "gamma_s";
+    s->dims[o->n_axes + 1] = "gamma_w";
+    s->dims[o->n_axes + 2] = "replica";
+    for (int k = 0; k < s->ndims; k++) s->sizes[k] = (hsize_t)n[k];
+    /* with --curves, the curves' own dimension after the task dims */
+    s->dims[s->ndims] = "iteration";
+    s->sizes[s->ndims] = (hsize_t)ps_curve_points(o);
+    s->nfile = s->ndims + (o->curves ? 1 : 0);
+    s->L = ps_layout_sweep_nd(&s->nd, o->curves, o->n_axes, s->axes);
+    if (!s->L) ps_fail(PS_EXIT_FAIL, "sweep file", "more axes than the layout holds");
 }
 
 static double type_bytes(enum ps_var_type t)

@@ -47,30 +47,6 @@ static void remove_file(void *path) { remove((const char *)path); }
 
 static int is_task_var(const ps_layout_var *v) { return ps_layout_is_task_var(v); }
 
-void ps_sweep_shape_of(const ps_options *o, ps_sweep_shape *s)
-{
-    int64_t n[PS_MAX_AXES + 3];
-    s->ndims = ps_task_shape(o, n);
-    for (int k = 0; k < o->n_axes; k++) {
-        const ps_axis *a = o->axes[k].axis;
-        s->axes[k] = (ps_layout_axis){a->dim, a->kind == PS_AXIS_REAL  ? PS_VAR_F64
-                                              : a->kind == PS_AXIS_INT ? PS_VAR_I64
-                                                                       : PS_VAR_U64,
-                                      a->dim};
-        s->dims[k] = a->dim;
-    }
-    s->dims[o->n_axes] = "gamma_s";
-    s->dims[o->n_axes + 1] = "gamma_w";
-    s->dims[o->n_axes + 2] = "replica";
-    for (int k = 0; k < s->ndims; k++) s->sizes[k] = (hsize_t)n[k];
-    /* with --curves, the curves' own dimension after the task dims */
-    s->dims[s->ndims] = "iteration";
-    s->sizes[s->ndims] = (hsize_t)ps_curve_points(o);
-    s->nfile = s->ndims + (o->curves ? 1 : 0);
-    s->L = ps_layout_sweep_nd(&s->nd, o->curves, o->n_axes, s->axes);
-    if (!s->L) ps_fail(PS_EXIT_FAIL, "sweep file", "more axes than the layout holds");
-}
-
 /* The index of task t along every task dimension of s (row-major, replica fastest). */
 static void task_start(const ps_sweep_shape *s, int64_t t, hsize_t *start)
 {
@@ -463,15 +439,23 @@ void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done)
                   done));
 }
 
-/* The one element of task t selected in the file space. */
-static void select_task(ps_sweep_file *f, const char *fn, int64_t t)
+/* Task t's index along every task dimension into start (t checked against the task count). */
+static void task_index(ps_sweep_file *f, const char *fn, int64_t t, hsize_t *start)
 {
-    hsize_t start[PS_LAYOUT_MAX_DIMS], one[PS_LAYOUT_MAX_DIMS], total = 1;
-    for (int k = 0; k < f->shape.ndims; k++) total *= f->shape.sizes[k], one[k] = 1;
+    hsize_t total = 1;
+    for (int k = 0; k < f->shape.ndims; k++) total *= f->shape.sizes[k];
     if (t < 0 || (hsize_t)t >= total)
         ps_fail(PS_EXIT_FAIL, fn, "task %lld outside the sweep's %llu tasks", (long long)t,
                 (unsigned long long)total);
     task_start(&f->shape, t, start);
+}
+
+/* The one element of task t selected in the file space. */
+static void select_task(ps_sweep_file *f, const char *fn, int64_t t)
+{
+    hsize_t start[PS_LAYOUT_MAX_DIMS], one[PS_LAYOUT_MAX_DIMS];
+    for (int k = 0; k < f->shape.ndims; k++) one[k] = 1;
+    task_index(f, fn, t, start);
     PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
 }
 
@@ -496,12 +480,8 @@ void ps_sweep_write_result(ps_sweep_file *f, int64_t t, const ps_result *res)
 void ps_sweep_write_curves(ps_sweep_file *f, int64_t t, const ps_trace *tr)
 {
     if (!f->curves) return;
-    hsize_t task[PS_LAYOUT_MAX_DIMS], total = 1;
-    for (int k = 0; k < f->shape.ndims; k++) total *= f->shape.sizes[k];
-    if (t < 0 || (hsize_t)t >= total)
-        ps_fail(PS_EXIT_FAIL, "ps_sweep_write_curves", "task %lld outside the sweep's %llu tasks",
-                (long long)t, (unsigned long long)total);
-    task_start(&f->shape, t, task);
+    hsize_t task[PS_LAYOUT_MAX_DIMS];
+    task_index(f, "ps_sweep_write_curves", t, task);
     ps_curves_write(f->curves, task, tr, f->dxpl);
 }
 
