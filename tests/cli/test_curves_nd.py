@@ -99,3 +99,14 @@ def test_info_shows_the_axes_and_the_curves(made):
     out = phasesweep("info", made / "one.h5").stdout
     assert "grid: 2 d x 2 max_iter x 2 gamma_s x 2 gamma_w x 2 replicas" in out, out
     assert "curves: stored" in out and "at 20 iterations 0, 3, 6" in out, out
+
+
+@pytest.mark.parametrize("engine", ["h5netcdf", "netcdf4"])
+def test_the_analysis_reader_opens_it(made, engine):
+    import sys
+    sys.path.insert(0, str(ROOT / "analysis"))
+    from phasesweep.io import files as phasefile
+    ds = phasefile.open_sweep(made / "one.h5", engine=engine)
+    assert ds["distance"].dims == tuple(DIMS)
+    assert dict(ds.sizes) == dict(zip(DIMS, SHAPE))
+    np.testing.assert_array_equal(ds["max_iter"].values, [40, 60])
