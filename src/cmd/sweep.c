@@ -53,6 +53,7 @@ static int check_grid(const ps_options *o, int P, char *msg, size_t len)
         if (o->axes[k].axis->offset == offsetof(ps_params, d))
             for (int i = 0; i < o->axes[k].n; i++)
                 if (o->axes[k].v[i].i > p.d) p.d = (int)o->axes[k].v[i].i;
+    p.max_iter = ps_options_max_iter(o); /* --curves' series: the longest task's */
     for (int iw = 0; iw < o->gw_range.n; iw++) {
         p.gw = ps_range_at(&o->gw_range, iw);
         int64_t w = ps_width(p.d, p.gw);
