@@ -1,8 +1,8 @@
 /* axes: the dimensions of a sweep file's per-task variables, by name, and the run parameter
  * each one sets: gamma_s, gamma_w and replica today (set by ps_task_params, tasks.h), and
  * the extra axes of issue #19 (d, rank, noise, lr_scale, max_iter, seed, ...; the option's
- * name with '-' -> '_'). One table, so that a reader of the file (trace --from) and, later,
- * the N-dimensional sweep map a dimension to ps_params the same way. Pure data. */
+ * name with '-' -> '_'). One table, so that a reader of the file (trace --from) and the
+ * N-dimensional sweep map a dimension to ps_params the same way. */
 #ifndef PS_AXES_H
 #define PS_AXES_H
 
@@ -21,6 +21,7 @@ typedef struct ps_axis {
     enum ps_axis_kind kind;
     size_t offset;      /* offsetof(ps_params, field) */
     int grid;           /* 1: a dimension of every sweep, which ps_task_params already sets */
+    int teacher;        /* 1: defines the teacher (d, rank, noise, observed: the mask, seed; replica as well) */
 } ps_axis;
 
 /* A coordinate value of any kind: x for REAL, i for INT, u for U64. */
@@ -30,7 +31,9 @@ typedef struct ps_axis_value {
     uint64_t u;
 } ps_axis_value;
 
-/* Every axis, in the table's order (the grid's three first). */
+/* Every axis, in the table's order (the grid's three first, then the extra axes: one per
+ * row of the options table marked PS_OPT_AXIS, in that table's order, derived from it: a new
+ * number option with that mark is an axis without a row here). */
 const ps_axis *ps_axes(int *n);
 /* The axis of that dimension name, or NULL. */
 const ps_axis *ps_axis_find(const char *dim);

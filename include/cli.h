@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "axes.h"
 #include "params.h"
 #include "version.h"
 
@@ -23,6 +24,17 @@ typedef struct ps_range { double a, b; int n; } ps_range; /* inclusive linear gr
 double ps_range_at(const ps_range *r, int i);
 /* --replicas R (replicas 0 .. R-1) or A:B (replicas A .. B-1): how many, and the first. */
 typedef struct ps_replica_span { int n, first; } ps_replica_span;
+
+/* An extra axis of a sweep (issue #19): a number option given as a range A:B:N or a list
+ * v1,v2,... to sweep or estimate (or in --config). Its values, distinct, in the order given. */
+#define PS_MAX_AXES 16
+#define PS_MAX_TASKS 100000000LL /* a sweep's task count (axes x gs x gw x replicas) at most */
+typedef struct ps_axis_list {
+    const ps_axis *axis; /* its row of the axes table (axes.h) */
+    int row;             /* its option's row of the options table */
+    int n;
+    ps_axis_value *v;    /* n values, owned by ps_options */
+} ps_axis_list;
 
 typedef struct ps_options {
     enum ps_command cmd;
@@ -53,6 +65,8 @@ typedef struct ps_options {
     const char *est_wall;   /* estimate: --wall HH:MM */
     const char *command_line; /* argv joined, for the record */
     unsigned long long given; /* bit i: table row i was set (command line or --config) */
+    int n_axes;             /* sweep/estimate: the extra axes, in the options table's order */
+    ps_axis_list axes[PS_MAX_AXES];
 } ps_options;
 
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
@@ -79,6 +93,10 @@ enum {
      * a file without its attribute holds the default, for --resume, merge and the readers
      * alike, and at its default it stays out of the sweep_id (older files keep theirs) */
     PS_OPT_ADDED = 1u << 4,
+    /* a number that may be an axis of a sweep (a range or a list: axes.h derives its row) */
+    PS_OPT_AXIS = 1u << 5,
+    /* defines the teacher (A*, E, the mask): tasks share a teacher only with equal values of these */
+    PS_OPT_TEACHER = 1u << 6,
 };
 
 typedef struct ps_option {
@@ -109,13 +127,15 @@ typedef struct ps_command_def {
     const char *name, *usage, *help, *example;
     int (*main)(ps_options *o, int rank);
 } ps_command_def;
-/* The option's value as text (e.g. "200", "-3:0:30", "reduced"), for records and messages. */
+/* The option's value as text (e.g. "200", "-3:0:30", "reduced"; an axis' values "16,24,32"),
+ * for records and messages. */
 void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size_t len);
 /* text into opt's field of o through its type's row: 0, or -1 with the reason in err (without
  * the option's name). A flag's text is a boolean or NULL (given on the command line). */
 int ps_option_parse(const ps_option *opt, const char *text, ps_options *o, char *err,
                     size_t errlen);
-/* opt's field holds the same value in a and b (the --resume and merge comparison). */
+/* opt's field holds the same value in a and b (the --resume and merge comparison); an axis
+ * equals only the same axis, value for value. */
 int ps_option_equal(const ps_option *opt, const ps_options *a, const ps_options *b);
 
 /* The parser core, which never exits: 0 parsed, PS_CLI_ERROR with one line in err (no
@@ -131,6 +151,26 @@ int ps_cli_check_part(ps_options *o, char *err, size_t errlen);
 void ps_cli_help(FILE *f, const ps_command_def *cmds, int cmd);
 void ps_options_default(ps_options *o);
 void ps_options_free(ps_options *o);
+/* The axis of option row opt in o, or NULL (a scalar). */
+const ps_axis_list *ps_options_axis(const ps_options *o, const ps_option *opt);
+/* The largest --max-iter of o's tasks: the scalar, or the largest value of its axis. */
+int ps_options_max_iter(const ps_options *o);
+/* The axes' values as a new copy into dst (dst's own freed first), for copies of options. */
+void ps_options_copy_axes(ps_options *dst, const ps_options *src);
+void ps_options_free_axes(ps_options *o);
+/* Parses text as an axis of opt (a range A:B:N or a list v1,v2,...: each element checked as
+ * the scalar is, integers for integer options, no value twice) into o's axes, replacing
+ * opt's axis; 0, or -1 with one line in err (without the option's name). */
+int ps_axis_parse(const ps_option *opt, const char *text, ps_options *o, char *err,
+                  size_t errlen);
+/* 1 when text is an axis (holds ',' or ':'), for options with PS_OPT_AXIS. */
+int ps_axis_text(const char *text);
+/* The values as text "v1,v2,..." (shortest exact form; "..." when cut), and equality (bit
+ * for bit; two NULLs are equal). */
+void ps_axis_list_format(const ps_axis_list *a, char *buf, size_t len);
+int ps_axis_list_equal(const ps_axis_list *a, const ps_axis_list *b);
+/* Removes opt's axis from o (a scalar given after it). */
+void ps_axis_drop(ps_options *o, const ps_option *opt);
 /* The row of name taken by cmd, or NULL. */
 const ps_option *ps_option_find(const char *name, enum ps_command cmd);
 /* The option appeared on the command line or in --config (for cmd's row of that name). */

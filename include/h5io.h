@@ -12,6 +12,7 @@
 #include <mpi.h>
 #include <stdint.h>
 #include "cli.h"
+#include "layout.h"
 #include "run.h"
 
 /* --load: A_star and noise (d x d, required), W1 (w x d) and W2 (d x w) (optional, together),
@@ -48,19 +49,33 @@ int ps_h5_write_trace(const char *path, const ps_options *o, const ps_result *re
  * the others; nothing is printed. Rank 0 alone builds a new file, serially. Writing one
  * task's result is independent I/O from any rank. */
 typedef struct ps_sweep_file ps_sweep_file;
+/* The layout of o's sweep file (layout.h's sweep table with o's extra axes) and its task
+ * dimensions: names and sizes, the extra axes first, then gamma_s, gamma_w, replica
+ * (ndims of them); then, with --curves, iteration (the file's dims: nfile of them). */
+typedef struct ps_sweep_shape {
+    ps_layout_nd nd;
+    const ps_layout *L;
+    int ndims, nfile;
+    const char *dims[PS_LAYOUT_MAX_DIMS];
+    hsize_t sizes[PS_LAYOUT_MAX_DIMS];
+    ps_layout_axis axes[PS_MAX_AXES];
+} ps_sweep_shape;
+void ps_sweep_shape_of(const ps_options *o, ps_sweep_shape *s);
 int ps_sweep_create(MPI_Comm comm, const ps_options *o, ps_sweep_file **f, char *msg,
                     size_t len);
 int ps_sweep_resume(MPI_Comm comm, const ps_options *o, ps_sweep_file **f, char *msg,
                     size_t len);
-/* done flags, [n_s][n_w][R] row-major, read by every rank. */
+/* done flags, one per task in the task numbering (tasks.h: row-major over the task
+ * dimensions, [n_s][n_w][R] without extra axes), read by every rank. */
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done);
-void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res);
+/* Task t's values (t in that numbering). */
+void ps_sweep_write_result(ps_sweep_file *f, int64_t t, const ps_result *res);
 /* One task's stored values into res (the per-task fields; width, sigma2, lr untouched);
  * returns its done flag. Independent I/O, like a write. */
-int ps_sweep_read_result(ps_sweep_file *f, int is, int iw, int r, ps_result *res);
+int ps_sweep_read_result(ps_sweep_file *f, int64_t t, ps_result *res);
 /* sweep --curves: one task's learning curves from its trace (before its result: `done` is
  * written last); nothing without --curves. */
-void ps_sweep_write_curves(ps_sweep_file *f, int is, int iw, int r, const ps_trace *tr);
+void ps_sweep_write_curves(ps_sweep_file *f, int64_t t, const ps_trace *tr);
 /* The points of the `iteration` dimension: 0 without --curves, else iterations 0, K, 2K, ...
  * below --max-iter (K = --curves-every). */
 int ps_curve_points(const ps_options *o);
@@ -73,8 +88,8 @@ void ps_sweep_close(ps_sweep_file *f);
  * on rank 0): 0 when the sweep can be continued, else 1 with one line in msg, e.g. "--resume:
  * F was made with other parameters: d=200 (file) vs 100 (now); gs=... (file) vs ... (now)". */
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len);
-/* "" or why the grid variables of the open sweep file (gamma_s, gamma_w, replica, sigma2,
- * width) differ, bit for bit, from those a sweep of o writes. */
+/* "" or why the grid variables of the open sweep file (the extra axes', gamma_s, gamma_w,
+ * replica, sigma2, width) differ, bit for bit, from those a sweep of o writes. */
 void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len);
 
 /* `phasesweep info FILE`: parameters, completion, min/median/max per metric on stdout.

@@ -15,20 +15,21 @@
 
 #define PS_LAYOUT_VERSION 2
 
-enum ps_var_type { PS_VAR_F64, PS_VAR_I64, PS_VAR_I32, PS_VAR_I8, PS_VAR_U8 };
+enum ps_var_type { PS_VAR_F64, PS_VAR_I64, PS_VAR_I32, PS_VAR_I8, PS_VAR_U8, PS_VAR_U64 };
+/* A variable's dimensions: up to 16 extra axes, gamma_s, gamma_w, replica, iteration. */
+#define PS_LAYOUT_MAX_DIMS 20
+#define PS_LAYOUT_MAX_VARS 48
 /* PS_FILL_NONE: HDF5's default fill (0) and no _FillValue attribute (coordinates, done). */
 enum ps_var_fill { PS_FILL_NONE, PS_FILL_NAN, PS_FILL_MINUS1 };
 /* A variable present only in some files: PS_ONLY_CURVES, in sweep files made with --curves. */
 enum ps_var_only { PS_ONLY_ALWAYS, PS_ONLY_CURVES };
-#define PS_LAYOUT_MAX_DIMS 4
 
 typedef struct ps_layout_var {
     const char *name;
     enum ps_var_type type;
     enum ps_var_fill fill;
     int ndims;
-    /* a 1-d variable named as its dimension is that dimension's scale */
-    const char *dims[PS_LAYOUT_MAX_DIMS];
+    const char *dims[PS_LAYOUT_MAX_DIMS]; /* a 1-d variable named as its dimension is its scale */
     const char *units, *long_name, *description;
     const char *flag_meanings; /* CF: meanings of flag_values 0, 1, ...; NULL when no flags */
     enum ps_var_only only;     /* PS_ONLY_ALWAYS (0), or the option that brings it */
@@ -60,6 +61,24 @@ void ps_result_store(const ps_result_field *f, struct ps_result *r, double x, in
 
 /* The sweep file without --curves (today's file; what every older file holds). */
 const ps_layout *ps_layout_sweep(void);
+/* An extra axis of a sweep file (issue #19): its dimension, the coordinate's type, long_name. */
+typedef struct ps_layout_axis {
+    const char *dim;
+    enum ps_var_type type;
+    const char *long_name;
+} ps_layout_axis;
+typedef struct ps_layout_nd {
+    ps_layout L;
+    ps_layout_var vars[PS_LAYOUT_MAX_VARS];
+} ps_layout_nd;
+/* The sweep layout of a sweep with k extra axes (k <= PS_LAYOUT_MAX_DIMS - 4), built in buf:
+ * each axis' scale first (in the order given), then the table's variables, the per-task ones
+ * with dims (axis_1, .., axis_k, gamma_s, gamma_w, replica), sigma2 (d, gamma_s) and width
+ * (d, gamma_w) when d is an axis. With curves, the curve variables too (dims: the task dims, then iteration). k = 0 is ps_layout_sweep_for(curves)'s table, variable for variable.
+ * The strings are the caller's and the table's: buf holds pointers only. */
+const ps_layout *ps_layout_sweep_nd(ps_layout_nd *buf, int curves, int k, const ps_layout_axis *axes);
+/* 1 for a per-task variable (a value per task: dims ending in gamma_s, gamma_w, replica). */
+int ps_layout_is_task_var(const ps_layout_var *v);
 /* The sweep file of a sweep with (curves = 1) or without --curves: the table's variables
  * whose `only` is PS_ONLY_ALWAYS, plus with curves the `iteration` scale and the curve
  * variables (dims: the task dims, then iteration). */

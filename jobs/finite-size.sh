@@ -1,20 +1,22 @@
 #!/bin/sh
-# The finite-size study on a Slurm cluster: one jobs/sweep.sbatch job per d (each requeues
-# itself until its file is complete), then one job, started when all four have succeeded,
-# that draws results/finite-size.png and writes results/finite-size.csv. From the repo root:
+# The finite-size study on a Slurm cluster: one jobs/sweep.sbatch job for the one sweep with a
+# d axis (jobs/finite-size.ini; it requeues itself until its file is complete), then one job,
+# started when it has succeeded, that draws results/finite-size.png and writes
+# results/finite-size.csv. From the repo root:
 #   sh jobs/finite-size.sh                 # submit
 #   DRY_RUN=1 sh jobs/finite-size.sh       # print the sbatch commands only
 #
-# Ranks per d follow the cost (about 8x per doubling of d); override with NTASKS_100 etc.
-# Alternative: each INI can go through the job-array route instead of sweep.sbatch
-# (jobs/submit-array.sh CONFIG N, --part I/N then merge), with the analysis job depending
-# on the merges.
+# NTASKS ranks (default 32: the d = 800 tasks dominate the cost). Alternative: the job-array
+# route (jobs/submit-array.sh jobs/finite-size.ini N, --part I/N then merge), with the
+# analysis job depending on the merge.
 set -eu
 
-DS=${DS:-100 200 400 800}
+CONFIG=${CONFIG:-jobs/finite-size.ini}
+NTASKS=${NTASKS:-32}
 TIME=${TIME:-04:00:00}          # per allocation; sweep.sbatch requeues past it
 PYTHON=${PYTHON:-/usr/bin/python3}
 FIGURE=${FIGURE:-results/finite-size.png}
+FILE=${FILE:-results/finite-size.h5}
 
 cd "$(dirname "$0")/.."
 # sbatch, or under DRY_RUN=1 the command on stderr and the stand-in job id $ID.
@@ -27,29 +29,11 @@ submit() {
     fi
 }
 
-for d in $DS; do    # every config first: submit all or nothing
-    [ -r "jobs/finite-size-d$d.ini" ] ||
-        { echo "finite-size: jobs/finite-size-d$d.ini: no such config (DS=$DS)" >&2; exit 2; }
-done
-
-ids=""
-files=""
-for d in $DS; do
-    config=jobs/finite-size-d$d.ini
-    eval "ntasks=\${NTASKS_$d:-}"
-    if [ -z "$ntasks" ]; then
-        case $d in
-            100) ntasks=4 ;; 200) ntasks=8 ;; 400) ntasks=16 ;; *) ntasks=32 ;;
-        esac
-    fi
-    id=$(ID=dry-d$d submit sbatch --parsable --job-name="finite-d$d" --ntasks="$ntasks" \
-        --time="$TIME" jobs/sweep.sbatch "$config")
-    echo "finite-size: d = $d on $ntasks tasks: job $id ($config)"
-    ids="$ids:${id%%;*}"
-    files="$files results/finite-size-d$d.h5"
-done
-
+[ -r "$CONFIG" ] || { echo "finite-size: $CONFIG: no such config" >&2; exit 2; }
+id=$(ID=dry-sweep submit sbatch --parsable --job-name=finite-size-sweep --ntasks="$NTASKS" \
+    --time="$TIME" jobs/sweep.sbatch "$CONFIG")
+echo "finite-size: the sweep over d on $NTASKS tasks: job $id ($CONFIG)"
 id=$(ID=dry-analysis submit sbatch --parsable --job-name=finite-size --ntasks=1 --time=00:30:00 \
-    --dependency="afterok$ids" --output=finite-size-%j.out \
-    --wrap="$PYTHON analysis/finite_size.py$files -o $FIGURE")
-echo "finite-size: analysis after all sweeps: job $id -> $FIGURE"
+    --dependency="afterok:${id%%;*}" --output=finite-size-%j.out \
+    --wrap="$PYTHON analysis/finite_size.py $FILE -o $FIGURE")
+echo "finite-size: analysis after the sweep: job $id -> $FIGURE"

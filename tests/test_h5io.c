@@ -848,10 +848,10 @@ static void test_sweep_write_resume_refuse(void **state)
     MPI_Barrier(MPI_COMM_WORLD); /* no rank's write before every rank's read */
     int mine = (rank % 3) * 4 + 1 * 2 + rank % 2;
     ps_result res = result_of(mine);
-    ps_sweep_write_result(f, rank % 3, 1, rank % 2, &res);
+    ps_sweep_write_result(f, mine, &res);
     if (rank == size - 1) {
         res = result_of(9);
-        ps_sweep_write_result(f, 2, 0, 1, &res);
+        ps_sweep_write_result(f, 2 * 4 + 0 * 2 + 1, &res);
     }
     ps_sweep_close(f);
 
@@ -972,13 +972,13 @@ static void test_sweep_write_resume_refuse(void **state)
     f = sweep_open(&o, 0);
     for (int t = rank; t < 12; t += size) {
         res = result_of(t);
-        ps_sweep_write_result(f, t / 4, t / 2 % 2, t % 2, &res);
+        ps_sweep_write_result(f, t, &res);
     }
     MPI_Barrier(MPI_COMM_WORLD);
     /* read back: every task, from every rank */
     for (int t = 0; t < 12; t++) {
         ps_result got = {0}, want = result_of(t);
-        assert_int_equal(ps_sweep_read_result(f, t / 4, t / 2 % 2, t % 2, &got), 1);
+        assert_int_equal(ps_sweep_read_result(f, t, &got), 1);
         assert_true(got.min_test_error == want.min_test_error);
         assert_true(got.stable_rank == want.stable_rank);
         assert_true(got.log_distance == want.log_distance);

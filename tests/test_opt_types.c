@@ -107,7 +107,7 @@ static void test_parse_refusals(void **state)
     (void)state;
     static const struct { const char *name; enum ps_command cmd; const char *text, *want; } bad[] = {
         {"d", PS_CMD_RUN, "1", "'1' is out of range [2, 65536]"},
-        {"d", PS_CMD_RUN, "2.5", "'2.5' is not an integer"},
+        {"d", PS_CMD_RUN, "2.5", "'2.5' is not an integer in [2, 65536]"},
         {"seed", PS_CMD_RUN, "-1", "out of range [0, 18446744073709551615]"},
         {"lr-scale", PS_CMD_RUN, "0", "'0' is out of range (0, 1e+12]"},
         {"noise", PS_CMD_RUN, "nan", "'nan' is not a finite number"},
@@ -198,7 +198,7 @@ static void test_elements(void **state)
     assert_int_equal(ps_opt_elem_int64(d, "99999999999999999999", &i, err, sizeof err),
                      PS_ELEM_RANGE);
     assert_int_equal(ps_opt_elem_int64(d, "64.0", &i, err, sizeof err), PS_ELEM_MALFORMED);
-    assert_string_equal(err, "'64.0' is not an integer");
+    assert_string_equal(err, "'64.0' is not an integer in [2, 65536]");
     assert_true(i == 65536);
 }
 

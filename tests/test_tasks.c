@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "axes.h"
 #include "cli.h"
 #include "cost.h"
 #include "tasks.h"
@@ -113,6 +114,99 @@ static void test_keep_part_marks_the_others(void **state)
     assert_int_equal(ps_tasks_keep_part(&o, none), 0);
 }
 
+/* Extra axes (cli.h): o with a d axis {8, 12, 16} and a noise axis {0.5, 1} before the grid. */
+static ps_axis_value dv[3] = {{0, 8, 0}, {0, 12, 0}, {0, 16, 0}};
+static ps_axis_value nv[2] = {{0.5, 0, 0}, {1, 0, 0}};
+static ps_axis_value lv[2] = {{25, 0, 0}, {50, 0, 0}};
+static ps_options axes_options(void)
+{
+    ps_options o = sweep_options(3, 2, 2);
+    const ps_option *d = ps_option_find("d", PS_CMD_SWEEP), *n = ps_option_find("noise",
+                                                                                PS_CMD_SWEEP);
+    const ps_option *lr = ps_option_find("lr-scale", PS_CMD_SWEEP), *table;
+    size_t rows;
+    table = ps_option_table(&rows);
+    o.axes[0] = (ps_axis_list){ps_axis_find("d"), (int)(d - table), 3, dv};
+    o.axes[1] = (ps_axis_list){ps_axis_find("noise"), (int)(n - table), 2, nv};
+    o.axes[2] = (ps_axis_list){ps_axis_find("lr_scale"), (int)(lr - table), 2, lv};
+    o.n_axes = 3;
+    return o;
+}
+
+/* Row-major over (d, noise, lr_scale, gamma_s, gamma_w, replica), replica fastest; with no
+ * extra axis exactly (is * n_w + iw) * R + r. */
+static void test_numbering(void **state)
+{
+    (void)state;
+    ps_options o = sweep_options(3, 4, 2);
+    for (int64_t t = 0; t < ps_task_count(&o); t++) {
+        int is, iw, r;
+        ps_task_decode(&o, t, &is, &iw, &r);
+        assert_int_equal(t, ((int64_t)is * 4 + iw) * 2 + r);
+    }
+    o = axes_options();
+    assert_int_equal(ps_task_count(&o), 3 * 2 * 2 * 3 * 2 * 2);
+    int64_t n[PS_MAX_AXES + 3], idx[PS_MAX_AXES + 3];
+    assert_int_equal(ps_task_shape(&o, n), 6);
+    assert_true(n[0] == 3 && n[1] == 2 && n[2] == 2 && n[3] == 3 && n[4] == 2 && n[5] == 2);
+    int64_t t = 0;
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 2; b++)
+            for (int c = 0; c < 2; c++)
+                for (int is = 0; is < 3; is++)
+                    for (int iw = 0; iw < 2; iw++)
+                        for (int r = 0; r < 2; r++, t++) {
+                            assert_int_equal(ps_task_index(&o, t, idx), 6);
+                            const int64_t want[6] = {a, b, c, is, iw, r};
+                            assert_memory_equal(idx, want, sizeof want);
+                            assert_int_equal(ps_task_number(&o, idx), t);
+                            ps_params p = ps_task_params(&o, t);
+                            assert_int_equal(p.d, dv[a].i);
+                            assert_true(p.noise == nv[b].x && p.lr_scale == lv[c].x);
+                            assert_true(p.gs == ps_range_at(&o.gs_range, is));
+                            assert_true(p.gw == ps_range_at(&o.gw_range, iw));
+                            assert_int_equal(p.replica, r);
+                        }
+}
+
+/* Tasks share a teacher exactly when their replica and their teacher-defining axes (d, noise
+ * here; not lr_scale, gamma_s, gamma_w) agree. */
+static void test_teacher_key(void **state)
+{
+    (void)state;
+    ps_options o = axes_options();
+    const int64_t total = ps_task_count(&o);
+    for (int64_t s = 0; s < total; s++)
+        for (int64_t t = 0; t < total; t += 7) {
+            ps_params p = ps_task_params(&o, s), q = ps_task_params(&o, t);
+            const int same = p.d == q.d && p.noise == q.noise && p.replica == q.replica;
+            assert_int_equal(ps_task_teacher(&o, s) == ps_task_teacher(&o, t), same);
+        }
+    /* the hand-out order: every task once, a replica's tasks together, most expensive first
+     * by the per-task cost model (mixed d: the largest d's tasks lead) */
+    uint8_t *done = calloc(144, 1);
+    int64_t *order = malloc(sizeof *order * 144);
+    assert_int_equal(total, 144);
+    assert_int_equal(ps_tasks_order(&o, done, order), total);
+    double c_prev = 1e300;
+    int r_prev = 0;
+    uint8_t seen[144] = {0};
+    for (int64_t i = 0; i < total; i++) {
+        ps_params p = ps_task_params(&o, order[i]);
+        const double c = ps_cost_params(&p, 1, 0).flops;
+        assert_false(seen[order[i]]);
+        seen[order[i]] = 1;
+        assert_true(p.replica >= r_prev);
+        if (p.replica > r_prev) c_prev = 1e300, r_prev = p.replica;
+        if (i == 0 || p.replica != ps_task_params(&o, order[i - 1]).replica)
+            assert_int_equal(p.d, 16);
+        assert_true(c <= c_prev);
+        c_prev = c;
+    }
+    free(order);
+    free(done);
+}
+
 /* --replicas A:B: task t's replica is the number A + t % R (the seeds' replica), and every
  * other parameter that of the same index in --replicas B (the same point). */
 static void test_replica_range_numbers_the_replicas(void **state)
@@ -136,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_every_task_in_one_balanced_part),
         cmocka_unit_test(test_figure2_parts_cost_within_1_percent),
         cmocka_unit_test(test_keep_part_marks_the_others),
+        cmocka_unit_test(test_numbering),
+        cmocka_unit_test(test_teacher_key),
         cmocka_unit_test(test_replica_range_numbers_the_replicas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

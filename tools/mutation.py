@@ -37,7 +37,8 @@ ENV.pop("CI", None)  # a mutation run is not CI: skips stay skips
 
 # Fast and specific first: a mutation is usually caught in the first second.
 UNIT = ["test_run", "test_init", "test_dynamics", "test_cli", "test_blascheck", "test_rng",
-        "test_tasks", "test_merge_ranges", "test_lock", "test_farm"]
+        "test_tasks", "test_merge_ranges", "test_lock", "test_farm",
+        "test_axes_cli"]
 MPI_UNIT = [("test_h5io", 2), ("test_dist", 2), ("test_dist", 3)]
 
 

@@ -13,6 +13,7 @@
 #include "cli_core.h"
 #include "ini_read.h"
 #include "opt_types.h"
+#include "tasks.h"
 
 double ps_range_at(const ps_range *r, int i)
 {
@@ -49,6 +50,7 @@ void ps_options_free(ps_options *o)
     for (int i = 0; i < o->n_merge_parts; i++) free(o->merge_parts[i]);
     free(o->merge_parts);
     free((void *)o->est_wall);
+    ps_options_free_axes(o);
     free((void *)o->p.eigensolver);
     o->p.eigensolver = NULL;
     o->from = o->task = o->at = NULL;
@@ -56,6 +58,23 @@ void ps_options_free(ps_options *o)
     o->est_wall = NULL;
     o->merge_parts = NULL;
     o->n_merge_parts = 0;
+}
+
+/* text into opt's field, or, for sweep and estimate, an axis (a range or a list) of an option
+ * that may be one; a scalar replaces an axis given before it. */
+static int parse_value(const ps_option *opt, const char *text, ps_options *o, char *err,
+                       size_t len)
+{
+    const int sweeps = o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE;
+    if (opt->props & PS_OPT_AXIS) {
+        if (ps_axis_text(text) && sweeps) return ps_axis_parse(opt, text, o, err, len);
+        if (ps_axis_text(text))
+            return ps_cli_seterr(err, len, "'%s': a range or a list is an axis of sweep and "
+                                 "estimate; %s takes one value", text, o->cmd == PS_CMD_TRACE ?
+                                 "trace" : "run");
+        ps_axis_drop(o, opt);
+    }
+    return ps_option_parse(opt, text, o, err, len);
 }
 
 static void mark_given(ps_options *o, const ps_option *opt)
@@ -89,7 +108,7 @@ static int ini_handler_fn(void *user, int line, const char *section, const char 
     else {
         ps_options *dst = (c->cmdline >> ps_option_row(opt) & 1) ? c->scratch : c->o;
         char e[256];
-        if (!ps_option_parse(opt, value, dst, e, sizeof e)) {
+        if (!parse_value(opt, value, dst, e, sizeof e)) {
             mark_given(dst, opt);
             return 0;
         }
@@ -104,6 +123,7 @@ static int read_config(ps_options *o, unsigned long long cmdline, char *err, siz
 {
     ps_options scratch;
     ps_options_default(&scratch);
+    scratch.cmd = o->cmd; /* parsed as o's values are (an axis for sweep and estimate) */
     ini_ctx c = {.o = o, .cmdline = cmdline, .scratch = &scratch};
     char why[1200];
     int rc = ps_ini_read(o->config, ini_handler_fn, &c, why, sizeof why);
@@ -120,7 +140,7 @@ static int read_config(ps_options *o, unsigned long long cmdline, char *err, siz
 int ps_cli_check_part(ps_options *o, char *err, size_t errlen)
 {
     const char *text = o->part, *slash = strchr(text, '/');
-    long long tasks = (long long)o->gs_range.n * o->gw_range.n * o->replicas, i, n;
+    long long tasks = (long long)ps_task_count(o), i, n;
     char head[32];
     if (!slash || slash == text || (size_t)(slash - text) >= sizeof head)
         return ps_cli_seterr(err, errlen, "--part: '%s' is not I/N (part I of N, I in [0, N-1])",
@@ -182,19 +202,49 @@ static int cross_checks(const ps_command_def *cmds, ps_options *o, char *err, si
         return ps_cli_seterr(err, errlen, "--curves-every: %d records nothing without --curves",
                              o->curves_every);
     /* (--observed 1 is denoise's own value: a full option line, as records format it, parses) */
+    const ps_option *obs_opt = ps_option_find("observed", o->cmd);
+    if (o->p.problem != PS_PROBLEM_COMPLETION && obs_opt && ps_options_axis(o, obs_opt))
+        return ps_cli_seterr(err, errlen, "--observed: an axis needs --problem completion "
+                             "(denoise observes every entry)");
     if (o->p.problem != PS_PROBLEM_COMPLETION && o->p.observed != 1.0)
         return ps_cli_seterr(err, errlen, "--observed: %.17g needs --problem completion (denoise "
                              "observes every entry)", o->p.observed);
+    if (o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) {
+        /* the product of the axes before anything is allocated for it */
+        double tasks = (double)o->gs_range.n * o->gw_range.n * o->replicas;
+        char dims[256] = "";
+        for (int k = 0; k < o->n_axes; k++) {
+            tasks *= o->axes[k].n;
+            size_t used = strlen(dims);
+            snprintf(dims + used, sizeof dims - used, "%d %s x ", o->axes[k].n,
+                     o->axes[k].axis->dim);
+        }
+        if (tasks > (double)PS_MAX_TASKS)
+            return ps_cli_seterr(err, errlen, "the sweep has %.0f tasks (%s%d gamma_s x %d gamma_w "
+                                 "x %d replicas), more than the limit %lld", tasks, dims,
+                                 o->gs_range.n, o->gw_range.n, o->replicas, PS_MAX_TASKS);
+    }
+    /* every task's rank at most its d: the largest rank against the smallest d */
+    const ps_option *d_opt = ps_option_find("d", o->cmd), *k_opt = ps_option_find("rank", o->cmd);
+    const ps_axis_list *d_axis = d_opt ? ps_options_axis(o, d_opt) : NULL;
+    const ps_axis_list *k_axis = k_opt ? ps_options_axis(o, k_opt) : NULL;
+    int64_t d_min = o->p.d, d_max = o->p.d, k_max = o->p.k;
+    for (int i = 0; d_axis && i < d_axis->n; i++) {
+        d_min = d_axis->v[i].i < d_min || i == 0 ? d_axis->v[i].i : d_min;
+        d_max = d_axis->v[i].i > d_max || i == 0 ? d_axis->v[i].i : d_max;
+    }
+    for (int i = 0; k_axis && i < k_axis->n; i++)
+        k_max = k_axis->v[i].i > k_max || i == 0 ? k_axis->v[i].i : k_max;
     /* with --load, d may come from the file: main.c checks these once it has read it */
-    if (!o->load && o->p.k > o->p.d)
-        return ps_cli_seterr(err, errlen, "--rank: %d is out of range [1, d] with --d %d", o->p.k,
-                             o->p.d);
+    if (!o->load && k_max > d_min)
+        return ps_cli_seterr(err, errlen, "--rank: %lld is out of range [1, d] with --d %lld",
+                             (long long)k_max, (long long)d_min);
     if ((o->cmd == PS_CMD_SWEEP || o->cmd == PS_CMD_ESTIMATE) && o->gw_given) {
         double top = fmax(o->gw_range.a, o->gw_range.b);
-        if (ps_width(o->p.d, top) < 0)
+        if (ps_width((int)d_max, top) < 0)
             return ps_cli_seterr(err, errlen,
-                          "--gw: %.17g in '%.17g:%.17g:%d' gives d^gw = %d^%.17g beyond 2^53", top,
-                          o->gw_range.a, o->gw_range.b, o->gw_range.n, o->p.d, top);
+                          "--gw: %.17g in '%.17g:%.17g:%d' gives d^gw = %lld^%.17g beyond 2^53",
+                          top, o->gw_range.a, o->gw_range.b, o->gw_range.n, (long long)d_max, top);
     }
     if ((o->cmd == PS_CMD_RUN || o->cmd == PS_CMD_TRACE) && !o->load && o->gw_given &&
         ps_width(o->p.d, o->p.gw) < 0)
@@ -310,7 +360,7 @@ int ps_cli_parse_args(const ps_command_def *cmds, int argc, char **argv, ps_opti
             return ps_cli_seterr(err, errlen, "--%s: missing value", opt->name);
         }
         char why[300];
-        if (ps_option_parse(opt, value, o, why, sizeof why))
+        if (parse_value(opt, value, o, why, sizeof why))
             return ps_cli_seterr(err, errlen, "--%s: %s", opt->name, why);
         mark_given(o, opt);
     }

@@ -180,12 +180,25 @@ int ps_estimate_main(const ps_options *o)
                              emsg, sizeof emsg))
         ps_usage_error("%s", emsg);
     ps_blas_warn(stderr);
-    const int d = o->p.d, R = o->replicas, P = o->group_size > 0 ? o->group_size : 1;
+    const int R = o->replicas, P = o->group_size > 0 ? o->group_size : 1;
     const int64_t tasks = ps_task_count(o);
+    /* the calibration at the largest d of the sweep; the extra axes' points, their product */
+    int d = o->p.d;
+    int64_t n_extra = 1;
+    char axes[256] = "";
+    for (int k = 0; k < o->n_axes; k++) {
+        n_extra *= o->axes[k].n;
+        size_t used = strlen(axes);
+        snprintf(axes + used, sizeof axes - used, "%d %s x ", o->axes[k].n, o->axes[k].axis->dim);
+        if (!strcmp(o->axes[k].axis->dim, "d"))
+            for (int i = 0; i < o->axes[k].n; i++)
+                if (o->axes[k].v[i].i > d) d = (int)o->axes[k].v[i].i;
+    }
     printf("estimate: an estimate, not a measurement: what the sweep with these options would "
            "cost on this machine\n");
-    printf("tasks: %lld (%d gamma_s x %d gamma_w x %d replicas) at d = %d, max-iter = %d%s\n",
-           (long long)tasks, o->gs_range.n, o->gw_range.n, R, d, o->p.max_iter,
+    printf("tasks: %lld (%s%d gamma_s x %d gamma_w x %d replicas) at d = %d%s, max-iter = %d%s\n",
+           (long long)tasks, axes, o->gs_range.n, o->gw_range.n, R, d,
+           d != o->p.d ? " (the largest)" : "", o->p.max_iter,
            o->p.stop_rules ? "" : ", --no-stop");
     /* the file: its data bytes, the curves' share; what sweep's --max-file refusal reads */
     double curve_bytes, file_bytes = ps_sweep_file_bytes(o, &curve_bytes);
@@ -269,6 +282,8 @@ int ps_estimate_main(const ps_options *o)
     int runs = 0;
     if (S) {
         ps_teacher teach[4];
+        int teacher_axes = 0;
+        for (int k = 0; k < o->n_axes; k++) teacher_axes |= o->axes[k].axis->teacher;
         int have[4] = {0, 0, 0, 0};
         double sum = 0;
         for (int a = 0; a < ns; a++)
@@ -278,13 +293,18 @@ int ps_estimate_main(const ps_options *o)
                 int is = (int)((a + 0.5) * o->gs_range.n / ns);
                 int iw = (int)((b + 0.5) * o->gw_range.n / nw);
                 int r = (a * nw + b) % (R < 4 ? R : 4);
-                ps_params p = ps_task_params(o, ((int64_t)is * o->gw_range.n + iw) * R + r);
+                /* the extra axes' points in turn (every one once when there are enough) */
+                const int64_t x = (a * nw + b) % n_extra;
+                ps_params p = ps_task_params(o, ((x * o->gs_range.n + is) * o->gw_range.n + iw)
+                                                    * R + r);
                 ps_params q = p;
                 q.d = pd;
                 q.k = p.k < pd ? p.k : pd;
                 q.mode = PS_MODE_REDUCED; /* same law, cost independent of w */
                 q.eigensolver = local_eig;
                 q.max_mem = 1e300;
+                /* one teacher per replica, unless an axis (rank, noise, seed) redraws it */
+                if (have[r] && teacher_axes) ps_teacher_free(&teach[r]), have[r] = 0;
                 if (!have[r]) {
                     ps_teacher_generate(&teach[r], &q);
                     have[r] = 1;
@@ -295,8 +315,8 @@ int ps_estimate_main(const ps_options *o)
                     ps_usage_error("%s", why);
                 double it = res.n_iter;
                 pilot_iters += it;
-                if (pd != d && it < p.max_iter)
-                    it = fmin(p.max_iter, it * iter_model(&p, d) / iter_model(&p, pd));
+                if (pd != p.d && it < p.max_iter)
+                    it = fmin(p.max_iter, it * iter_model(&p, p.d) / iter_model(&p, pd));
                 sum += it * iter_seconds(&p, &c);
                 frac += it / p.max_iter;
                 runs++;

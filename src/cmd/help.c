@@ -22,7 +22,11 @@ static void help_option(FILE *f, const ps_option *opt, const ps_options *def, un
         return;
     }
     t->range(opt, range, sizeof range);
-    fprintf(f, "  %-22s default: %s; range: %s\n", "", dflt, range);
+    /* sweep and estimate take it as an axis too: a list v1,v2,... or a range A:B:N */
+    const int axis = (opt->props & PS_OPT_AXIS) &&
+                     (bit & ((1u << PS_CMD_SWEEP) | (1u << PS_CMD_ESTIMATE)));
+    fprintf(f, "  %-22s default: %s; range: %s%s\n", "", dflt, range,
+            axis ? "; may be an axis" : "");
 }
 
 void ps_cli_help(FILE *f, const ps_command_def *cmds, int cmd)
@@ -54,7 +58,10 @@ void ps_cli_help(FILE *f, const ps_command_def *cmds, int cmd)
         help_option(f, opt, &def, bit);
     }
     if (cmd == PS_CMD_SWEEP || cmd == PS_CMD_ESTIMATE)
-        fprintf(f, "\nA --config file takes every option above as 'key = value' without the\n"
+        fprintf(f, "\nAn option that may be an axis also takes a list v1,v2,... or a range A:B:N\n"
+                   "(e.g. --d 16,24,32, --lr-scale 25:100:4): the sweep is the product of its\n"
+                   "axes, gs, gw and replicas; its file has one dimension per axis.\n"
+                   "A --config file takes every option above as 'key = value' without the\n"
                    "dashes (e.g. 'gs = -3:0:30', 'no-theory = true'), optionally under [sweep].\n");
     fprintf(f, "\n  %-22s this help\n\nExample:\n  %s\n", "--help", cmds[cmd].example);
     ps_options_free(&def);

@@ -105,7 +105,9 @@ static void put_parameters(hid_t f)
         }
         const char *at = (const char *)&o + opt->offset;
         char a[40], b[40];
-        if (opt->type == PS_OPT_DOUBLE) {
+        if (ps_options_axis(&o, opt)) {
+            ps_option_format(opt, &o, text, sizeof text); /* an axis: its values */
+        } else if (opt->type == PS_OPT_DOUBLE) {
             shortest(*(const double *)at, text, sizeof text);
         } else if (opt->type == PS_OPT_RANGE) {
             const ps_range *r = (const ps_range *)at;
@@ -132,10 +134,9 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void put_metric(hid_t f, const char *name, const hsize_t *dims, const uint8_t *done,
+static void put_metric(hid_t f, const char *name, size_t total, const uint8_t *done,
                        double *v)
 {
-    const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
     hid_t d = open_result(f, name);
     PS_H5(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v));
     PS_H5(H5Dclose(d));
@@ -153,10 +154,9 @@ static void put_metric(hid_t f, const char *name, const hsize_t *dims, const uin
 }
 
 /* Counts of every flag meaning of the done tasks, "converged 3, overfitting 1, ...". */
-static void put_stop_reasons(hid_t f, const ps_layout_var *v, const hsize_t *dims,
+static void put_stop_reasons(hid_t f, const ps_layout_var *v, size_t total,
                              const uint8_t *done)
 {
-    const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
     hid_t d = open_result(f, v->name);
     int8_t *code = ps_malloc(total, "stop reasons");
     PS_H5(H5Dread(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, code));
@@ -186,46 +186,68 @@ static void file_curves(hid_t f, ps_options *o)
 }
 
 /* With --curves: the curve variables, of the task dims and the iterations o records. */
-static void curves_problem(hid_t f, const ps_options *o, const hsize_t dims[3], char *why,
+static void curves_problem(hid_t f, const ps_sweep_shape *s, int points, char *why,
                            size_t len)
 {
-    const ps_layout *L = ps_layout_sweep_for(1);
-    const hsize_t sizes[4] = {dims[0], dims[1], dims[2], (hsize_t)ps_curve_points(o)};
-    ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica",
-                                                     "iteration"}, sizes, 4, why, len);
+    ps_layout_nd nd;
+    const ps_layout *L = ps_layout_sweep_nd(&nd, 1, s->ndims - 3, s->axes);
+    const char *dims[PS_LAYOUT_MAX_DIMS];
+    hsize_t sizes[PS_LAYOUT_MAX_DIMS];
+    for (int k = 0; k < s->ndims; k++) dims[k] = s->dims[k], sizes[k] = s->sizes[k];
+    dims[s->ndims] = "iteration";
+    sizes[s->ndims] = (hsize_t)points;
+    ps_h5_layout_problem(f, L, dims, sizes, s->ndims + 1, why, len);
 }
 
 /* Why f (at path) cannot be shown, into msg, or "": a file of another layout or kind, an
- * incomplete sweep file, one declaring more than 4 GiB to read. dims: the grid's. */
-static int info_problem(hid_t f, const char *path, hsize_t dims[3], char *msg, size_t len)
+ * incomplete sweep file, one declaring more than 4 GiB to read. s: its layout and task
+ * dimensions (with the extra axes its root attribute axes names, read with its options). */
+static int info_problem(hid_t f, const char *path, ps_sweep_shape *s, int *points, int *every,
+                        char *msg, size_t len)
 {
-    char why[PS_H5_MSG];
+    char why[PS_H5_MSG] = "";
     const ps_layout *L = ps_layout_sweep();
     msg[0] = 0;
     if (ps_h5_not_this_layout(f, L->kind, why, sizeof why)) {
         snprintf(msg, len, "info: %s is %s", path, why);
         return PS_EXIT_USAGE;
     }
-    ps_h5_layout_problem(f, L, NULL, NULL, 0, why, sizeof why);
+    char *axes = PS_H5(H5Aexists(f, "axes")) > 0 ? ps_h5_attr_read_string(f, "axes") : NULL;
+    ps_options o;
+    ps_options_default(&o);
+    if (axes && axes[0]) {
+        ps_options_free(&o);
+        if (ps_sweep_options_read(f, &o, why, sizeof why) == 0 && o.n_axes == 0)
+            snprintf(why, sizeof why, "its axes attribute names '%s', which has no coordinate "
+                     "variable", axes);
+    }
+    free(axes);
+    ps_sweep_shape_of(&o, s);
+    /* the curves' points: with extra axes from the file's options (max-iter may be one) */
+    ps_options fo;
+    file_curves(f, &fo);
+    const ps_options *co = o.n_axes ? &o : &fo;
+    *points = co->curves ? ps_curve_points(co) : 0;
+    *every = co->curves_every;
+    ps_options_free(&o);
+    if (!why[0]) ps_h5_layout_problem(f, s->L, NULL, NULL, 0, why, sizeof why);
     if (!why[0]) {
         hid_t dd = open_result(f, "done");
         hid_t ds = (hid_t)PS_H5(H5Dget_space(dd));
-        PS_H5(H5Sget_simple_extent_dims(ds, dims, NULL));
+        PS_H5(H5Sget_simple_extent_dims(ds, s->sizes, NULL));
         PS_H5(H5Sclose(ds));
         PS_H5(H5Dclose(dd));
         /* every per-task variable of the same shape as done */
-        ps_h5_layout_problem(f, L, (const char *const[]){"gamma_s", "gamma_w", "replica"},
-                             dims, 3, why, sizeof why);
+        ps_h5_layout_problem(f, s->L, s->dims, s->sizes, s->nfile, why, sizeof why);
     }
-    ps_options fo;
-    file_curves(f, &fo);
-    if (!why[0] && fo.curves) curves_problem(f, &fo, dims, why, sizeof why);
+    if (!why[0] && *points) curves_problem(f, s, *points, why, sizeof why);
     if (why[0]) {
         snprintf(msg, len, "info: %s is not a complete sweep file: %s", path, why);
         return PS_EXIT_USAGE;
     }
     /* the declared size before it is allocated: done flags and one double per task */
-    const double declared = (double)dims[0] * (double)dims[1] * (double)dims[2];
+    double declared = 1;
+    for (int k = 0; k < s->ndims; k++) declared *= (double)s->sizes[k];
     if (declared * 9.0 > 4.0 * 1073741824.0) {
         snprintf(msg, len, "info: %s declares %.0f tasks, more than 4 GiB to read", path,
                  declared);
@@ -239,15 +261,17 @@ int ps_info(const char *path, char *msg, size_t len)
     hid_t f = ps_h5_open_serial(path, H5F_ACC_RDONLY, "info", msg, len);
     if (f < 0) return PS_EXIT_USAGE;
     ps_h5_input("info", path); /* a failing read: a damaged file, exit 2 */
-    hsize_t dims[3];
-    if (info_problem(f, path, dims, msg, len)) {
+    ps_sweep_shape s;
+    int points, every;
+    if (info_problem(f, path, &s, &points, &every, msg, len)) {
         PS_H5(H5Fclose(f));
         ps_h5_input(NULL, NULL);
         return PS_EXIT_USAGE;
     }
-    const ps_layout *L = ps_layout_sweep();
+    const ps_layout *L = s.L;
     hid_t dd = open_result(f, "done");
-    const size_t total = (size_t)(dims[0] * dims[1] * dims[2]);
+    size_t total = 1;
+    for (int k = 0; k < s.ndims; k++) total *= (size_t)s.sizes[k];
     uint8_t *done = ps_malloc(total, "done flags");
     PS_H5(H5Dread(dd, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done));
     PS_H5(H5Dclose(dd));
@@ -255,15 +279,16 @@ int ps_info(const char *path, char *msg, size_t len)
     for (size_t i = 0; i < total; i++) n_done += done[i] != 0;
 
     put_parameters(f);
-    printf("grid: %llu gamma_s x %llu gamma_w x %llu replicas\n", (unsigned long long)dims[0],
-           (unsigned long long)dims[1], (unsigned long long)dims[2]);
-    ps_options fo;
-    file_curves(f, &fo);
-    if (fo.curves)
+    printf("grid: ");
+    for (int k = 0; k < s.ndims - 3; k++)
+        printf("%llu %s x ", (unsigned long long)s.sizes[k], s.dims[k]);
+    const hsize_t *g = s.sizes + s.ndims - 3;
+    printf("%llu gamma_s x %llu gamma_w x %llu replicas\n", (unsigned long long)g[0],
+           (unsigned long long)g[1], (unsigned long long)g[2]);
+    if (points)
         printf("curves: stored (gd_train_error, gd_test_error, theory_train_error, "
                "theory_test_error, distance per task at %d iterations 0, %d, %d, ...; "
-               "NaN after a task's stop)\n", ps_curve_points(&fo), fo.curves_every,
-               2 * fo.curves_every);
+               "NaN after a task's stop)\n", points, every, 2 * every);
     else
         printf("curves: not stored (sweep --curves stores them)\n");
     /* a part (sweep --part) is complete when its own tasks are done */
@@ -274,9 +299,9 @@ int ps_info(const char *path, char *msg, size_t len)
     double *v = ps_malloc(sizeof(double) * total, "metric values");
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *var = &L->vars[k];
-        if (var->ndims != 3 || !strcmp(var->name, "done")) continue;
-        if (var->flag_meanings) put_stop_reasons(f, var, dims, done);
-        else put_metric(f, var->name, dims, done, v);
+        if (!ps_layout_is_task_var(var) || !strcmp(var->name, "done")) continue;
+        if (var->flag_meanings) put_stop_reasons(f, var, total, done);
+        else put_metric(f, var->name, total, done, v);
     }
     free(v);
     free(done);

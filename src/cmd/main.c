@@ -242,8 +242,9 @@ static const ps_command_def commands[] = {
         run_or_trace},
     [PS_CMD_SWEEP] = {"sweep",
         "phasesweep sweep --gs A:B:N --gw A:B:N --out FILE.h5 [options]",
-        "Runs the whole (gamma_s, gamma_w) grid, every replica, over all MPI ranks, into one\n"
-        "HDF5 file; --resume continues an interrupted sweep.",
+        "Runs the whole (gamma_s, gamma_w) grid, every replica and every point of the extra\n"
+        "axes (e.g. --d 16,24,32), over all MPI ranks, into one HDF5 file; --resume\n"
+        "continues an interrupted sweep.",
         "mpirun -n $(nproc) phasesweep sweep --gs -3:0:30 --gw 0:2.8:30 --replicas 4 --out fig2.h5",
         cmd_sweep},
     [PS_CMD_INFO] = {"info",

@@ -30,7 +30,7 @@
 #include "tasks.h"
 
 /* Every per-task dataset the merge copies: the layout table's variables of shape
- * [gamma_s][gamma_w][replica] (and with --curves the curves, [...][iteration]: `points`
+ * [axes..][gamma_s][gamma_w][replica] (whole, in the task numbering; and with --curves the curves, [...][iteration]: `points`
  * values per task), in its order, so done comes last (written last); the done flags tell
  * which part holds a task. The grid variables are not copied: ps_sweep_create writes them
  * from the options, as for any sweep. */
@@ -63,11 +63,9 @@ static hid_t open_dataset(const part *p, const char *name, hid_t *type)
  * the layer's own checks (h5_layout.c), as --resume runs them. "" or why not, in why. */
 static void layout_problem(const part *p, char *why, size_t len)
 {
-    static const char *const dim_names[4] = {"gamma_s", "gamma_w", "replica", "iteration"};
-    const hsize_t shape[4] = {(hsize_t)p->o.gs_range.n, (hsize_t)p->o.gw_range.n,
-                              (hsize_t)p->o.replicas, (hsize_t)ps_curve_points(&p->o)};
-    ps_h5_layout_problem(p->f, ps_layout_sweep_for(p->o.curves), dim_names, shape,
-                         p->o.curves ? 4 : 3, why, len);
+    ps_sweep_shape s;
+    ps_sweep_shape_of(&p->o, &s);
+    ps_h5_layout_problem(p->f, s.L, s.dims, s.sizes, s.nfile, why, len);
 }
 
 static void remove_path(void *path) { remove((const char *)path); }
@@ -199,8 +197,9 @@ int ps_merge(const ps_options *o, ps_merge_report *rep, char *msg, size_t len)
             if (from[u] >= 0) {
                 int is, iw, r;
                 ps_task_decode(so, u, &is, &iw, &r);
-                REFUSE("%s and %s overlap: task [is=%d, iw=%d, r=%d] is done in both",
-                       p[from[u]].path, p[i].path, is, iw, so->replica_first + r);
+                REFUSE("%s and %s overlap: task %lld [is=%d, iw=%d, r=%d] is done in both",
+                       p[from[u]].path, p[i].path, (long long)u, is, iw,
+                       so->replica_first + r);
             }
             from[u] = i;
         }

@@ -18,6 +18,9 @@
 #define INFO (1u << PS_CMD_INFO)
 #define MERGE (1u << PS_CMD_MERGE)
 #define OFF(field) offsetof(ps_options, field)
+/* may be an axis of a sweep; and defines the teacher as well */
+#define AXIS PS_OPT_AXIS
+#define TEACHER (PS_OPT_AXIS | PS_OPT_TEACHER)
 
 #define KIB 1024.0
 #define MIB (KIB * KIB)
@@ -26,25 +29,26 @@
 #define PIB (TIB * KIB)
 
 /* name, type, field, min, max, commands, identity, help, --help heading, min_open, required,
- * props (PS_OPT_STEERS: stored as run_NAME, never compared), metavar; the names of a
- * PS_OPT_CHOICE row are in `choices` below */
+ * props (PS_OPT_STEERS: stored as run_NAME, never compared; AXIS: a number a sweep may take
+ * as a range or a list, an axis of its file; TEACHER: an axis that defines the teacher),
+ * metavar; the names of a PS_OPT_CHOICE row are in `choices` below */
 static const ps_option table[] = {
     /* Model */
     {"d", PS_OPT_INT, OFF(p.d), 2, 65536, RTS, 1,
-     "dimension d of A = W2 W1 (d x d)", "Model", 0, 0, 0, NULL},
+     "dimension d of A = W2 W1 (d x d)", "Model", 0, 0, TEACHER, NULL},
     {"rank", PS_OPT_INT, OFF(p.k), 1, 65536, RTS, 1,
-     "teacher rank k, at most --d", "Model", 0, 0, 0, NULL},
+     "teacher rank k, at most --d", "Model", 0, 0, TEACHER, NULL},
     {"noise", PS_OPT_DOUBLE, OFF(p.noise), 0, 1e6, RTS, 1,
-     "standard deviation of the observation noise E", "Model", 0, 0, 0, NULL},
+     "standard deviation of the observation noise E", "Model", 0, 0, TEACHER, NULL},
     {"problem", PS_OPT_PROBLEM, OFF(p.problem), 0, 1, RTS, 1,
      "denoise (fit every entry of Y, the paper's task) or completion (fit only a "
      "Bernoulli(--observed) share of its entries, one mask per replica)", "Model", 0, 0,
      PS_OPT_ADDED, NULL},
     {"observed", PS_OPT_DOUBLE, OFF(p.observed), 0, 1, RTS, 1,
      "completion: probability P that an entry of Y is observed (needs --problem completion)",
-     "Model", 1, 0, PS_OPT_ADDED, "P"},
+     "Model", 1, 0, TEACHER | PS_OPT_ADDED, "P"},
     {"seed", PS_OPT_U64, OFF(p.seed), 0, 18446744073709551615.0, RTS, 1,
-     "random seed of the teacher and the initial weights", "Model", 0, 0, 0, NULL},
+     "random seed of the teacher and the initial weights", "Model", 0, 0, TEACHER, NULL},
     {"replica", PS_OPT_INT, OFF(p.replica), 0, 2147483647.0, RT, 0,
      "replica index: another teacher and other initial weights", "Model", 0, 0, 0, NULL},
     {"replicas", PS_OPT_REPLICAS, OFF(replica_span), 1, 1e6, SWEEP, 1,
@@ -64,12 +68,12 @@ static const ps_option table[] = {
      0, NULL},
     {"gr", PS_OPT_DOUBLE, OFF(p.gr), -1e6, 1e6, RTS, 1,
      "gamma_r, the layer imbalance: W1 variance d^(gs+gr), W2 variance d^(gs-gr) (each must "
-     "stay in [1e-290, 1e290])", "Scalings", 0, 0, PS_OPT_ADDED, NULL},
+     "stay in [1e-290, 1e290])", "Scalings", 0, 0, AXIS | PS_OPT_ADDED, NULL},
     /* Training */
     {"max-iter", PS_OPT_INT, OFF(p.max_iter), 1, 1e8, RTS, 1,
-     "maximal number of gradient steps", "Training", 0, 0, 0, NULL},
+     "maximal number of gradient steps", "Training", 0, 0, AXIS, NULL},
     {"lr-scale", PS_OPT_DOUBLE, OFF(p.lr_scale), 0, 1e12, RTS, 1,
-     "c in eta = 1/(c w sigma2) (gs + gw > 1) or 1/(c ||A*||_op)", "Training", 1, 0, 0, NULL},
+     "c in eta = 1/(c w sigma2) (gs + gw > 1) or 1/(c ||A*||_op)", "Training", 1, 0, AXIS, NULL},
     {"mode", PS_OPT_MODE, OFF(p.mode), 0, 1, RTS, 1,
      "reduced (exact, cost independent of w) or explicit (full W1, W2)", "Training", 0, 0,
      0, NULL},
@@ -85,13 +89,13 @@ static const ps_option table[] = {
      "ignore the three stopping rules: run --max-iter steps (Figure 1); divergence still stops",
      "Stopping", 0, 0, 0, NULL},
     {"tol-converged", PS_OPT_DOUBLE, OFF(p.tol_converged), 0, 1e300, RTS, 1,
-     "converged when L_train < this", "Stopping", 0, 0, 0, NULL},
+     "converged when L_train < this", "Stopping", 0, 0, AXIS, NULL},
     {"tol-plateau", PS_OPT_DOUBLE, OFF(p.tol_plateau), 0, 1e300, RTS, 1,
-     "plateau when |L_train(i) - L_train(i-1)| < this ...", "Stopping", 0, 0, 0, NULL},
+     "plateau when |L_train(i) - L_train(i-1)| < this ...", "Stopping", 0, 0, AXIS, NULL},
     {"plateau-min-drop", PS_OPT_DOUBLE, OFF(p.plateau_min_drop), 0, 1e300, RTS, 1,
-     "... and L_train(0) - L_train(i) > this", "Stopping", 0, 0, 0, NULL},
+     "... and L_train(0) - L_train(i) > this", "Stopping", 0, 0, AXIS, NULL},
     {"diverge-factor", PS_OPT_DOUBLE, OFF(p.diverge_factor), 1, 1e300, RTS, 1,
-     "diverged when L_train > this * max(1, L_train(0))", "Stopping", 1, 0, 0, NULL},
+     "diverged when L_train > this * max(1, L_train(0))", "Stopping", 1, 0, AXIS, NULL},
     /* Resources */
     {"max-mem", PS_OPT_BYTES, OFF(p.max_mem), MIB, PIB, RTS, 0,
      "memory one run may allocate; suffix K, M, G, T = KiB, MiB, GiB, TiB",

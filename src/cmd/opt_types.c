@@ -146,7 +146,9 @@ int ps_opt_elem_int64(const ps_option *opt, const char *text, int64_t *v, char *
     long long x;
     int rc = ps_cli_parse_ll(text, &x);
     if (rc == 0) {
-        ps_cli_seterr(err, len, "'%s' is not an integer", text);
+        char r[96];
+        ps_opt_type(opt->type)->range(opt, r, sizeof r);
+        ps_cli_seterr(err, len, "'%s' is not an integer in %s", text, r);
         return PS_ELEM_MALFORMED;
     }
     if (rc < 0 || !in_range(opt, (double)x)) return out_of_range(opt, text, err, len);
@@ -558,6 +560,11 @@ const ps_opt_type_ops *ps_opt_type(enum ps_opt_type type)
 
 void ps_option_format(const ps_option *opt, const ps_options *o, char *buf, size_t len)
 {
+    const ps_axis_list *axis = ps_options_axis(o, opt);
+    if (axis) {
+        ps_axis_list_format(axis, buf, len);
+        return;
+    }
     types[opt->type].format(opt, (const char *)o + opt->offset, buf, len);
 }
 
@@ -569,6 +576,8 @@ int ps_option_parse(const ps_option *opt, const char *text, ps_options *o, char 
 
 int ps_option_equal(const ps_option *opt, const ps_options *a, const ps_options *b)
 {
+    const ps_axis_list *x = ps_options_axis(a, opt), *y = ps_options_axis(b, opt);
+    if (x || y) return ps_axis_list_equal(x, y);
     return types[opt->type].equal(opt, (const char *)a + opt->offset,
                                   (const char *)b + opt->offset);
 }

@@ -6,6 +6,7 @@
 #include "sweep.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,12 @@ static int on_terminal(void)
 static int check_grid(const ps_options *o, int P, char *msg, size_t len)
 {
     ps_params p = o->p;
+    /* at the largest d of a d axis (the memory grows with d) */
+    for (int k = 0; k < o->n_axes; k++)
+        if (o->axes[k].axis->offset == offsetof(ps_params, d))
+            for (int i = 0; i < o->axes[k].n; i++)
+                if (o->axes[k].v[i].i > p.d) p.d = (int)o->axes[k].v[i].i;
+    p.max_iter = ps_options_max_iter(o); /* --curves' series: the longest task's */
     for (int iw = 0; iw < o->gw_range.n; iw++) {
         p.gw = ps_range_at(&o->gw_range, iw);
         int64_t w = ps_width(p.d, p.gw);
@@ -85,8 +92,8 @@ typedef struct sweep {
     const ps_options *o;
     ps_sweep_file *f;
     const ps_group *g;
-    ps_teacher teacher; /* the last replica's; it depends on (seed, replica) only */
-    int teacher_replica;
+    ps_teacher teacher; /* the last task's; it depends on (replica, d, rank, noise, seed, observed) only */
+    int64_t teacher_key; /* its ps_task_teacher key, -1 before the first */
     ps_trace curves;    /* --curves: the running task's series, allocated once */
     ps_progress pr;     /* rank 0's */
 } sweep;
@@ -95,12 +102,11 @@ static int run_task(void *ctx, int64_t t, const ps_hooks *hooks, ps_result *res)
 {
     sweep *s = ctx;
     ps_params p = ps_task_params(s->o, t);
-    int is, iw, r;
-    ps_task_decode(s->o, t, &is, &iw, &r);
-    if (s->teacher_replica != r) {
-        if (s->teacher_replica >= 0) ps_teacher_free(&s->teacher);
+    const int64_t key = ps_task_teacher(s->o, t);
+    if (s->teacher_key != key) {
+        if (s->teacher_key >= 0) ps_teacher_free(&s->teacher);
         ps_teacher_generate(&s->teacher, &p);
-        s->teacher_replica = r;
+        s->teacher_key = key;
     }
     char msg[512];
     /* check_grid refused every run that ps_run_task would refuse: this is a defect */
@@ -113,11 +119,9 @@ static int run_task(void *ctx, int64_t t, const ps_hooks *hooks, ps_result *res)
 static void store_result(void *ctx, int64_t t, const ps_result *res)
 {
     sweep *s = ctx;
-    int is, iw, r;
-    ps_task_decode(s->o, t, &is, &iw, &r);
     /* the curves first: done, written last by the result, then covers them too */
-    if (s->o->curves) ps_sweep_write_curves(s->f, is, iw, r, &s->curves);
-    ps_sweep_write_result(s->f, is, iw, r, res);
+    if (s->o->curves) ps_sweep_write_curves(s->f, t, &s->curves);
+    ps_sweep_write_result(s->f, t, res);
 }
 
 static void progress(void *ctx, int64_t t, double cost, double seconds)
@@ -151,7 +155,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     ps_lock *lock;
     if (ps_lock_claim(comm, o->out, &lock, msg, sizeof msg))
         ps_refuse_collective(comm, PS_EXIT_USAGE, msg);
-    sweep s = {.o = o, .teacher_replica = -1};
+    sweep s = {.o = o, .teacher_key = -1};
     if ((o->resume ? ps_sweep_resume : ps_sweep_create)(comm, o, &s.f, msg, sizeof msg)) {
         ps_lock_release(lock);
         ps_refuse_collective(comm, PS_EXIT_USAGE, msg);
@@ -166,7 +170,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
     int64_t others = ps_tasks_keep_part(o, done);
     ps_group g;
     ps_group_split(comm, P, o->block, &g);
-    if (o->curves) ps_trace_alloc_curves(&s.curves, o->p.max_iter);
+    if (o->curves) ps_trace_alloc_curves(&s.curves, ps_options_max_iter(o));
     s.g = &g;
     int64_t *order = NULL, n = 0;
     double *cost = NULL;
@@ -189,7 +193,7 @@ int ps_sweep_main(MPI_Comm comm, const ps_options *o)
                             .progress = rank == 0 ? progress : NULL, .ctx = &s};
     int stop = ps_farm_run(comm, &g, order, cost, n, &cb);
 
-    if (s.teacher_replica >= 0) ps_teacher_free(&s.teacher);
+    if (s.teacher_key >= 0) ps_teacher_free(&s.teacher);
     if (o->curves) ps_trace_free(&s.curves);
     ps_group_free(&g);
     ps_sweep_close(s.f);

@@ -28,7 +28,7 @@
 #include "part.h"
 #include "tasks.h"
 
-#define MAX_DIMS 16
+#define MAX_DIMS PS_LAYOUT_MAX_DIMS /* up to 16 extra axes, gamma_s, gamma_w, replica */
 #define MAX_POINTS 1000000   /* per dimension (--replicas at most): what may be read */
 #define TASK_VAR "done"      /* the per-task variable whose dimensions are read */
 
@@ -94,10 +94,9 @@ static hid_t open_sweep(const char *path, ps_options *fo)
         ps_usage_error("--from: %s is %s", path, why);
     if (ps_sweep_options_read(f, fo, why, sizeof why))
         ps_usage_error("--from: %s: %s", path, why);
-    static const char *const names[3] = {"gamma_s", "gamma_w", "replica"};
-    const hsize_t shape[3] = {(hsize_t)fo->gs_range.n, (hsize_t)fo->gw_range.n,
-                              (hsize_t)fo->replicas};
-    ps_h5_layout_problem(f, ps_layout_sweep(), names, shape, 3, why, sizeof why);
+    ps_sweep_shape s; /* with the file's extra axes, as the options read record them */
+    ps_sweep_shape_of(fo, &s);
+    ps_h5_layout_problem(f, s.L, s.dims, s.sizes, s.nfile, why, sizeof why);
     if (!why[0]) ps_sweep_grid_problem(f, fo, why, sizeof why);
     if (!why[0]) ps_provenance_problem(f, why, sizeof why);
     if (why[0]) ps_usage_error("--from: %s is not a complete sweep file: %s", path, why);

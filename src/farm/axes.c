@@ -1,4 +1,5 @@
-/* axes: the table of include/axes.h. A new axis is a row here. */
+/* axes: the table of include/axes.h: the grid's three rows here, the extra axes derived from
+ * the options table's rows marked PS_OPT_AXIS (cli.h), once, on first use. */
 #include "axes.h"
 
 #include <inttypes.h>
@@ -7,34 +8,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define F(field) offsetof(ps_params, field)
+#include "cli.h"
 
-static const ps_axis axes[] = {
-    {"gamma_s", "gs", PS_AXIS_REAL, F(gs), 1},
-    {"gamma_w", "gw", PS_AXIS_REAL, F(gw), 1},
-    {"replica", "replica", PS_AXIS_INT, F(replica), 1},
-    /* the extra axes of issue #19 (in the options table's order) */
-    {"d", "d", PS_AXIS_INT, F(d), 0},
-    {"rank", "rank", PS_AXIS_INT, F(k), 0},
-    {"noise", "noise", PS_AXIS_REAL, F(noise), 0},
-    {"seed", "seed", PS_AXIS_U64, F(seed), 0},
-    {"max_iter", "max-iter", PS_AXIS_INT, F(max_iter), 0},
-    {"lr_scale", "lr-scale", PS_AXIS_REAL, F(lr_scale), 0},
-    {"tol_converged", "tol-converged", PS_AXIS_REAL, F(tol_converged), 0},
-    {"tol_plateau", "tol-plateau", PS_AXIS_REAL, F(tol_plateau), 0},
-    {"plateau_min_drop", "plateau-min-drop", PS_AXIS_REAL, F(plateau_min_drop), 0},
-    {"diverge_factor", "diverge-factor", PS_AXIS_REAL, F(diverge_factor), 0},
+#define F(field) offsetof(ps_params, field)
+#define MAX_AXES 64
+
+static ps_axis axes[MAX_AXES] = {
+    {"gamma_s", "gs", PS_AXIS_REAL, F(gs), 1, 0},
+    {"gamma_w", "gw", PS_AXIS_REAL, F(gw), 1, 0},
+    {"replica", "replica", PS_AXIS_INT, F(replica), 1, 1},
 };
+static int n_axes = 0;
+static char dims[MAX_AXES][48];
+
+static void build(void)
+{
+    if (n_axes) return;
+    int n = 3;
+    size_t rows;
+    const ps_option *table = ps_option_table(&rows);
+    for (size_t i = 0; i < rows && n < MAX_AXES; i++) {
+        const ps_option *opt = &table[i];
+        if (!(opt->props & PS_OPT_AXIS) || !(opt->commands & (1u << PS_CMD_SWEEP))) continue;
+        snprintf(dims[n], sizeof dims[n], "%s", opt->name);
+        for (char *c = dims[n]; *c; c++)
+            if (*c == '-') *c = '_';
+        enum ps_axis_kind kind = opt->type == PS_OPT_INT   ? PS_AXIS_INT
+                                 : opt->type == PS_OPT_U64 ? PS_AXIS_U64
+                                                           : PS_AXIS_REAL;
+        axes[n] = (ps_axis){dims[n], opt->name, kind, opt->offset - offsetof(ps_options, p), 0,
+                            (opt->props & PS_OPT_TEACHER) != 0};
+        n++;
+    }
+    n_axes = n;
+}
 
 const ps_axis *ps_axes(int *n)
 {
-    *n = (int)(sizeof axes / sizeof axes[0]);
+    build();
+    *n = n_axes;
     return axes;
 }
 
 const ps_axis *ps_axis_find(const char *dim)
 {
-    for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++)
+    build();
+    for (int i = 0; i < n_axes; i++)
         if (!strcmp(axes[i].dim, dim)) return &axes[i];
     return NULL;
 }

@@ -7,33 +7,78 @@
 #include "check.h"
 #include "cost.h"
 
+int ps_task_shape(const ps_options *o, int64_t *n)
+{
+    int k = 0;
+    for (; k < o->n_axes; k++) n[k] = o->axes[k].n;
+    n[k++] = o->gs_range.n;
+    n[k++] = o->gw_range.n;
+    n[k++] = o->replicas;
+    return k;
+}
+
 int64_t ps_task_count(const ps_options *o)
 {
-    return (int64_t)o->gs_range.n * o->gw_range.n * o->replicas;
+    int64_t n[PS_MAX_AXES + 3], total = 1;
+    const int k = ps_task_shape(o, n);
+    for (int i = 0; i < k; i++) total *= n[i];
+    return total;
+}
+
+int ps_task_index(const ps_options *o, int64_t t, int64_t *idx)
+{
+    int64_t n[PS_MAX_AXES + 3];
+    const int k = ps_task_shape(o, n);
+    for (int i = k - 1; i >= 0; i--) {
+        idx[i] = t % n[i];
+        t /= n[i];
+    }
+    return k;
+}
+
+int64_t ps_task_number(const ps_options *o, const int64_t *idx)
+{
+    int64_t n[PS_MAX_AXES + 3], t = 0;
+    const int k = ps_task_shape(o, n);
+    for (int i = 0; i < k; i++) t = t * n[i] + idx[i];
+    return t;
 }
 
 void ps_task_decode(const ps_options *o, int64_t t, int *is, int *iw, int *r)
 {
-    int64_t R = o->replicas, n_w = o->gw_range.n;
-    *r = (int)(t % R);
-    *iw = (int)(t / R % n_w);
-    *is = (int)(t / R / n_w);
+    int64_t idx[PS_MAX_AXES + 3];
+    const int k = ps_task_index(o, t, idx);
+    *is = (int)idx[k - 3];
+    *iw = (int)idx[k - 2];
+    *r = (int)idx[k - 1];
 }
 
 ps_params ps_task_params(const ps_options *o, int64_t t)
 {
-    int is, iw, r;
-    ps_task_decode(o, t, &is, &iw, &r);
+    int64_t idx[PS_MAX_AXES + 3];
+    const int k = ps_task_index(o, t, idx);
     ps_params p = o->p;
-    p.gs = ps_range_at(&o->gs_range, is);
-    p.gw = ps_range_at(&o->gw_range, iw);
-    p.replica = o->replica_first + r; /* the replica's number seeds its streams, not its index */
+    for (int a = 0; a < o->n_axes; a++)
+        ps_axis_set(o->axes[a].axis, &p, o->axes[a].v[idx[a]]);
+    p.gs = ps_range_at(&o->gs_range, (int)idx[k - 3]);
+    p.gw = ps_range_at(&o->gw_range, (int)idx[k - 2]);
+    p.replica = o->replica_first + (int)idx[k - 1]; /* the replica's number seeds its streams */
     return p;
+}
+
+int64_t ps_task_teacher(const ps_options *o, int64_t t)
+{
+    int64_t idx[PS_MAX_AXES + 3];
+    const int k = ps_task_index(o, t, idx);
+    for (int a = 0; a < o->n_axes; a++)
+        if (!o->axes[a].axis->teacher) idx[a] = 0;
+    idx[k - 3] = idx[k - 2] = 0; /* gamma_s, gamma_w: the student's; the replica's kept */
+    return ps_task_number(o, idx);
 }
 
 typedef struct keyed {
     int64_t t;
-    int r;
+    int r; /* the replica: its tasks share teachers (d, rank, noise, seed aside) */
     double cost, active; /* active = gs + gw */
 } keyed;
 

@@ -1,6 +1,7 @@
 /* h5_curves: the learning curves of a sweep --curves file (h5_common.h): the `iteration`
  * scale's values and one task's curves written as a hyperslab of each curve variable; and
- * the data bytes of a sweep file, curves or not (h5io.h). The
+ * the shape (ps_sweep_shape_of: the extra axes, the grid, replica, iteration) and the data
+ * bytes of a sweep file, curves or not (h5io.h). The
  * variables are the layout table's PS_ONLY_CURVES rows of rank > 1, dims (task dims...,
  * iteration); h5_sweep.c creates them with the rest of the file. */
 #include <math.h>
@@ -27,7 +28,7 @@ int ps_curve_points(const ps_options *o)
 {
     if (!o->curves) return 0;
     int k = o->curves_every > 0 ? o->curves_every : 1;
-    return (o->p.max_iter - 1) / k + 1;
+    return (ps_options_max_iter(o) - 1) / k + 1; /* the longest task's */
 }
 
 void ps_curve_iterations(const ps_options *o, int64_t *it)
@@ -133,10 +134,34 @@ void ps_curves_close(ps_curves *c)
     free(c);
 }
 
+void ps_sweep_shape_of(const ps_options *o, ps_sweep_shape *s)
+{
+    int64_t n[PS_MAX_AXES + 3];
+    s->ndims = ps_task_shape(o, n);
+    for (int k = 0; k < o->n_axes; k++) {
+        const ps_axis *a = o->axes[k].axis;
+        s->axes[k] = (ps_layout_axis){a->dim, a->kind == PS_AXIS_REAL  ? PS_VAR_F64
+                                              : a->kind == PS_AXIS_INT ? PS_VAR_I64
+                                                                       : PS_VAR_U64,
+                                      a->dim};
+        s->dims[k] = a->dim;
+    }
+    s->dims[o->n_axes] = "gamma_s";
+    s->dims[o->n_axes + 1] = "gamma_w";
+    s->dims[o->n_axes + 2] = "replica";
+    for (int k = 0; k < s->ndims; k++) s->sizes[k] = (hsize_t)n[k];
+    /* with --curves, the curves' own dimension after the task dims */
+    s->dims[s->ndims] = "iteration";
+    s->sizes[s->ndims] = (hsize_t)ps_curve_points(o);
+    s->nfile = s->ndims + (o->curves ? 1 : 0);
+    s->L = ps_layout_sweep_nd(&s->nd, o->curves, o->n_axes, s->axes);
+    if (!s->L) ps_fail(PS_EXIT_FAIL, "sweep file", "more axes than the layout holds");
+}
+
 static double type_bytes(enum ps_var_type t)
 {
     switch (t) {
-    case PS_VAR_F64: case PS_VAR_I64: return 8;
+    case PS_VAR_F64: case PS_VAR_I64: case PS_VAR_U64: return 8;
     case PS_VAR_I32: return 4;
     case PS_VAR_I8: case PS_VAR_U8: return 1;
     }
@@ -145,20 +170,19 @@ static double type_bytes(enum ps_var_type t)
 
 double ps_sweep_file_bytes(const ps_options *o, double *curve_bytes)
 {
-    const ps_layout *L = ps_layout_sweep_for(o->curves);
-    const double tasks = (double)ps_task_count(o);
+    /* the file's own layout and dims: the extra axes, the grid, replica, iteration */
+    ps_sweep_shape s;
+    ps_sweep_shape_of(o, &s);
+    const ps_layout *L = s.L;
     double total = 0, curves = 0;
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
         double n = 1;
         for (int d = 0; d < v->ndims; d++) {
-            const char *dim = v->dims[d];
-            n *= !strcmp(dim, "gamma_s") ? o->gs_range.n : !strcmp(dim, "gamma_w")
-                 ? o->gw_range.n : !strcmp(dim, "replica") ? o->replicas
-                 : ps_curve_points(o);
+            int j = 0;
+            while (j < s.ndims + 1 && strcmp(v->dims[d], s.dims[j])) j++;
+            n *= j < s.ndims + 1 ? (double)s.sizes[j] : 0;
         }
-        if (v->ndims > 1 && !ps_curves_is_var(v)) n = tasks; /* the per-task ones */
-        else if (ps_curves_is_var(v)) n = tasks * ps_curve_points(o);
         total += n * type_bytes(v->type);
         if (ps_curves_is_var(v)) curves += n * type_bytes(v->type);
     }

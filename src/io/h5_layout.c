@@ -20,6 +20,7 @@ hid_t ps_h5_var_mem_type(const ps_layout_var *v)
     case PS_VAR_I32: return H5T_NATIVE_INT32;
     case PS_VAR_I8: return H5T_NATIVE_INT8;
     case PS_VAR_U8: return H5T_NATIVE_UINT8;
+    case PS_VAR_U64: return H5T_NATIVE_UINT64;
     }
     return H5T_NATIVE_DOUBLE;
 }
@@ -32,6 +33,7 @@ static hid_t file_type(const ps_layout_var *v)
     case PS_VAR_I32: return H5T_STD_I32LE;
     case PS_VAR_I8: return H5T_STD_I8LE;
     case PS_VAR_U8: return H5T_STD_U8LE;
+    case PS_VAR_U64: return H5T_STD_U64LE;
     }
     return H5T_IEEE_F64LE;
 }
@@ -100,7 +102,7 @@ void ps_h5_create_layout(hid_t loc, const ps_layout *L, const char *const *dim_n
         ps_h5_attr_write_string(ds, "units", v->units);
         ps_h5_attr_write_string(ds, "description", v->description);
         if (v->fill != PS_FILL_NONE) ps_h5_attr_write(ds, "_FillValue", file_type(v), 0, fill);
-        if (L->coordinates && v->ndims >= 2)
+        if (L->coordinates && ps_layout_is_task_var(v))
             ps_h5_attr_write_string(ds, "coordinates", L->coordinates);
         if (v->flag_meanings) {
             int8_t values[16];

@@ -236,9 +236,20 @@ void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *kind,
     ps_h5_attr_write_string(loc, "Conventions", "CF-1.8");
     size_t n;
     const ps_option *table = ps_option_table(&n);
+    if (o->cmd == PS_CMD_SWEEP) {
+        /* the extra axes' names, in the file's dimension order ("" when none) */
+        char axes[PS_MAX_AXES * 48] = "";
+        for (int k = 0; k < o->n_axes; k++) {
+            size_t used = strlen(axes);
+            snprintf(axes + used, sizeof axes - used, "%s%s", k ? " " : "", o->axes[k].axis->dim);
+        }
+        ps_h5_attr_write_string(loc, "axes", axes);
+    }
     for (size_t i = 0; i < n; i++) {
         const ps_option *opt = &table[i];
         if (!(opt->commands & (1u << o->cmd))) continue;
+        /* an axis is its coordinate variable, not an attribute */
+        if (ps_options_axis(o, opt)) continue;
         char name[64];
         ps_h5_attr_name(opt, name, sizeof name);
         h5_ops[opt->type].write(loc, name, opt, o);
@@ -246,10 +257,74 @@ void ps_h5_attr_write_record(hid_t loc, const ps_options *o, const char *kind,
     ps_provenance_write(loc, pv);
 }
 
+/* 1 when the root attribute axes lists dim. */
+static int listed_axis(hid_t loc, const char *dim)
+{
+    if (PS_H5(H5Aexists(loc, "axes")) <= 0) return 0;
+    char *axes = ps_h5_attr_read_string(loc, "axes");
+    int found = 0;
+    for (char *c = axes ? strtok(axes, " ") : NULL; c && !found; c = strtok(NULL, " "))
+        found = !strcmp(c, dim);
+    free(axes);
+    return found;
+}
+
+/* The coordinate variable of opt's axis into dst's axes, checked as the command line's
+ * values are (ps_axis_parse: range, integers, distinct): 0, or 2 when not one. */
+static int read_axis(hid_t loc, const ps_option *opt, const ps_axis *ax, ps_options *dst)
+{
+    hid_t d = (hid_t)PS_H5(H5Dopen2(loc, ax->dim, H5P_DEFAULT));
+    hid_t sp = (hid_t)PS_H5(H5Dget_space(d)), t = (hid_t)PS_H5(H5Dget_type(d));
+    int ok = PS_H5(H5Sget_simple_extent_ndims(sp)) == 1 &&
+             PS_H5(H5Tget_class(t)) == (ax->kind == PS_AXIS_REAL ? H5T_FLOAT : H5T_INTEGER);
+    hssize_t n = ok ? PS_H5(H5Sget_simple_extent_npoints(sp)) : 0;
+    ok = ok && n >= 1 && n <= 100000;
+    char *text = NULL;
+    if (ok) {
+        ps_axis_value *v = ps_malloc(sizeof *v * (size_t)n, "axis values");
+        hid_t mem = ax->kind == PS_AXIS_REAL  ? H5T_NATIVE_DOUBLE
+                    : ax->kind == PS_AXIS_INT ? H5T_NATIVE_INT64
+                                              : H5T_NATIVE_UINT64;
+        void *buf = ps_malloc(8 * (size_t)n, "axis values");
+        PS_H5(H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+        text = ps_malloc(32 * (size_t)n + 1, "axis values");
+        size_t used = 0;
+        for (hssize_t i = 0; i < n; i++) {
+            memset(&v[i], 0, sizeof v[i]);
+            if (ax->kind == PS_AXIS_REAL) memcpy(&v[i].x, (char *)buf + 8 * i, 8);
+            else if (ax->kind == PS_AXIS_INT) memcpy(&v[i].i, (char *)buf + 8 * i, 8);
+            else memcpy(&v[i].u, (char *)buf + 8 * i, 8);
+            char x[32];
+            ps_axis_format(ax, v[i], x, sizeof x);
+            used += (size_t)snprintf(text + used, 32 * (size_t)n + 1 - used, "%s%s",
+                                     i ? "," : "", x);
+        }
+        free(buf);
+        free(v);
+    }
+    PS_H5(H5Tclose(t));
+    PS_H5(H5Sclose(sp));
+    PS_H5(H5Dclose(d));
+    char err[256];
+    ok = ok && ps_axis_parse(opt, text, dst, err, sizeof err) == 0;
+    free(text);
+    return ok ? 0 : 2;
+}
+
 int ps_h5_attr_read_option(hid_t loc, const ps_option *opt, ps_options *dst)
 {
     char name[64];
     ps_h5_attr_name(opt, name, sizeof name);
-    if (PS_H5(H5Aexists(loc, name)) == 0) return 1;
+    if (PS_H5(H5Aexists(loc, name)) == 0) {
+        char dim[64];
+        snprintf(dim, sizeof dim, "%s", opt->name);
+        for (char *c = dim; *c; c++)
+            if (*c == '-') *c = '_';
+        const ps_axis *ax = (opt->props & PS_OPT_AXIS) ? ps_axis_find(dim) : NULL;
+        if (ax && listed_axis(loc, dim) && PS_H5(H5Lexists(loc, dim, H5P_DEFAULT)) > 0)
+            return read_axis(loc, opt, ax, dst);
+        return 1;
+    }
+    ps_axis_drop(dst, opt); /* a scalar */
     return h5_ops[opt->type].read(loc, name, opt, dst);
 }

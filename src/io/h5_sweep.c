@@ -25,35 +25,36 @@
 #include "h5io.h"
 #include "outpath.h"
 #include "part.h"
+#include "tasks.h"
 
-/* The file's variables are the layout table's (include/layout.h), in its order: the five
- * grid variables (and the iteration scale with --curves), then the per-task ones
- * [gamma_s][gamma_w][replica] (and the curves [...][iteration]), done last. */
-#define MAX_VARS 32
+/* The file's variables are the layout table's (include/layout.h) with the sweep's extra axes
+ * (ps_layout_sweep_nd), in its order: the axes' scales, the five grid variables, then the
+ * per-task ones [axes..][gamma_s][gamma_w][replica] (and with --curves the iteration scale and
+ * the curves [...][iteration]), done last. */
+#define MAX_VARS PS_LAYOUT_MAX_VARS
 
 struct ps_sweep_file {
     MPI_Comm comm;
     hid_t file, dxpl;
-    hid_t mspace, fspace; /* one element in memory; the [n_s, n_w, R] file space */
+    hid_t mspace, fspace; /* one element in memory; the task dimensions' file space */
     hid_t dset[MAX_VARS]; /* per layout variable; only the per-task ones are open */
-    int n[3];
-    const ps_layout *L;   /* ps_layout_sweep_for(--curves) */
+    ps_sweep_shape shape;
     ps_curves *curves;    /* with --curves: the curve variables */
     ps_provenance pv;
 };
 
-/* the task dims, then (with --curves) iteration */
-static const char *const dim_names[4] = {"gamma_s", "gamma_w", "replica", "iteration"};
-
-static void dim_sizes(const ps_options *o, hsize_t sizes[4])
-{
-    sizes[0] = (hsize_t)o->gs_range.n, sizes[1] = (hsize_t)o->gw_range.n;
-    sizes[2] = (hsize_t)o->replicas, sizes[3] = (hsize_t)ps_curve_points(o);
-}
-
 static void remove_file(void *path) { remove((const char *)path); }
 
-static int is_task_var(const ps_layout_var *v) { return v->ndims == 3; }
+static int is_task_var(const ps_layout_var *v) { return ps_layout_is_task_var(v); }
+
+/* The index of task t along every task dimension of s (row-major, replica fastest). */
+static void task_start(const ps_sweep_shape *s, int64_t t, hsize_t *start)
+{
+    for (int k = s->ndims - 1; k >= 0; k--) {
+        start[k] = (hsize_t)t % s->sizes[k];
+        t /= (int64_t)s->sizes[k];
+    }
+}
 
 /* The value of variable v in a result, as v's memory type, into buf (8 bytes): the result
  * field of v's name (layout.h), done is 1. */
@@ -72,6 +73,7 @@ static void result_value(const ps_layout_var *v, const ps_result *res, void *buf
     case PS_VAR_I32: { int32_t j = (int32_t)i; memcpy(buf, &j, sizeof j); break; }
     case PS_VAR_I8: { int8_t j = (int8_t)i; memcpy(buf, &j, sizeof j); break; }
     case PS_VAR_U8: { uint8_t j = (uint8_t)i; memcpy(buf, &j, sizeof j); break; }
+    case PS_VAR_U64: memcpy(buf, &i, sizeof i); break;
     }
 }
 
@@ -86,6 +88,7 @@ static void result_store(const ps_layout_var *v, const void *buf, ps_result *res
     case PS_VAR_I32: { int32_t j; memcpy(&j, buf, sizeof j); i = j; break; }
     case PS_VAR_I8: { int8_t j; memcpy(&j, buf, sizeof j); i = j; break; }
     case PS_VAR_U8: { uint8_t j; memcpy(&j, buf, sizeof j); i = j; break; }
+    case PS_VAR_U64: memcpy(&i, buf, sizeof i); break;
     }
     const ps_result_field *fld = ps_result_field_find(v->name);
     if (fld) ps_result_store(fld, res, x, i);
@@ -106,14 +109,11 @@ static ps_sweep_file *file_new(MPI_Comm comm, hid_t file, const ps_options *o)
     f->comm = comm;
     f->file = file;
     for (int k = 0; k < MAX_VARS; k++) f->dset[k] = H5I_INVALID_HID;
-    f->n[0] = o->gs_range.n, f->n[1] = o->gw_range.n, f->n[2] = o->replicas;
-    f->L = ps_layout_sweep_for(o->curves);
-    const hsize_t dims[3] = {(hsize_t)f->n[0], (hsize_t)f->n[1], (hsize_t)f->n[2]};
-    f->fspace = (hid_t)PS_H5(H5Screate_simple(3, dims, NULL));
+    ps_sweep_shape_of(o, &f->shape);
+    f->fspace = (hid_t)PS_H5(H5Screate_simple(f->shape.ndims, f->shape.sizes, NULL));
     f->mspace = (hid_t)PS_H5(H5Screate(H5S_SCALAR));
-    if (o->curves) f->curves = ps_curves_open(file, f->L, dims, 3, o);
-    if (f->L->n_vars > MAX_VARS)
-        ps_fail(PS_EXIT_FAIL, "sweep file", "more layout variables than MAX_VARS");
+    if (o->curves)
+        f->curves = ps_curves_open(file, f->shape.L, f->shape.sizes, f->shape.ndims, o);
     f->dxpl = (hid_t)PS_H5(H5Pcreate(H5P_DATASET_XFER));
     PS_H5(H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_INDEPENDENT));
     return f;
@@ -135,70 +135,77 @@ static void create_problem(const ps_options *o, char *msg, size_t len)
     }
 }
 
-/* The five grid variables' values of the sweep o, in grid_names' order; free_grid frees. */
-static const char *const grid_names[5] = {"gamma_s", "gamma_w", "replica", "sigma2", "width"};
-static void make_grid(const ps_options *o, void *values[5])
+/* The values of the grid variable v (an axis' scale, gamma_s, gamma_w, replica, sigma2, width)
+ * of the sweep o, as v's memory type (8 bytes each), malloc'ed; their number in *count. */
+static void *grid_values(const ps_options *o, const ps_layout_var *v, size_t *count)
 {
+    const ps_option *d_opt = ps_option_find("d", PS_CMD_SWEEP);
+    const ps_axis_list *d_axis = ps_options_axis(o, d_opt);
+    const int nd = d_axis ? d_axis->n : 1;
     const int ns = o->gs_range.n, nw = o->gw_range.n, R = o->replicas;
-    double *gs = ps_malloc(sizeof(double) * ns, "grid");
-    double *s2 = ps_malloc(sizeof(double) * ns, "grid");
-    double *gw = ps_malloc(sizeof(double) * nw, "grid");
-    int64_t *w = ps_malloc(sizeof(int64_t) * nw, "grid");
-    int64_t *rep = ps_malloc(sizeof(int64_t) * R, "grid");
-    for (int i = 0; i < ns; i++) {
-        gs[i] = ps_range_at(&o->gs_range, i);
-        s2[i] = ps_sigma2(o->p.d, gs[i]);
+    const int s2 = !strcmp(v->name, "sigma2"), w = !strcmp(v->name, "width");
+    size_t n = !strcmp(v->name, "gamma_s") ? (size_t)ns : !strcmp(v->name, "gamma_w") ? (size_t)nw
+               : !strcmp(v->name, "replica") ? (size_t)R : s2 ? (size_t)nd * ns
+               : w ? (size_t)nd * nw : 0;
+    const ps_axis_list *axis = NULL;
+    for (int k = 0; k < o->n_axes; k++)
+        if (!strcmp(o->axes[k].axis->dim, v->name)) axis = &o->axes[k], n = (size_t)axis->n;
+    if (!n) ps_fail(PS_EXIT_FAIL, "ps_sweep_create", "no values for %s", v->name);
+    unsigned char *out = ps_malloc(8 * n, "grid");
+    for (size_t i = 0; i < n; i++) {
+        double x = 0;
+        int64_t j = 0;
+        uint64_t u = 0;
+        if (axis) x = axis->v[i].x, j = axis->v[i].i, u = axis->v[i].u;
+        else if (!strcmp(v->name, "gamma_s")) x = ps_range_at(&o->gs_range, (int)i);
+        else if (!strcmp(v->name, "gamma_w")) x = ps_range_at(&o->gw_range, (int)i);
+        else if (!strcmp(v->name, "replica")) j = (int64_t)o->replica_first + (int64_t)i;
+        else {
+            /* [d][gamma_s] or [d][gamma_w]; [gamma_s] or [gamma_w] at the one d */
+            const size_t m = s2 ? (size_t)ns : (size_t)nw;
+            const int d = d_axis ? (int)d_axis->v[i / m].i : o->p.d;
+            if (s2) x = ps_sigma2(d, ps_range_at(&o->gs_range, (int)(i % m)));
+            else j = ps_width(d, ps_range_at(&o->gw_range, (int)(i % m)));
+        }
+        if (v->type == PS_VAR_F64) memcpy(out + 8 * i, &x, 8);
+        else if (v->type == PS_VAR_U64) memcpy(out + 8 * i, &u, 8);
+        else memcpy(out + 8 * i, &j, 8);
     }
-    for (int i = 0; i < nw; i++) {
-        gw[i] = ps_range_at(&o->gw_range, i);
-        w[i] = ps_width(o->p.d, gw[i]);
-    }
-    for (int i = 0; i < R; i++) rep[i] = (int64_t)o->replica_first + i; /* the numbers */
-    values[0] = gs, values[1] = gw, values[2] = rep, values[3] = s2, values[4] = w;
-}
-
-static void free_grid(void *values[5])
-{
-    for (int g = 0; g < 5; g++) free(values[g]);
-}
-
-static int grid_index(const char *name)
-{
-    for (int g = 0; g < 5; g++)
-        if (!strcmp(name, grid_names[g])) return g;
-    return -1;
+    *count = n;
+    return out;
 }
 
 void ps_sweep_grid_problem(hid_t file, const ps_options *o, char *why, size_t len)
 {
-    const size_t n[5] = {(size_t)o->gs_range.n, (size_t)o->gw_range.n, (size_t)o->replicas,
-                         (size_t)o->gs_range.n, (size_t)o->gw_range.n};
-    void *grid[5];
+    ps_sweep_shape s;
+    ps_sweep_shape_of(o, &s);
     why[0] = 0;
-    make_grid(o, grid);
-    for (int g = 0; g < 5 && !why[0]; g++) {
-        const ps_layout_var *v = ps_layout_find(ps_layout_sweep(), grid_names[g]);
-        hid_t d = (hid_t)PS_H5(H5Dopen2(file, grid_names[g], H5P_DEFAULT));
-        unsigned char *got = ps_malloc(8 * (n[g] ? n[g] : 1), "grid");
+    for (int g = 0; g < s.L->n_vars && !why[0]; g++) {
+        const ps_layout_var *v = &s.L->vars[g];
+        if (is_task_var(v) || ps_curves_is_var(v) || !strcmp(v->name, "iteration")) continue;
+        size_t n;
+        unsigned char *want = grid_values(o, v, &n);
+        hid_t d = (hid_t)PS_H5(H5Dopen2(file, v->name, H5P_DEFAULT));
+        unsigned char *got = ps_malloc(8 * n, "grid");
         PS_H5(H5Dread(d, ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT, got));
         PS_H5(H5Dclose(d));
         /* bit for bit: the values a sweep of these options writes */
-        for (size_t i = 0; i < n[g] && !why[0]; i++)
-            if (memcmp(got + 8 * i, (unsigned char *)grid[g] + 8 * i, 8)) {
+        for (size_t i = 0; i < n && !why[0]; i++)
+            if (memcmp(got + 8 * i, want + 8 * i, 8)) {
                 double x, y;
                 int64_t a, b;
                 if (v->type == PS_VAR_F64) {
-                    memcpy(&x, got + 8 * i, 8), memcpy(&y, (double *)grid[g] + i, 8);
+                    memcpy(&x, got + 8 * i, 8), memcpy(&y, want + 8 * i, 8);
                 } else {
-                    memcpy(&a, got + 8 * i, 8), memcpy(&b, (int64_t *)grid[g] + i, 8);
+                    memcpy(&a, got + 8 * i, 8), memcpy(&b, want + 8 * i, 8);
                     x = (double)a, y = (double)b;
                 }
                 snprintf(why, len, "variable %s[%zu] is %.17g, but the options give %.17g "
-                         "(an altered grid)", grid_names[g], i, x, y);
+                         "(an altered grid)", v->name, i, x, y);
             }
         free(got);
+        free(want);
     }
-    free_grid(grid);
     if (!why[0] && o->curves) ps_curves_iteration_problem(file, o, why, len);
 }
 
@@ -213,31 +220,27 @@ static void build_file(const char *tmp, const ps_options *o, const ps_provenance
     hid_t fcpl = ps_h5_file_create_plist();
     hid_t file = (hid_t)PS_H5(H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT));
     PS_H5(H5Pclose(fcpl));
-    const ps_layout *L = ps_layout_sweep_for(o->curves);
-    hsize_t sizes[4];
-    dim_sizes(o, sizes);
+    ps_sweep_shape s;
+    ps_sweep_shape_of(o, &s);
+    const ps_layout *L = s.L;
     hid_t dsets[MAX_VARS];
-    if (L->n_vars > MAX_VARS)
-        ps_fail(PS_EXIT_FAIL, "sweep file", "more layout variables than MAX_VARS");
-    ps_h5_create_layout(file, L, dim_names, sizes, o->curves ? 4 : 3, dsets);
-    void *grid[5];
-    make_grid(o, grid);
+    ps_h5_create_layout(file, L, s.dims, s.sizes, s.nfile, dsets);
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
         if (!strcmp(v->name, "iteration")) { /* the curves' scale; the curves keep their fill */
-            int64_t *it = ps_malloc(sizeof *it * (size_t)sizes[3], "iterations");
+            int64_t *it = ps_malloc(sizeof *it * (size_t)s.sizes[s.ndims], "iterations");
             ps_curve_iterations(o, it);
             PS_H5(H5Dwrite(dsets[k], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it));
             free(it);
         } else if (!is_task_var(v) && !ps_curves_is_var(v)) {
-            int g = grid_index(v->name);
-            if (g < 0) ps_fail(PS_EXIT_FAIL, "ps_sweep_create", "no values for %s", v->name);
+            size_t n;
+            void *values = grid_values(o, v, &n);
             PS_H5(H5Dwrite(dsets[k], ps_h5_var_mem_type(v), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                           grid[g]));
+                           values));
+            free(values);
         }
         PS_H5(H5Dclose(dsets[k]));
     }
-    free_grid(grid);
     ps_h5_attr_write_record(file, o, L->kind, pv);
     ps_part_write_attrs(file, o); /* sweep_id; part_index, part_count of a --part */
     PS_H5(H5Fclose(file));
@@ -253,7 +256,7 @@ static ps_sweep_file *open_collective(MPI_Comm comm, const ps_options *o, unsign
     hid_t file = (hid_t)PS_H5(H5Fopen(o->out, flags, fapl));
     PS_H5(H5Pclose(fapl));
     ps_sweep_file *f = file_new(comm, file, o);
-    const ps_layout *L = f->L;
+    const ps_layout *L = f->shape.L;
     for (int k = 0; k < L->n_vars; k++)
         if (is_task_var(&L->vars[k]))
             f->dset[k] = (hid_t)PS_H5(H5Dopen2(file, L->vars[k].name, H5P_DEFAULT));
@@ -321,7 +324,8 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         const ps_option *opt = &table[i];
         if (!opt->identity || !(opt->commands & (1u << PS_CMD_SWEEP))) continue;
         ps_options stored = *o;
-        char then[128], now[128];
+        stored.n_axes = 0; /* o's axes are o's: the file's are read into stored's own */
+        char then[256], now[256];
         int rc = ps_h5_attr_read_option(file, opt, &stored);
         /* a string identity absent from an older file (--eigensolver) was unset */
         const char *now_s =
@@ -339,12 +343,14 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
         }
         if (rc == 0 && ps_option_equal(opt, &stored, o)) {
             if (opt->type == PS_OPT_STRING) free(*(char **)((char *)&stored + opt->offset));
+            ps_options_free_axes(&stored);
             continue;
         }
         if (rc == 0) ps_option_format(opt, &stored, then, sizeof then);
         else snprintf(then, sizeof then, rc == 1 ? "(missing)" : "(unreadable)");
         if (rc == 0 && opt->type == PS_OPT_STRING)
             free(*(char **)((char *)&stored + opt->offset));
+        ps_options_free_axes(&stored);
         ps_option_format(opt, o, now, sizeof now);
         append(msg, len, "%s%s=%s (file) vs %s (now)", msg[0] ? "; " : "", opt->name, then, now);
         other_replicas |= rc == 0 && (opt->props & PS_OPT_REPLICA_RANGE);
@@ -357,10 +363,9 @@ static void identity_differences(hid_t file, const ps_options *o, char *msg, siz
 /* Why file is not a sweep file of this layout and of the shape o implies, or "". */
 static void layout_problem(hid_t file, const ps_options *o, char *why, size_t len)
 {
-    hsize_t sizes[4];
-    dim_sizes(o, sizes);
-    ps_h5_layout_problem(file, ps_layout_sweep_for(o->curves), dim_names, sizes,
-                         o->curves ? 4 : 3, why, len);
+    ps_sweep_shape s;
+    ps_sweep_shape_of(o, &s);
+    ps_h5_layout_problem(file, s.L, s.dims, s.sizes, s.nfile, why, len);
 }
 
 int ps_sweep_check(const char *path, const ps_options *o, char *msg, size_t len)
@@ -425,7 +430,7 @@ int ps_sweep_resume(MPI_Comm comm, const ps_options *o, ps_sweep_file **out, cha
 
 static int var_index(const ps_sweep_file *f, const char *name)
 {
-    return (int)(ps_layout_find(f->L, name) - f->L->vars);
+    return (int)(ps_layout_find(f->shape.L, name) - f->shape.L->vars);
 }
 
 void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done)
@@ -434,24 +439,35 @@ void ps_sweep_read_done(ps_sweep_file *f, uint8_t *done)
                   done));
 }
 
-static void check_task(const ps_sweep_file *f, const char *fn, int is, int iw, int r)
+/* Task t's index along every task dimension into start (t checked against the task count). */
+static void task_index(ps_sweep_file *f, const char *fn, int64_t t, hsize_t *start)
 {
-    if (is < 0 || is >= f->n[0] || iw < 0 || iw >= f->n[1] || r < 0 || r >= f->n[2])
-        ps_fail(PS_EXIT_FAIL, fn, "task (%d, %d, %d) outside the grid [%d, %d, %d]", is, iw, r,
-                f->n[0], f->n[1], f->n[2]);
+    hsize_t total = 1;
+    for (int k = 0; k < f->shape.ndims; k++) total *= f->shape.sizes[k];
+    if (t < 0 || (hsize_t)t >= total)
+        ps_fail(PS_EXIT_FAIL, fn, "task %lld outside the sweep's %llu tasks", (long long)t,
+                (unsigned long long)total);
+    task_start(&f->shape, t, start);
 }
 
-void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_result *res)
+/* The one element of task t selected in the file space. */
+static void select_task(ps_sweep_file *f, const char *fn, int64_t t)
 {
-    check_task(f, "ps_sweep_write_result", is, iw, r);
+    hsize_t start[PS_LAYOUT_MAX_DIMS], one[PS_LAYOUT_MAX_DIMS];
+    for (int k = 0; k < f->shape.ndims; k++) one[k] = 1;
+    task_index(f, fn, t, start);
+    PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
+}
+
+void ps_sweep_write_result(ps_sweep_file *f, int64_t t, const ps_result *res)
+{
     if ((int)res->stop < 0 || (int)res->stop >= PS_N_STOP_REASONS)
         ps_fail(PS_EXIT_FAIL, "ps_sweep_write_result", "stop reason %s is not a result",
                 ps_stop_name(res->stop));
-    const hsize_t start[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r}, one[3] = {1, 1, 1};
-    PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
+    select_task(f, "ps_sweep_write_result", t);
     /* in the table's order, done last, in its own write: a task is done only once all its
-     * values (and its curves, written before) are in the file */
-    const ps_layout *L = f->L;
+     * values are in the file */
+    const ps_layout *L = f->shape.L;
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];
         if (!is_task_var(v)) continue;
@@ -461,19 +477,18 @@ void ps_sweep_write_result(ps_sweep_file *f, int is, int iw, int r, const ps_res
     }
 }
 
-void ps_sweep_write_curves(ps_sweep_file *f, int is, int iw, int r, const ps_trace *tr)
+void ps_sweep_write_curves(ps_sweep_file *f, int64_t t, const ps_trace *tr)
 {
-    check_task(f, "ps_sweep_write_curves", is, iw, r);
-    const hsize_t task[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r};
-    if (f->curves) ps_curves_write(f->curves, task, tr, f->dxpl);
+    if (!f->curves) return;
+    hsize_t task[PS_LAYOUT_MAX_DIMS];
+    task_index(f, "ps_sweep_write_curves", t, task);
+    ps_curves_write(f->curves, task, tr, f->dxpl);
 }
 
-int ps_sweep_read_result(ps_sweep_file *f, int is, int iw, int r, ps_result *res)
+int ps_sweep_read_result(ps_sweep_file *f, int64_t t, ps_result *res)
 {
-    check_task(f, "ps_sweep_read_result", is, iw, r);
-    const hsize_t start[3] = {(hsize_t)is, (hsize_t)iw, (hsize_t)r}, one[3] = {1, 1, 1};
-    PS_H5(H5Sselect_hyperslab(f->fspace, H5S_SELECT_SET, start, NULL, one, NULL));
-    const ps_layout *L = f->L;
+    select_task(f, "ps_sweep_read_result", t);
+    const ps_layout *L = f->shape.L;
     uint8_t done = 0;
     for (int k = 0; k < L->n_vars; k++) {
         const ps_layout_var *v = &L->vars[k];

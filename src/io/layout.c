@@ -173,6 +173,50 @@ const ps_layout *ps_layout_sweep_for(int curves)
 }
 
 const ps_layout *ps_layout_sweep(void) { return ps_layout_sweep_for(0); }
+
+int ps_layout_is_task_var(const ps_layout_var *v)
+{
+    return v->ndims >= 3 && !strcmp(v->dims[v->ndims - 1], "replica") &&
+           !strcmp(v->dims[v->ndims - 2], "gamma_w") && !strcmp(v->dims[v->ndims - 3], "gamma_s");
+}
+
+/* dims starting with gamma_s, gamma_w, replica: a per-task variable or a curve variable */
+static int starts_with_task_dims(const ps_layout_var *v)
+{
+    return v->ndims >= 3 && !strcmp(v->dims[0], "gamma_s") && !strcmp(v->dims[1], "gamma_w") &&
+           !strcmp(v->dims[2], "replica");
+}
+
+const ps_layout *ps_layout_sweep_nd(ps_layout_nd *buf, int curves, int k,
+                                    const ps_layout_axis *axes)
+{
+    const ps_layout *base = ps_layout_sweep_for(curves);
+    int n = 0, has_d = 0;
+    if (k < 0 || k > PS_LAYOUT_MAX_DIMS - 4 || k + base->n_vars > PS_LAYOUT_MAX_VARS) return NULL;
+    for (int a = 0; a < k; a++) {
+        has_d |= !strcmp(axes[a].dim, "d");
+        buf->vars[n++] = (ps_layout_var){axes[a].dim, axes[a].type, PS_FILL_NONE, 1,
+                                         {axes[a].dim}, "1", axes[a].long_name,
+                                         "an axis of the sweep: one value per point", NULL,
+                                         PS_ONLY_ALWAYS};
+    }
+    for (int i = 0; i < base->n_vars; i++) {
+        ps_layout_var v = base->vars[i];
+        const int depends_on_d = !strcmp(v.name, "sigma2") || !strcmp(v.name, "width");
+        if (starts_with_task_dims(&v)) {
+            for (int j = 0; j < v.ndims; j++) v.dims[k + j] = base->vars[i].dims[j];
+            for (int a = 0; a < k; a++) v.dims[a] = axes[a].dim;
+            v.ndims += k;
+        } else if (depends_on_d && has_d) {
+            v.dims[1] = v.dims[0];
+            v.dims[0] = "d";
+            v.ndims = 2;
+        }
+        buf->vars[n++] = v;
+    }
+    buf->L = (ps_layout){base->kind, n, buf->vars, base->coordinates};
+    return &buf->L;
+}
 const ps_layout *ps_layout_trace(void) { return &trace; }
 
 const ps_layout_var *ps_layout_find(const ps_layout *L, const char *name)
@@ -189,7 +233,7 @@ int ps_layout_is_scale(const ps_layout_var *v)
 
 const char *ps_var_type_name(enum ps_var_type t)
 {
-    static const char *const names[] = {"float64", "int64", "int32", "int8", "uint8"};
+    static const char *const names[] = {"float64", "int64", "int32", "int8", "uint8", "uint64"};
     return names[t];
 }
 

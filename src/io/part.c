@@ -49,6 +49,13 @@ static void sweep_hash(const ps_options *o, int legacy, char id[17])
                 h ^= *c;
                 h *= 1099511628211ull;
             }
+        /* an axis' every value (its text may be cut): bit for bit */
+        const ps_axis_list *axis = ps_options_axis(o, &table[i]);
+        for (int v = 0; axis && v < axis->n; v++)
+            for (size_t b = 0; b < sizeof axis->v[v]; b++) {
+                h ^= ((const unsigned char *)&axis->v[v])[b];
+                h *= 1099511628211ull;
+            }
     }
     snprintf(id, 17, "%016llx", (unsigned long long)h);
 }
@@ -74,7 +81,7 @@ void ps_part_first_difference(const ps_options *a, const ps_options *b, const ch
         char x[256], y[256];
         ps_option_format(&table[i], a, x, sizeof x);
         ps_option_format(&table[i], b, y, sizeof y);
-        if (strcmp(x, y)) {
+        if (strcmp(x, y) || !ps_option_equal(&table[i], a, b)) {
             snprintf(msg, len, "%s=%s (%s) vs %s (%s)", table[i].name, x, an, y, bn);
             return;
         }

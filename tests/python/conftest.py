@@ -63,8 +63,9 @@ def engine_trace(tmp_path_factory):
     return out
 
 
-# issue #19's N-dimensional sweeps, from real engine sweeps stacked in Python; when the
-# engine writes them itself, these fixtures run it instead and every test stays.
+# issue #19's N-dimensional sweeps, written by the engine itself (one sweep with extra axes);
+# the plain one-point sweeps they are compared with, and the same files stacked from them in
+# Python (sweepfiles.stack, the layout's reference), beside them.
 ND_D = (8, 12, 16)
 ND_NOISE = (0.5, 1.0)
 ND_GRID = ["--rank", "2", "--gs", "-2:-0.5:4", "--gw", "0.3:2:3", "--replicas", "3",
@@ -85,24 +86,37 @@ def engine_points(tmp_path_factory):
     return files
 
 
+def _axis_list(values):
+    return ",".join(repr(v) for v in values)
+
+
 @pytest.fixture(scope="session")
 def nd_sweep_d(engine_points, tmp_path_factory):
-    """A sweep with the extra axis d (noise 1): dims (d, gamma_s, gamma_w, replica).
-    (path, {d: the plain file it came from})."""
-    parts = {(d,): path for (d, noise), path in engine_points.items() if noise == 1.0}
+    """A sweep with the extra axis d (noise 1), run by the engine: dims (d, gamma_s,
+    gamma_w, replica). (path, {d: the plain file of that point})."""
     out = tmp_path_factory.mktemp("nd") / "sweep_d.h5"
-    sweepfiles.stack(parts, [("d", np.int64, "d")], out)
-    return out, {key[0]: path for key, path in parts.items()}
+    engine(["sweep", "--d", _axis_list(ND_D), "--noise", "1", *ND_GRID, "--out", str(out)],
+           out.parent)
+    return out, {d: path for (d, noise), path in engine_points.items() if noise == 1.0}
 
 
 @pytest.fixture(scope="session")
 def nd_sweep(engine_points, tmp_path_factory):
-    """A sweep with the extra axes d and noise (the options table's order): dims
-    (d, noise, gamma_s, gamma_w, replica). (path, {(d, noise): plain file})."""
+    """A sweep with the extra axes d and noise (the options table's order), run by the
+    engine: dims (d, noise, gamma_s, gamma_w, replica). (path, {(d, noise): plain file})."""
     out = tmp_path_factory.mktemp("nd") / "sweep_d_noise.h5"
+    engine(["sweep", "--d", _axis_list(ND_D), "--noise", _axis_list(ND_NOISE), *ND_GRID,
+            "--out", str(out)], out.parent)
+    return out, engine_points
+
+
+@pytest.fixture(scope="session")
+def nd_sweep_stacked(engine_points, tmp_path_factory):
+    """nd_sweep's file stacked in Python from the plain sweeps (the layout's reference)."""
+    out = tmp_path_factory.mktemp("nd") / "stacked_d_noise.h5"
     sweepfiles.stack(engine_points, [("d", np.int64, "d"), ("noise", np.float64, "noise")],
                      out)
-    return out, engine_points
+    return out
 
 
 @pytest.fixture(scope="session")

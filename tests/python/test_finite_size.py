@@ -372,13 +372,14 @@ def test_refuses_same_d_and_single_file(fake, tmp_path):
 
 # ---- jobs/ -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("d", [100, 200, 400, 800])
-def test_cluster_configs(d):
+def test_cluster_config():
+    """One sweep with a d axis (issue #19), not one file per d."""
     ini = configparser.ConfigParser()
-    ini.read(ROOT / "jobs" / f"finite-size-d{d}.ini")
-    want = dict(d=str(d), rank="5", gs="-3:0:24", gw="0:2.8:24", replicas="3",
-                **{"lr-scale": "50", "max-iter": "750"}, out=f"results/finite-size-d{d}.h5")
+    ini.read(ROOT / "jobs" / "finite-size.ini")
+    want = dict(d="100,200,400,800", rank="5", gs="-3:0:24", gw="0:2.8:24", replicas="3",
+                **{"lr-scale": "50", "max-iter": "750"}, out="results/finite-size.h5")
     assert dict(ini["sweep"]) == want
+    assert not list((ROOT / "jobs").glob("finite-size-d*.ini"))
 
 
 def test_cluster_route_dry_run(tmp_path):
@@ -386,28 +387,28 @@ def test_cluster_route_dry_run(tmp_path):
                        text=True, env=dict(ENV, DRY_RUN="1"), timeout=30)
     assert p.returncode == 0, p.stderr
     commands = p.stderr.strip().splitlines()
-    assert len(commands) == 5
-    for d, command in zip((100, 200, 400, 800), commands):
-        assert command.startswith("sbatch ") and f"jobs/sweep.sbatch jobs/finite-size-d{d}.ini" \
-            in command
-    assert "--dependency=afterok:dry-d100:dry-d200:dry-d400:dry-d800" in commands[4]
-    assert "analysis/finite_size.py results/finite-size-d100.h5" in commands[4]
+    assert len(commands) == 2
+    assert commands[0].startswith("sbatch ") and "jobs/sweep.sbatch jobs/finite-size.ini" \
+        in commands[0]
+    assert "--dependency=afterok:dry-sweep" in commands[1]
+    assert "analysis/finite_size.py results/finite-size.h5 -o" in commands[1]
     # A missing config submits nothing.
     p = subprocess.run(["sh", str(ROOT / "jobs" / "finite-size.sh")], capture_output=True,
-                       text=True, env=dict(ENV, DRY_RUN="1", DS="100 300"), timeout=30)
-    assert p.returncode == 2 and "sbatch" not in p.stderr and "d300" in p.stderr
+                       text=True, env=dict(ENV, DRY_RUN="1", CONFIG="jobs/none.ini"), timeout=30)
+    assert p.returncode == 2 and "sbatch" not in p.stderr and "none.ini" in p.stderr
 
 
 def test_engine_reads_cluster_config(tmp_path):
     out = tmp_path / "tiny.h5"
-    engine(["sweep", "--config", str(ROOT / "jobs" / "finite-size-d400.ini"), "--d", "8",
+    engine(["sweep", "--config", str(ROOT / "jobs" / "finite-size.ini"), "--d", "8",
             "--gs", "-1:-1:1", "--gw", "1:1:1", "--replicas", "1", "--max-iter", "3",
             "--out", str(out)], tmp_path)
     assert out.exists()
 
 
 def test_demo_script_tiny(tmp_path):
-    """jobs/finite-size-demo.sh end to end on a tiny grid; a second run resumes its files."""
+    """jobs/finite-size-demo.sh end to end on a tiny grid: one sweep with a d axis; a second
+    run resumes its file."""
     require_engine()
     env = dict(ENV, DS="8 12 16", RANK="2", GS="-3:0:6", GW="1:2.8:4", MAX_ITER="40", NP="2",
                DIR=str(tmp_path / "demo"))
@@ -415,11 +416,15 @@ def test_demo_script_tiny(tmp_path):
     p = subprocess.run(["sh", script], capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "demo" / "finite-size.png").exists()
-    assert "error-active-lazy" in p.stdout and "d = 16" in p.stdout
-    d8 = tmp_path / "demo" / "d8.h5"
+    assert "error-active-lazy" in p.stdout and "the sweep over d = 8,12,16" in p.stdout
+    with open(tmp_path / "demo" / "finite-size.csv") as f:
+        assert {r["d"] for r in csv.DictReader(f)} == {"8", "12", "16"}  # each d a sweep
+    d8 = tmp_path / "demo" / "finite-size.h5"
     with h5py.File(d8, "r+") as f:
+        assert list(f["d"][...]) == [8, 12, 16]
+        assert f["done"].shape == (3, 6, 4, 3)
         first = f["min_test_error"][...]
-        f["done"][1, 1, 1] = 0
+        f["done"][0, 1, 1, 1] = 0
     p = subprocess.run(["sh", script], capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
     with h5py.File(d8, "r") as f:
