@@ -58,3 +58,15 @@ def test_refusals(gr_files, capsys):
                         str(gr_files / "w0.h5"), str(gr_files / "w0.3.h5")]) == 2
     assert "needs one gamma_w" in capsys.readouterr().err
     assert not (gr_files / "x.png").exists()
+
+
+def test_one_file_with_a_gr_axis_reads_as_the_files(gr_files):
+    """`--gr -0.3:0.3:3` in one sweep file gives the same diagram data as one file per gr."""
+    engine(["sweep", *TINY, "--gs", "-2:0:3", "--gw", "1.5:1.5:1", "--gr", "-0.3:0.3:3",
+            "--out", str(gr_files / "axis.h5")], gr_files)
+    axis = beyond.load([str(gr_files / "axis.h5")], "gr", width=False)
+    loop = beyond.load(sorted(str(p) for p in gr_files.glob("gr*.h5")), "gr", width=False)
+    assert list(axis) == list(loop)
+    for value in axis:
+        for name, _ in beyond.METRICS:
+            np.testing.assert_array_equal(axis[value][name].values, loop[value][name].values)
