@@ -71,7 +71,7 @@ typedef struct ps_options {
 
 /* The value types; each has one row of operations (opt_types.h; HDF5 attributes: h5_common.h). */
 enum ps_opt_type { PS_OPT_INT, PS_OPT_U64, PS_OPT_DOUBLE, PS_OPT_BYTES, PS_OPT_RANGE,
-                   PS_OPT_MODE, PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS, PS_OPT_PROBLEM,
+                   PS_OPT_FLAG, PS_OPT_STRING, PS_OPT_GROUP, PS_OPT_REPLICAS,
                    PS_OPT_CHOICE, /* one of the row's names (ps_option.choices): an int index */
                    PS_OPT_N_TYPES };
 

@@ -72,8 +72,7 @@ static void test_table_sanity(void **state)
         assert_int_equal(t[i].commands & (1u << PS_CMD_INFO),
                          strcmp(t[i].name, "layout") ? 0 : 1u << PS_CMD_INFO);
         assert_int_equal(t[i].required & ~t[i].commands, 0);
-        if (t[i].type != PS_OPT_FLAG && t[i].type != PS_OPT_STRING &&
-            t[i].type != PS_OPT_MODE)
+        if (t[i].type != PS_OPT_FLAG && t[i].type != PS_OPT_STRING)
             assert_true(t[i].min < t[i].max);
         for (size_t j = i + 1; j < n; j++)
             if (!strcmp(t[i].name, t[j].name))

@@ -45,12 +45,12 @@ static const struct {
     {PS_OPT_DOUBLE, "noise", PS_CMD_RUN, "0.1", "0.3", "0.29999999999999999"},
     {PS_OPT_BYTES, "max-mem", PS_CMD_RUN, "1.5G", "2048k", "2MiB"},
     {PS_OPT_RANGE, "gs", PS_CMD_SWEEP, "-3:0:30", "-3:0:31", "-3:0:31"},
-    {PS_OPT_MODE, "mode", PS_CMD_RUN, "reduced", "explicit", "explicit"},
+    {PS_OPT_CHOICE, "mode", PS_CMD_RUN, "reduced", "explicit", "explicit"},
     {PS_OPT_FLAG, "no-theory", PS_CMD_RUN, "false", NULL, "true"},
     {PS_OPT_STRING, "out", PS_CMD_SWEEP, "a.h5", "dir/b c.h5", "dir/b c.h5"},
     {PS_OPT_GROUP, "group-size", PS_CMD_RUN, "4", "auto", "auto"},
     {PS_OPT_REPLICAS, "replicas", PS_CMD_SWEEP, "3", "2:5", "2:5"},
-    {PS_OPT_PROBLEM, "problem", PS_CMD_SWEEP, "denoise", "completion", "completion"},
+    {PS_OPT_CHOICE, "problem", PS_CMD_SWEEP, "denoise", "completion", "completion"},
     {PS_OPT_CHOICE, "update", PS_CMD_RUN, "sequential", "simultaneous", "simultaneous"},
 };
 

@@ -40,10 +40,10 @@ static const ps_option table[] = {
      "teacher rank k, at most --d", "Model", 0, 0, TEACHER, NULL},
     {"noise", PS_OPT_DOUBLE, OFF(p.noise), 0, 1e6, RTS, 1,
      "standard deviation of the observation noise E", "Model", 0, 0, TEACHER, NULL},
-    {"problem", PS_OPT_PROBLEM, OFF(p.problem), 0, 1, RTS, 1,
+    {"problem", PS_OPT_CHOICE, OFF(p.problem), 0, 1, RTS, 1,
      "denoise (fit every entry of Y, the paper's task) or completion (fit only a "
      "Bernoulli(--observed) share of its entries, one mask per replica)", "Model", 0, 0,
-     PS_OPT_ADDED, NULL},
+     PS_OPT_ADDED, "PROBLEM"},
     {"observed", PS_OPT_DOUBLE, OFF(p.observed), 0, 1, RTS, 1,
      "completion: probability P that an entry of Y is observed (needs --problem completion)",
      "Model", 1, 0, TEACHER | PS_OPT_ADDED, "P"},
@@ -74,9 +74,9 @@ static const ps_option table[] = {
      "maximal number of gradient steps", "Training", 0, 0, AXIS, NULL},
     {"lr-scale", PS_OPT_DOUBLE, OFF(p.lr_scale), 0, 1e12, RTS, 1,
      "c in eta = 1/(c w sigma2) (gs + gw > 1) or 1/(c ||A*||_op)", "Training", 1, 0, AXIS, NULL},
-    {"mode", PS_OPT_MODE, OFF(p.mode), 0, 1, RTS, 1,
+    {"mode", PS_OPT_CHOICE, OFF(p.mode), 0, 1, RTS, 1,
      "reduced (exact, cost independent of w) or explicit (full W1, W2)", "Training", 0, 0,
-     0, NULL},
+     0, "MODE"},
     {"no-theory", PS_OPT_FLAG, OFF(p.theory), 1, 0, RTS, 1,
      "skip the self-consistent dynamics (log_distance becomes null)", "Training", 0, 0,
      0, NULL},
@@ -179,15 +179,21 @@ static const ps_option table[] = {
 
 #define N_OPTIONS (sizeof table / sizeof table[0])
 _Static_assert(sizeof(enum ps_update) == sizeof(int), "--update is a PS_OPT_CHOICE (an int)");
+_Static_assert(sizeof(enum ps_mode) == sizeof(int), "--mode is a PS_OPT_CHOICE (an int)");
+_Static_assert(sizeof(enum ps_problem) == sizeof(int), "--problem is a PS_OPT_CHOICE (an int)");
 _Static_assert(N_OPTIONS <= 64, "ps_options.given has 64 bits");
 
 /* The names of each PS_OPT_CHOICE row, by its field; index = the enum's value. */
 static const char *const update_names[] = {"sequential", "simultaneous", NULL};
+static const char *const mode_names[] = {"reduced", "explicit", NULL};
+static const char *const problem_names[] = {"denoise", "completion", NULL};
 static const struct {
     size_t offset;
     const char *const *names;
 } choices[] = {
     {OFF(p.update), update_names},
+    {OFF(p.mode), mode_names},
+    {OFF(p.problem), problem_names},
 };
 
 const char *const *ps_option_choices(const ps_option *opt)

@@ -87,15 +87,7 @@ static void range_replicas(const ps_option *opt, char *buf, size_t len)
              opt->max, INT_MAX, opt->max);
 }
 
-static void range_mode(const ps_option *opt, char *buf, size_t len)
-{
-    snprintf(buf, len, "reduced | explicit");
-}
 
-static void range_problem(const ps_option *opt, char *buf, size_t len)
-{
-    snprintf(buf, len, "denoise | completion");
-}
 
 static void range_choice(const ps_option *opt, char *buf, size_t len)
 {
@@ -318,23 +310,7 @@ static int parse_replicas(const ps_option *opt, const char *text, void *field, c
     return 0;
 }
 
-static int parse_mode(const ps_option *opt, const char *text, void *field, char *err,
-                      size_t len)
-{
-    if (!strcmp(text, "reduced")) *(enum ps_mode *)field = PS_MODE_REDUCED;
-    else if (!strcmp(text, "explicit")) *(enum ps_mode *)field = PS_MODE_EXPLICIT;
-    else return ps_cli_seterr(err, len, "'%s' is not one of reduced, explicit", text);
-    return 0;
-}
 
-static int parse_problem(const ps_option *opt, const char *text, void *field, char *err,
-                         size_t len)
-{
-    if (!strcmp(text, "denoise")) *(enum ps_problem *)field = PS_PROBLEM_DENOISE;
-    else if (!strcmp(text, "completion")) *(enum ps_problem *)field = PS_PROBLEM_COMPLETION;
-    else return ps_cli_seterr(err, len, "'%s' is not one of denoise, completion", text);
-    return 0;
-}
 
 static int parse_choice(const ps_option *opt, const char *text, void *field, char *err,
                         size_t len)
@@ -425,17 +401,7 @@ static void format_replicas(const ps_option *opt, const void *f, char *buf, size
     else snprintf(buf, len, "%d:%lld", r->first, (long long)r->first + r->n);
 }
 
-static void format_mode(const ps_option *opt, const void *f, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", *(const enum ps_mode *)f == PS_MODE_EXPLICIT ? "explicit"
-                                                                          : "reduced");
-}
 
-static void format_problem(const ps_option *opt, const void *f, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", *(const enum ps_problem *)f == PS_PROBLEM_COMPLETION ? "completion"
-                                                                                : "denoise");
-}
 
 static void format_choice(const ps_option *opt, const void *f, char *buf, size_t len)
 {
@@ -507,15 +473,7 @@ static int equal_replicas(const ps_option *opt, const void *a, const void *b)
     return r->n == s->n && r->first == s->first;
 }
 
-static int equal_mode(const ps_option *opt, const void *a, const void *b)
-{
-    return *(const enum ps_mode *)a == *(const enum ps_mode *)b;
-}
 
-static int equal_problem(const ps_option *opt, const void *a, const void *b)
-{
-    return *(const enum ps_problem *)a == *(const enum ps_problem *)b;
-}
 
 static int equal_string(const ps_option *opt, const void *a, const void *b)
 {
@@ -537,8 +495,6 @@ static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
                       NULL, 1, NUMBER, 1, sizeof(double)},
     [PS_OPT_RANGE] = {"A:B:N", parse_range, format_range, range_real, equal_range, NULL, 1,
                       "A:B:N (A, B in ", 1, sizeof(ps_range)},
-    [PS_OPT_MODE] = {"MODE", parse_mode, format_mode, range_mode, equal_mode, NULL, 1, NUMBER, 1,
-        sizeof(enum ps_mode)},
     [PS_OPT_FLAG] = {"", parse_flag, format_flag, range_flag, equal_int, help_flag, 0, "", 0,
         sizeof(int)},
     [PS_OPT_STRING] = {"FILE", parse_string, format_string, range_string, equal_string,
@@ -547,8 +503,6 @@ static const ps_opt_type_ops types[PS_OPT_N_TYPES] = {
                       NUMBER, 1, sizeof(int)},
     [PS_OPT_REPLICAS] = {"R|A:B", parse_replicas, format_replicas, range_replicas,
                          equal_replicas, NULL, 1, NUMBER, 1, sizeof(ps_replica_span)},
-    [PS_OPT_PROBLEM] = {"PROBLEM", parse_problem, format_problem, range_problem, equal_problem,
-                        NULL, 1, "(one of ", 1, sizeof(enum ps_problem)},
     [PS_OPT_CHOICE] = {"NAME", parse_choice, format_choice, range_choice, equal_int, NULL, 1,
                        "(one of ", 1, sizeof(int)},
 };

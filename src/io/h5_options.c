@@ -210,11 +210,10 @@ static int read_string(hid_t loc, const char *name, const ps_option *opt, ps_opt
 static const h5_opt_ops h5_ops[PS_OPT_N_TYPES] = {
     [PS_OPT_INT] = {write_int, read_int},          [PS_OPT_U64] = {write_u64, read_u64},
     [PS_OPT_DOUBLE] = {write_double, read_double}, [PS_OPT_BYTES] = {write_double, read_double},
-    [PS_OPT_RANGE] = {write_range, read_range},    [PS_OPT_MODE] = {write_text, read_text},
+    [PS_OPT_RANGE] = {write_range, read_range},
     [PS_OPT_FLAG] = {write_flag, read_flag},       [PS_OPT_STRING] = {write_string, read_string},
     [PS_OPT_GROUP] = {write_int, read_int},
     [PS_OPT_REPLICAS] = {write_replicas, read_replicas},
-    [PS_OPT_PROBLEM] = {write_text, read_text},
     [PS_OPT_CHOICE] = {write_text, read_text},
 };
 
