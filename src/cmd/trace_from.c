@@ -22,7 +22,7 @@
 #include "cli_core.h"
 #include "opt_types.h"
 #include "group.h"
-#include "../io/h5_common.h"
+#include "h5_file.h"
 #include "h5_errors.h"
 #include "h5io.h"
 #include "part.h"
